@@ -1,0 +1,235 @@
+use std::fmt;
+use std::str::FromStr;
+
+/// A parsed Sentry DSN: where to send events and the key to send them with.
+///
+/// The grammar is `{scheme}://{public_key}[:{secret_key}]@{host}[:{port}]{path}/{project_id}`.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::Dsn;
+///
+/// let dsn: Dsn = "https://abc123@o42.ingest.sentry.io/1234".parse().unwrap();
+/// assert_eq!(dsn.public_key(), "abc123");
+/// assert_eq!(dsn.project_id(), "1234");
+/// assert_eq!(dsn.envelope_url(), "https://o42.ingest.sentry.io/api/1234/envelope/");
+///
+/// let err = "https://o42.ingest.sentry.io/1234".parse::<Dsn>().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid DSN: missing public key (expected https://KEY@host/PROJECT_ID)");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Dsn {
+    scheme: Scheme,
+    public_key: String,
+    secret_key: Option<String>,
+    host: String,
+    port: Option<u16>,
+    path: String,
+    project_id: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scheme {
+    Http,
+    Https,
+}
+
+/// Why a DSN could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DsnParseError {
+    /// The text is not a URL.
+    NotAUrl(String),
+    /// The scheme is neither `http` nor `https`.
+    UnsupportedScheme(String),
+    /// There is no public key before the `@`.
+    MissingPublicKey,
+    /// There is no host.
+    MissingHost,
+    /// The path has no project id as its last segment.
+    MissingProjectId,
+}
+
+impl fmt::Display for DsnParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid DSN: ")?;
+        match self {
+            DsnParseError::NotAUrl(why) => write!(f, "not a URL ({why})"),
+            DsnParseError::UnsupportedScheme(s) => {
+                write!(f, "unsupported scheme `{s}` (expected http or https)")
+            }
+            DsnParseError::MissingPublicKey => {
+                f.write_str("missing public key (expected https://KEY@host/PROJECT_ID)")
+            }
+            DsnParseError::MissingHost => f.write_str("missing host"),
+            DsnParseError::MissingProjectId => f.write_str(
+                "missing project id (expected the last path segment, as in https://KEY@host/42)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DsnParseError {}
+
+impl FromStr for Dsn {
+    type Err = DsnParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s.trim()).map_err(|e| DsnParseError::NotAUrl(e.to_string()))?;
+        let scheme = match url.scheme() {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            other => return Err(DsnParseError::UnsupportedScheme(other.to_owned())),
+        };
+        let public_key = url.username();
+        if public_key.is_empty() {
+            return Err(DsnParseError::MissingPublicKey);
+        }
+        let host = match url.host_str() {
+            Some(h) if !h.is_empty() => h.to_owned(),
+            _ => return Err(DsnParseError::MissingHost),
+        };
+        let path = url.path().trim_end_matches('/');
+        let (prefix, project_id) = match path.rsplit_once('/') {
+            Some((prefix, id)) if !id.is_empty() => (prefix, id),
+            _ => return Err(DsnParseError::MissingProjectId),
+        };
+        Ok(Dsn {
+            scheme,
+            public_key: public_key.to_owned(),
+            secret_key: url.password().map(str::to_owned),
+            host,
+            port: url.port(),
+            path: format!("{prefix}/"),
+            project_id: project_id.to_owned(),
+        })
+    }
+}
+
+impl Dsn {
+    /// The public key.
+    pub fn public_key(&self) -> &str {
+        &self.public_key
+    }
+
+    /// The secret key, for old self-hosted servers that still want one.
+    pub fn secret_key(&self) -> Option<&str> {
+        self.secret_key.as_deref()
+    }
+
+    /// The project id.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// The host.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The organization id, when the host is of the form `o{digits}.ingest…`.
+    pub fn org_id(&self) -> Option<&str> {
+        let label = self.host.split('.').next()?;
+        let digits = label.strip_prefix('o')?;
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    }
+
+    /// The base URL: scheme, host, port when not the default, and path prefix.
+    pub fn base_url(&self) -> String {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.port {
+            Some(port) => format!(
+                "{scheme}://{host}:{port}{}",
+                self.path.trim_end_matches('/')
+            ),
+            None => format!("{scheme}://{host}{}", self.path.trim_end_matches('/')),
+        }
+    }
+
+    /// The URL envelopes are posted to: `{base}/api/{project_id}/envelope/`.
+    pub fn envelope_url(&self) -> String {
+        format!("{}/api/{}/envelope/", self.base_url(), self.project_id)
+    }
+}
+
+impl fmt::Display for Dsn {
+    /// Writes the DSN with its secret key, if any, replaced by `***`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (scheme, rest) = self.base_url().split_once("://").map_or_else(
+            || (String::new(), String::new()),
+            |(a, b)| (a.to_owned(), b.to_owned()),
+        );
+        let secret = if self.secret_key.is_some() {
+            ":***"
+        } else {
+            ""
+        };
+        write!(
+            f,
+            "{scheme}://{}{secret}@{rest}/{}",
+            self.public_key, self.project_id
+        )
+    }
+}
+
+impl fmt::Debug for Dsn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Dsn({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prefix_port_and_secret() {
+        let dsn: Dsn = "http://pub:sec@localhost:9000/sentry/sub/7"
+            .parse()
+            .unwrap();
+        assert_eq!(dsn.secret_key(), Some("sec"));
+        assert_eq!(
+            dsn.envelope_url(),
+            "http://localhost:9000/sentry/sub/api/7/envelope/"
+        );
+        assert_eq!(
+            dsn.to_string(),
+            "http://pub:***@localhost:9000/sentry/sub/7"
+        );
+        assert!(!format!("{dsn:?}").contains("sec@"));
+    }
+
+    #[test]
+    fn default_port_is_dropped_and_org_id_is_derived() {
+        let dsn: Dsn = "https://k@o42.ingest.us.sentry.io:443/5".parse().unwrap();
+        assert_eq!(
+            dsn.envelope_url(),
+            "https://o42.ingest.us.sentry.io/api/5/envelope/"
+        );
+        assert_eq!(dsn.org_id(), Some("42"));
+    }
+
+    #[test]
+    fn rejects_what_is_wrong_with_a_reason() {
+        let cases = [
+            ("", "not a URL"),
+            ("ftp://k@h/1", "unsupported scheme `ftp`"),
+            ("https://h/1", "missing public key"),
+            ("https://k@h/", "missing project id"),
+            ("https://k@h", "missing project id"),
+        ];
+        for (text, why) in cases {
+            let err = text.parse::<Dsn>().unwrap_err().to_string();
+            assert!(err.contains(why), "{text:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,143 @@
+use std::fmt;
+use std::io;
+
+use super::{Client, ClientOptions, DsnParseError};
+
+/// Why [`try_init`] or [`Client::try_new`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InitError {
+    /// The DSN (from the options or `SENTRY_DSN`) is invalid.
+    Dsn(DsnParseError),
+    /// The JSON-lines file could not be opened.
+    Io(io::Error),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::Dsn(e) => fmt::Display::fmt(e, f),
+            InitError::Io(e) => write!(f, "cannot open the JSON-lines output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InitError::Dsn(e) => Some(e),
+            InitError::Io(e) => Some(e),
+        }
+    }
+}
+
+/// Keeps the client made by [`init`] alive; dropping it flushes queued events (for at most
+/// the `shutdown_timeout` option) and closes the client.
+///
+/// Keep it in `main` for the life of the program. Dropping works the same under a sync
+/// `main` and under `#[tokio::main]`: the transport runs on its own thread, so the wait never
+/// needs the runtime.
+#[must_use = "dropping the guard flushes and closes the client at once"]
+pub struct ClientInitGuard {
+    client: Client,
+}
+
+impl fmt::Debug for ClientInitGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientInitGuard")
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+impl ClientInitGuard {
+    /// The client `init` made.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Whether the client sends anything.
+    pub fn is_enabled(&self) -> bool {
+        self.client.is_enabled()
+    }
+}
+
+impl Drop for ClientInitGuard {
+    fn drop(&mut self) {
+        let timeout = self.client.options().shutdown_timeout;
+        if let Err(e) = self.client.close(timeout) {
+            if self.client.options().debug {
+                tracing::warn!(target: "scopeline", error = %e, "shutdown flush incomplete");
+            }
+        }
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Makes a client, binds it to the global scope and returns the guard that flushes it.
+///
+/// Options not set in code are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
+/// `SENTRY_ENVIRONMENT`. With `capture_panics` on (the default) it also installs the panic
+/// hook.
+///
+/// # Panics
+///
+/// Panics with the reason when the DSN is invalid; use [`try_init`] to handle it.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{ClientOptions, transport::JsonLinesTarget};
+///
+/// let _guard = scopeline::init(
+///     ClientOptions::new()
+///         .release("example@1.0.0")
+///         .json_lines(JsonLinesTarget::Stderr),
+/// );
+/// scopeline::capture_message("started", scopeline::Level::Info);
+/// ```
+#[track_caller]
+pub fn init(options: ClientOptions) -> ClientInitGuard {
+    match try_init(options) {
+        Ok(guard) => guard,
+        Err(e) => panic!("scopeline::init: {e}"),
+    }
+}
+
+/// Like [`init`], but returns the error instead of panicking.
+///
+/// # Errors
+///
+/// Fails when the DSN is invalid (saying what is wrong with it) or the JSON-lines file cannot
+/// be opened. Nothing is bound then.
+///
+/// # Examples
+///
+/// ```
+/// let err = scopeline::try_init(scopeline::ClientOptions::new().dsn("https://key@sentry.io/")).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid DSN: missing project id (expected the last path segment, as in https://KEY@host/42)"
+/// );
+/// ```
+pub fn try_init(mut options: ClientOptions) -> Result<ClientInitGuard, super::InitError> {
+    if options.dsn.is_none() {
+        options.dsn = env_var("SENTRY_DSN");
+    }
+    if options.release.is_none() {
+        options.release = env_var("SENTRY_RELEASE").map(Into::into);
+    }
+    if options.environment.is_none() {
+        options.environment = env_var("SENTRY_ENVIRONMENT").map(Into::into);
+    }
+    let capture_panics = options.capture_panics;
+    let client = Client::try_new(options)?;
+    crate::scope::set_global_client(Some(client.clone()));
+    if capture_panics {
+        crate::panic::install_panic_hook();
+    }
+    Ok(ClientInitGuard { client })
+}

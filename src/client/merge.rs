@@ -1,0 +1,193 @@
+//! Merging scope data into an event: global → isolation → current (→ the per-capture fork).
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::protocol::{Attachment, Breadcrumb, Event};
+use crate::scope::ScopeData;
+
+/// Applies the layers, lowest first, to the event and returns the attachments they carry.
+///
+/// - tags, extra and contexts merge per key, and a higher layer wins (also over the event's
+///   own keys, as in the Python and Rust SDKs);
+/// - level replaces the event's level when a layer sets one (the highest that does);
+/// - user, transaction, fingerprint and request fill in only where the event has none;
+/// - breadcrumbs of the event and of every layer are merged by timestamp and the newest
+///   `max_breadcrumbs` kept;
+/// - `contexts.trace` comes from the isolation layer's propagation context unless the event
+///   already has one.
+pub(crate) fn apply_layers(
+    event: &mut Event,
+    layers: &[&ScopeData],
+    isolation: &ScopeData,
+    max_breadcrumbs: usize,
+) -> Vec<Attachment> {
+    let mut attachments = Vec::new();
+    let mut crumbs: Vec<Arc<Breadcrumb>> = Vec::new();
+    let own_crumbs = std::mem::take(&mut event.breadcrumbs);
+    crumbs.extend(own_crumbs.into_iter().map(Arc::new));
+
+    for layer in layers {
+        for (k, v) in layer.tags.iter() {
+            event.tags.insert(k.to_string(), v.to_string());
+        }
+        for (k, v) in layer.extra.iter() {
+            event.extra.insert(k.to_string(), v.clone());
+        }
+        for (k, v) in layer.contexts.iter() {
+            event.contexts.insert(k.to_string(), v.clone());
+        }
+        crumbs.extend(layer.breadcrumbs.iter().cloned());
+        attachments.extend(layer.attachments.iter().cloned());
+    }
+    // Highest layer first for the single-valued fields.
+    for layer in layers.iter().rev() {
+        if let Some(level) = layer.level {
+            event.level = level;
+            break;
+        }
+    }
+    let highest = |get: &dyn Fn(&ScopeData) -> bool| layers.iter().rev().find(|l| get(l)).copied();
+    if event.user.is_none() {
+        if let Some(layer) = highest(&|l| l.user.is_some()) {
+            event.user = layer.user.as_deref().cloned();
+        }
+    }
+    if event.transaction.is_none() {
+        if let Some(layer) = highest(&|l| l.transaction.is_some()) {
+            event.transaction = layer.transaction.as_deref().map(str::to_owned);
+        }
+    }
+    if event.fingerprint.is_empty() {
+        if let Some(layer) = highest(&|l| l.fingerprint.is_some()) {
+            event.fingerprint = layer
+                .fingerprint
+                .as_deref()
+                .map(<[String]>::to_vec)
+                .unwrap_or_default();
+        }
+    }
+    if event.request.is_none() {
+        if let Some(layer) = highest(&|l| l.request.is_some()) {
+            event.request = layer.request.as_deref().cloned();
+        }
+    }
+    if !event.contexts.contains_key("trace") {
+        let (trace_id, span_id) = isolation.propagation.ids();
+        if let serde_json::Value::Object(ctx) = json!({
+            "type": "trace",
+            "trace_id": trace_id,
+            "span_id": span_id,
+        }) {
+            event.contexts.insert("trace".into(), ctx);
+        }
+    }
+
+    // Stable: crumbs with equal timestamps keep scope order.
+    crumbs.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+    let skip = crumbs.len().saturating_sub(max_breadcrumbs);
+    event.breadcrumbs = crumbs
+        .into_iter()
+        .skip(skip)
+        .map(|c| Arc::try_unwrap(c).unwrap_or_else(|c| Breadcrumb::clone(&c)))
+        .collect();
+    attachments
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::protocol::{Level, User};
+    use crate::scope::Scope;
+
+    fn data(f: impl FnOnce(&Scope)) -> ScopeData {
+        let scope = Scope::new();
+        f(&scope);
+        scope.snapshot()
+    }
+
+    fn crumb_at(msg: &str, secs: u64) -> Breadcrumb {
+        let mut c = Breadcrumb::new(msg);
+        c.timestamp = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        c
+    }
+
+    fn push(scope: &Scope, c: Breadcrumb) {
+        scope.push_breadcrumb(c, 100);
+    }
+
+    #[test]
+    fn higher_layers_win_per_key_and_over_the_event() {
+        let g = data(|s| s.set_tags([("a", "global"), ("b", "global"), ("c", "global")]));
+        let i = data(|s| s.set_tags([("b", "isolation"), ("c", "isolation")]));
+        let c = data(|s| s.set_tag("c", "current"));
+        let mut event = Event::new();
+        event.tags.insert("a".into(), "event".into());
+        event.tags.insert("own".into(), "event".into());
+        apply_layers(&mut event, &[&g, &i, &c], &i, 100);
+        assert_eq!(event.tags["a"], "global");
+        assert_eq!(event.tags["b"], "isolation");
+        assert_eq!(event.tags["c"], "current");
+        assert_eq!(event.tags["own"], "event");
+    }
+
+    #[test]
+    fn level_replaces_and_user_fills_in_only() {
+        let i = data(|s| {
+            s.set_level(Some(Level::Warning));
+            s.set_user(Some(User::with_id("iso")));
+            s.set_transaction(Some("iso-tx"));
+        });
+        let c = data(|s| s.set_user(Some(User::with_id("cur"))));
+        let mut event = Event::new();
+        event.level = Level::Error;
+        apply_layers(&mut event, &[&ScopeData::default(), &i, &c], &i, 100);
+        assert_eq!(event.level, Level::Warning);
+        assert_eq!(event.user.unwrap().id.as_deref(), Some("cur"));
+        assert_eq!(event.transaction.as_deref(), Some("iso-tx"));
+
+        let mut own = Event::new();
+        own.user = Some(User::with_id("own"));
+        own.transaction = Some("own-tx".into());
+        apply_layers(&mut own, &[&i, &c], &i, 100);
+        assert_eq!(own.user.unwrap().id.as_deref(), Some("own"));
+        assert_eq!(own.transaction.as_deref(), Some("own-tx"));
+    }
+
+    #[test]
+    fn breadcrumbs_are_merged_by_time_and_capped() {
+        let g = Scope::new();
+        let i = Scope::new();
+        let c = Scope::new();
+        for t in [1, 4, 7] {
+            push(&g, crumb_at(&format!("g{t}"), t));
+        }
+        for t in [2, 5, 8] {
+            push(&i, crumb_at(&format!("i{t}"), t));
+        }
+        for t in [3, 6, 9] {
+            push(&c, crumb_at(&format!("c{t}"), t));
+        }
+        let (g, i, c) = (g.snapshot(), i.snapshot(), c.snapshot());
+        let mut event = Event::new();
+        apply_layers(&mut event, &[&g, &i, &c], &i, 5);
+        let got: Vec<_> = event
+            .breadcrumbs
+            .iter()
+            .map(|b| b.message.clone().unwrap())
+            .collect();
+        assert_eq!(got, ["g4", "i5", "c6", "g7", "i8", "c9"][1..]);
+    }
+
+    #[test]
+    fn trace_context_comes_from_the_isolation_scope_unless_set() {
+        let i = ScopeData::default();
+        let mut event = Event::new();
+        apply_layers(&mut event, &[&i], &i, 100);
+        let (trace, _) = i.propagation.ids();
+        assert_eq!(event.contexts["trace"]["trace_id"], trace.to_string());
+    }
+}

@@ -1,0 +1,659 @@
+//! The client: options, the event pipeline, and `init`.
+
+mod dsn;
+mod init;
+mod merge;
+mod options;
+pub(crate) mod stacktrace;
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+
+pub use dsn::{Dsn, DsnParseError};
+pub use init::{ClientInitGuard, InitError, init, try_init};
+pub use options::ClientOptions;
+
+use crate::protocol::{
+    Breadcrumb, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId, Exception, Level,
+    Mechanism,
+};
+use crate::scope::{Hint, Scope, ScopeData, ScopePair};
+use crate::transport::{FlushError, JsonLinesTransport, SendError, Transport};
+
+/// Reasons a client drops data, as named in Sentry's client reports.
+pub(crate) mod reason {
+    pub(crate) const SAMPLE_RATE: &str = "sample_rate";
+    pub(crate) const BEFORE_SEND: &str = "before_send";
+    pub(crate) const EVENT_PROCESSOR: &str = "event_processor";
+    pub(crate) const QUEUE_OVERFLOW: &str = "queue_overflow";
+}
+
+/// A client: options plus a transport. Cheap to clone; clones share everything.
+///
+/// Most programs make one through [`init`], which binds it to the global scope. Bind others
+/// to a scope with [`Scope::bind_client`], for instance one per test.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{Client, ClientOptions};
+///
+/// let client = Client::new(ClientOptions::new());
+/// // No DSN and no transport: the client accepts events and drops them.
+/// assert!(!client.is_enabled());
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    options: ClientOptions,
+    dsn: Option<Dsn>,
+    transport: Option<Arc<dyn Transport>>,
+    closed: AtomicBool,
+    discards: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    default_contexts: BTreeMap<String, Context>,
+    server_name: Option<std::borrow::Cow<'static, str>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("dsn", &self.inner.dsn)
+            .field("enabled", &self.is_enabled())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Makes a client from options.
+    ///
+    /// Unlike [`init`], this reads no environment variables and binds the client nowhere.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the options' DSN is invalid, or the JSON-lines file cannot be opened; use
+    /// [`Client::try_new`] to get the error instead.
+    #[track_caller]
+    pub fn new(options: ClientOptions) -> Client {
+        match Client::try_new(options) {
+            Ok(client) => client,
+            Err(e) => panic!("scopeline: cannot make client: {e}"),
+        }
+    }
+
+    /// Makes a client from options, or says why it cannot.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the DSN is invalid or the JSON-lines file cannot be opened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions};
+    ///
+    /// let err = Client::try_new(ClientOptions::new().dsn("https://sentry.example.com/1")).unwrap_err();
+    /// assert!(err.to_string().contains("missing public key"));
+    /// ```
+    pub fn try_new(options: ClientOptions) -> Result<Client, InitError> {
+        let dsn = match options.dsn.as_deref() {
+            Some(text) => Some(text.parse::<Dsn>().map_err(InitError::Dsn)?),
+            None => None,
+        };
+        let transport: Option<Arc<dyn Transport>> =
+            match (&options.transport, &dsn, &options.json_lines) {
+                (Some(t), _, _) => Some(t.clone()),
+                (None, Some(_), _) => {
+                    if options.debug {
+                        tracing::warn!(
+                            target: "scopeline",
+                            "a DSN is set but this build has no HTTP transport; events are dropped"
+                        );
+                    }
+                    None
+                }
+                (None, None, Some(target)) => Some(Arc::new(
+                    JsonLinesTransport::with_queue(
+                        target.clone(),
+                        Default::default(),
+                        options.queue_size,
+                    )
+                    .map_err(InitError::Io)?,
+                )),
+                (None, None, None) => None,
+            };
+        let server_name = options.server_name.clone().or_else(|| {
+            gethostname::gethostname()
+                .into_string()
+                .ok()
+                .map(std::borrow::Cow::Owned)
+        });
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                options,
+                dsn,
+                transport,
+                closed: AtomicBool::new(false),
+                discards: Mutex::new(BTreeMap::new()),
+                default_contexts: default_contexts(),
+                server_name,
+            }),
+        })
+    }
+
+    pub(crate) fn from_inner(inner: Arc<ClientInner>) -> Client {
+        Client { inner }
+    }
+
+    pub(crate) fn into_inner(self) -> Arc<ClientInner> {
+        self.inner
+    }
+
+    pub(crate) fn inner(&self) -> &ClientInner {
+        &self.inner
+    }
+
+    /// The options the client was made with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// The parsed DSN, if one is set.
+    pub fn dsn(&self) -> Option<&Dsn> {
+        self.inner.dsn.as_ref()
+    }
+
+    /// Whether the client sends anything: it has a transport and is not closed.
+    pub fn is_enabled(&self) -> bool {
+        self.inner.is_enabled()
+    }
+
+    /// Waits until every event captured so far has been delivered, or `timeout` has passed.
+    /// The client stays usable.
+    ///
+    /// This blocks the calling thread; in async code use [`Client::flush_async`].
+    ///
+    /// # Errors
+    ///
+    /// [`FlushError`] says whether time ran out or the transport is gone.
+    pub fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        match &self.inner.transport {
+            Some(t) => t.flush(timeout),
+            None => Ok(()),
+        }
+    }
+
+    /// Like [`Client::flush`], without blocking the async runtime: the wait runs on tokio's
+    /// blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::flush`].
+    pub async fn flush_async(&self, timeout: Duration) -> Result<(), FlushError> {
+        let client = self.clone();
+        match tokio::task::spawn_blocking(move || client.flush(timeout)).await {
+            Ok(result) => result,
+            Err(_) => Err(FlushError::closed()),
+        }
+    }
+
+    /// Flushes like [`Client::flush`], then stops sending: later captures are dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::flush`]; the client is closed either way.
+    pub fn close(&self, timeout: Duration) -> Result<(), FlushError> {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        match &self.inner.transport {
+            Some(t) => t.shutdown(timeout),
+            None => Ok(()),
+        }
+    }
+
+    /// How many events, breadcrumbs and attachments this client dropped so far, by reason and
+    /// category (the numbers client reports carry).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions};
+    /// # use scopeline::{protocol::Envelope, transport::{Transport, SendError}};
+    /// # #[derive(Debug)] struct Sink;
+    /// # impl Transport for Sink { fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { Ok(()) } }
+    ///
+    /// let client = Client::new(ClientOptions::new().sample_rate(0.0).transport(Sink));
+    /// let scope = scopeline::Scope::new();
+    /// scope.bind_client(Some(client.clone()));
+    /// assert!(scope.capture_message("dropped", scopeline::Level::Info).is_none());
+    /// let drops = client.discarded_events();
+    /// assert_eq!(drops[0].reason, "sample_rate");
+    /// assert_eq!(drops[0].quantity, 1);
+    /// ```
+    pub fn discarded_events(&self) -> Vec<DiscardedEvent> {
+        let map = self
+            .inner
+            .discards
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.iter()
+            .map(|(&(reason, category), &quantity)| DiscardedEvent {
+                reason: reason.into(),
+                category: category.into(),
+                quantity,
+            })
+            .collect()
+    }
+}
+
+fn default_contexts() -> BTreeMap<String, Context> {
+    let mut contexts = BTreeMap::new();
+    let mut os = json!({ "type": "os", "name": std::env::consts::OS });
+    if let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
+        os["kernel_version"] = release.trim().into();
+    }
+    let runtime = json!({
+        "type": "runtime",
+        "name": "rustc",
+        "version": env!("SCOPELINE_RUSTC_VERSION"),
+    });
+    for (key, value) in [("os", os), ("runtime", runtime)] {
+        if let serde_json::Value::Object(map) = value {
+            contexts.insert(key.to_owned(), map);
+        }
+    }
+    contexts
+}
+
+thread_local! {
+    /// Set while a user callback runs, so the panic hook does not report its panic as a crash.
+    static IN_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+pub(crate) fn in_callback() -> bool {
+    IN_CALLBACK.with(Cell::get)
+}
+
+/// Runs a user callback; a panic is caught and reported, never unwound into the caller.
+pub(crate) fn guarded<R>(what: &'static str, f: impl FnOnce() -> R) -> Option<R> {
+    let was = IN_CALLBACK.with(|c| c.replace(true));
+    let out = catch_unwind(AssertUnwindSafe(f));
+    IN_CALLBACK.with(|c| c.set(was));
+    match out {
+        Ok(v) => Some(v),
+        Err(_) => {
+            report_callback_panic(what);
+            None
+        }
+    }
+}
+
+pub(crate) fn report_callback_panic(what: &str) {
+    tracing::warn!(target: "scopeline", callback = what, "a user callback panicked; the panic was contained");
+}
+
+/// What an event is made from. Built lazily, after the sample-rate draw.
+pub(crate) enum EventSource<'a> {
+    Error(&'a dyn BuildExceptions),
+    Message(&'a str, Level),
+    Event(Event),
+}
+
+/// Builds the exception chain of an error. Implemented by [`ErrorRef`], a sized wrapper that
+/// lets `capture_error` accept any `E: Error + ?Sized`, `dyn Error` included.
+pub(crate) trait BuildExceptions {
+    fn exceptions(&self) -> Vec<Exception>;
+}
+
+pub(crate) struct ErrorRef<'a, E: ?Sized>(pub(crate) &'a E);
+
+impl<E: Error + ?Sized> BuildExceptions for ErrorRef<'_, E> {
+    fn exceptions(&self) -> Vec<Exception> {
+        let outer_type = clean_type_name(std::any::type_name::<E>())
+            .unwrap_or_else(|| type_name_of(&format!("{:?}", self.0)));
+        exceptions_from_error(outer_type, self.0.to_string(), self.0.source())
+    }
+}
+
+impl<'a> EventSource<'a> {
+    pub(crate) fn message(message: &'a str, level: Level) -> Self {
+        EventSource::Message(message, level)
+    }
+
+    pub(crate) fn event(event: Event) -> Self {
+        EventSource::Event(event)
+    }
+
+    fn into_event(self, attach_stacktrace: bool) -> Event {
+        match self {
+            EventSource::Event(event) => event,
+            EventSource::Message(message, level) => {
+                let mut event = Event::new();
+                event.message = Some(message.to_owned());
+                event.level = level;
+                event
+            }
+            EventSource::Error(error) => {
+                let mut event = Event::new();
+                event.level = Level::Error;
+                event.exceptions = error.exceptions();
+                if attach_stacktrace {
+                    if let Some(outer) = event.exceptions.last_mut() {
+                        outer.stacktrace = stacktrace::capture();
+                    }
+                }
+                event
+            }
+        }
+    }
+}
+
+/// The name of an error's type: the static type for the outermost error, the leading
+/// identifier of the `Debug` output for sources (which are only known as `dyn Error`).
+fn type_name_of(debug: &str) -> String {
+    let name: String = debug
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    if name.is_empty() {
+        "Error".to_owned()
+    } else {
+        name
+    }
+}
+
+fn clean_type_name(type_name: &str) -> Option<String> {
+    let t = type_name.trim_start_matches('&');
+    if t.starts_with("dyn ") {
+        return None;
+    }
+    Some(t.to_owned())
+}
+
+/// The chain of an error, root cause first and the outermost error last, each with a
+/// mechanism that links it to the error it is the source of.
+pub(crate) fn exceptions_from_error(
+    outer_type: String,
+    outer_value: String,
+    mut source: Option<&(dyn Error + 'static)>,
+) -> Vec<Exception> {
+    const MAX_CHAIN: usize = 32;
+    let mut chain = vec![(outer_type, outer_value)];
+    while let Some(err) = source {
+        if chain.len() >= MAX_CHAIN {
+            break;
+        }
+        chain.push((type_name_of(&format!("{err:?}")), err.to_string()));
+        source = err.source();
+    }
+    let mut exceptions: Vec<Exception> = chain
+        .into_iter()
+        .enumerate()
+        .map(|(index, (ty, value))| {
+            let index = index as u32;
+            Exception {
+                ty,
+                value: Some(value),
+                mechanism: Some(Mechanism {
+                    ty: if index == 0 {
+                        "generic".into()
+                    } else {
+                        "chained".into()
+                    },
+                    handled: Some(true),
+                    source: (index > 0).then(|| "source".to_owned()),
+                    exception_id: Some(index),
+                    parent_id: index.checked_sub(1),
+                    ..Mechanism::default()
+                }),
+                ..Exception::default()
+            }
+        })
+        .collect();
+    exceptions.reverse();
+    exceptions
+}
+
+impl ClientInner {
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.transport.is_some() && !self.closed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn record_discard(&self, reason: &'static str, category: &'static str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if self.options.debug {
+            tracing::debug!(target: "scopeline", reason, category, quantity = n, "dropped");
+        }
+        let mut map = self.discards.lock().unwrap_or_else(|e| e.into_inner());
+        *map.entry((reason, category)).or_insert(0) += n;
+    }
+
+    pub(crate) fn add_breadcrumb(&self, scope: &Scope, crumb: Breadcrumb, hint: Option<&Hint>) {
+        if !self.is_enabled() {
+            return;
+        }
+        let crumb = match &self.options.before_breadcrumb {
+            Some(f) => match guarded("before_breadcrumb", || f(crumb, hint)) {
+                Some(Some(crumb)) => crumb,
+                _ => return,
+            },
+            None => crumb,
+        };
+        scope.push_breadcrumb(crumb, self.options.max_breadcrumbs);
+    }
+
+    /// The whole pipeline: sample, build, merge, process, `before_send`, trim, hand over.
+    pub(crate) fn capture(
+        &self,
+        source: EventSource<'_>,
+        isolation: &Scope,
+        current: &Scope,
+        configure: Option<&mut dyn FnMut(&Scope)>,
+    ) -> Option<EventId> {
+        if !self.is_enabled() {
+            return None;
+        }
+        if self.options.sample_rate < 1.0 && fastrand::f64() >= self.options.sample_rate {
+            self.record_discard(reason::SAMPLE_RATE, "error", 1);
+            return None;
+        }
+        let mut event = source.into_event(self.options.attach_stacktrace);
+
+        // Snapshots first, then every lock is released before user code runs.
+        let current_data = match configure {
+            Some(f) => {
+                let fork = current.fork();
+                guarded("capture_*_with closure", || f(&fork));
+                fork.snapshot()
+            }
+            None => current.snapshot(),
+        };
+        let isolation_data = isolation.snapshot();
+        let global = crate::scope::global_data();
+        let layers: [&ScopeData; 3] = [&global, &isolation_data, &current_data];
+        let attachments = merge::apply_layers(
+            &mut event,
+            &layers,
+            &isolation_data,
+            self.options.max_breadcrumbs,
+        );
+        self.fill_defaults(&mut event);
+
+        for layer in layers {
+            for processor in layer.processors.iter() {
+                match guarded("event processor", || processor(event.clone())) {
+                    Some(Some(next)) => event = next,
+                    _ => {
+                        self.record_discard(reason::EVENT_PROCESSOR, "error", 1);
+                        self.record_discard(
+                            reason::EVENT_PROCESSOR,
+                            "attachment",
+                            attachments.len() as u64,
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        if let Some(before_send) = &self.options.before_send {
+            match guarded("before_send", || before_send(event)) {
+                Some(Some(next)) => event = next,
+                _ => {
+                    self.record_discard(reason::BEFORE_SEND, "error", 1);
+                    self.record_discard(
+                        reason::BEFORE_SEND,
+                        "attachment",
+                        attachments.len() as u64,
+                    );
+                    return None;
+                }
+            }
+        }
+        crate::trim::trim_event(&mut event);
+
+        let event_id = event.event_id;
+        let mut envelope = Envelope::from_event(event);
+        envelope.trace = self.dynamic_sampling_context(&isolation_data);
+        for attachment in attachments {
+            envelope.add_item(EnvelopeItem::Attachment(attachment));
+        }
+        if !self.send(envelope) {
+            return None;
+        }
+        isolation.write(|d| d.last_event_id = Some(event_id));
+        Some(event_id)
+    }
+
+    /// Hands an envelope to the transport; counts it when the queue is full or closed.
+    pub(crate) fn send(&self, envelope: Envelope) -> bool {
+        let Some(transport) = &self.transport else {
+            return false;
+        };
+        match transport.send_envelope(envelope) {
+            Ok(()) => true,
+            Err(SendError::Full(envelope) | SendError::Closed(envelope)) => {
+                for item in &envelope.items {
+                    self.record_discard(reason::QUEUE_OVERFLOW, item.category(), 1);
+                }
+                false
+            }
+        }
+    }
+
+    fn fill_defaults(&self, event: &mut Event) {
+        let o = &self.options;
+        if event.release.is_none() {
+            event.release = o.release.clone();
+        }
+        if event.environment.is_none() {
+            event.environment = Some(o.environment.clone().unwrap_or("production".into()));
+        }
+        if event.dist.is_none() {
+            event.dist = o.dist.clone();
+        }
+        if event.server_name.is_none() {
+            event.server_name = self.server_name.clone();
+        }
+        if event.sdk.is_none() {
+            event.sdk = Some(Default::default());
+        }
+        for (key, ctx) in &self.default_contexts {
+            event
+                .contexts
+                .entry(key.clone())
+                .or_insert_with(|| ctx.clone());
+        }
+    }
+
+    fn dynamic_sampling_context(&self, isolation: &ScopeData) -> Option<serde_json::Value> {
+        let (trace_id, _) = isolation.propagation.ids();
+        let mut dsc = json!({ "trace_id": trace_id });
+        if let Some(dsn) = &self.dsn {
+            dsc["public_key"] = dsn.public_key().into();
+            if let Some(org) = dsn.org_id() {
+                dsc["org_id"] = org.into();
+            }
+        }
+        if let Some(release) = &self.options.release {
+            dsc["release"] = release.as_ref().into();
+        }
+        dsc["environment"] = self
+            .options
+            .environment
+            .as_deref()
+            .unwrap_or("production")
+            .into();
+        Some(dsc)
+    }
+}
+
+/// Resolves the client for a scope pair: current → isolation → global.
+pub(crate) fn resolve_client(current: &Scope, isolation: &Scope) -> Option<Arc<ClientInner>> {
+    if crate::scope::local_clients_bound() {
+        for scope in [current, isolation] {
+            if let Some(client) = scope.read(|d| d.client.as_ref().map(|c| c.0.inner.clone())) {
+                return Some(client);
+            }
+        }
+    }
+    crate::scope::global_client()
+}
+
+/// Captures with `current` as the current scope and the task's isolation scope.
+pub(crate) fn capture_on(
+    current: &Scope,
+    source: EventSource<'_>,
+    configure: Option<&mut dyn FnMut(&Scope)>,
+) -> Option<EventId> {
+    if !crate::scope::any_client_bound() {
+        return None;
+    }
+    let isolation = crate::scope::get_isolation_scope();
+    let client = resolve_client(current, &isolation)?;
+    client.capture(source, &isolation, current, configure)
+}
+
+/// Captures with the task's own scopes.
+pub(crate) fn capture_ambient(
+    source: EventSource<'_>,
+    configure: Option<&mut dyn FnMut(&Scope)>,
+) -> Option<EventId> {
+    if !crate::scope::any_client_bound() {
+        return None;
+    }
+    let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
+    let client = resolve_client(&current, &isolation)?;
+    client.capture(source, &isolation, &current, configure)
+}
+
+/// Adds a breadcrumb to `scope` through the client the task resolves to.
+pub(crate) fn add_breadcrumb_to(scope: &Scope, crumb: Breadcrumb, hint: Option<&Hint>) {
+    if !crate::scope::any_client_bound() {
+        return;
+    }
+    let client = crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation));
+    if let Some(client) = client {
+        client.add_breadcrumb(scope, crumb, hint);
+    }
+}
+
+/// The client the running task resolves to, if any.
+pub(crate) fn current_client() -> Option<Client> {
+    if !crate::scope::any_client_bound() {
+        return None;
+    }
+    crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation)).map(Client::from_inner)
+}

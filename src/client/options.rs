@@ -1,0 +1,290 @@
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::protocol::{Breadcrumb, Event};
+use crate::scope::Hint;
+use crate::transport::{JsonLinesTarget, Transport};
+
+pub(crate) type BeforeSend = Arc<dyn Fn(Event) -> Option<Event> + Send + Sync>;
+pub(crate) type BeforeBreadcrumb =
+    Arc<dyn Fn(Breadcrumb, Option<&Hint>) -> Option<Breadcrumb> + Send + Sync>;
+
+/// How a client behaves: where it sends, what it adds, what it drops.
+///
+/// Built with setters; every option has the default the Sentry SDKs use.
+/// [`init`](crate::init) also reads `SENTRY_DSN`, `SENTRY_RELEASE` and `SENTRY_ENVIRONMENT`
+/// for the options not set in code.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use scopeline::ClientOptions;
+///
+/// let options = ClientOptions::new()
+///     .release("checkout@1.4.2")
+///     .environment("staging")
+///     .sample_rate(0.5)
+///     .max_breadcrumbs(50)
+///     .shutdown_timeout(Duration::from_secs(5))
+///     .before_send(|mut event| {
+///         event.tags.insert("team".into(), "payments".into());
+///         Some(event)
+///     });
+/// assert_eq!(options.get_max_breadcrumbs(), 50);
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    pub(crate) dsn: Option<String>,
+    pub(crate) release: Option<Cow<'static, str>>,
+    pub(crate) environment: Option<Cow<'static, str>>,
+    pub(crate) server_name: Option<Cow<'static, str>>,
+    pub(crate) dist: Option<Cow<'static, str>>,
+    pub(crate) sample_rate: f64,
+    pub(crate) max_breadcrumbs: usize,
+    pub(crate) before_send: Option<BeforeSend>,
+    pub(crate) before_breadcrumb: Option<BeforeBreadcrumb>,
+    pub(crate) send_default_pii: bool,
+    pub(crate) attach_stacktrace: bool,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) debug: bool,
+    pub(crate) transport: Option<Arc<dyn Transport>>,
+    pub(crate) json_lines: Option<JsonLinesTarget>,
+    pub(crate) capture_panics: bool,
+    pub(crate) queue_size: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            dsn: None,
+            release: None,
+            environment: None,
+            server_name: None,
+            dist: None,
+            sample_rate: 1.0,
+            max_breadcrumbs: 100,
+            before_send: None,
+            before_breadcrumb: None,
+            send_default_pii: false,
+            attach_stacktrace: false,
+            shutdown_timeout: Duration::from_secs(2),
+            debug: false,
+            transport: None,
+            json_lines: None,
+            capture_panics: true,
+            queue_size: 1024,
+        }
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dsn = self.dsn.as_deref().map(|d| {
+            d.parse::<super::Dsn>()
+                .map_or_else(|_| "<invalid>".to_owned(), |d| d.to_string())
+        });
+        f.debug_struct("ClientOptions")
+            .field("dsn", &dsn)
+            .field("release", &self.release)
+            .field("environment", &self.environment)
+            .field("server_name", &self.server_name)
+            .field("dist", &self.dist)
+            .field("sample_rate", &self.sample_rate)
+            .field("max_breadcrumbs", &self.max_breadcrumbs)
+            .field("before_send", &self.before_send.is_some())
+            .field("before_breadcrumb", &self.before_breadcrumb.is_some())
+            .field("send_default_pii", &self.send_default_pii)
+            .field("attach_stacktrace", &self.attach_stacktrace)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("debug", &self.debug)
+            .field("transport", &self.transport.is_some())
+            .field("json_lines", &self.json_lines)
+            .field("capture_panics", &self.capture_panics)
+            .field("queue_size", &self.queue_size)
+            .finish()
+    }
+}
+
+impl ClientOptions {
+    /// Options with every default: no DSN (nothing is sent), sample rate 1, 100 breadcrumbs,
+    /// no personal data, a 2 s shutdown timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where to send events, as a DSN (`https://KEY@host/PROJECT_ID`). It is checked when the
+    /// client is made: an invalid DSN makes [`try_init`](crate::try_init) fail with the reason.
+    /// An empty string means no DSN.
+    pub fn dsn(mut self, dsn: impl Into<String>) -> Self {
+        let dsn = dsn.into();
+        self.dsn = (!dsn.trim().is_empty()).then_some(dsn);
+        self
+    }
+
+    /// The release, such as `my-app@1.2.3` or a git SHA.
+    pub fn release(mut self, release: impl Into<Cow<'static, str>>) -> Self {
+        self.release = Some(release.into());
+        self
+    }
+
+    /// The environment; `production` when unset.
+    pub fn environment(mut self, environment: impl Into<Cow<'static, str>>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// The server name; the host name when unset.
+    pub fn server_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.server_name = Some(name.into());
+        self
+    }
+
+    /// The distribution (build variant) of the release.
+    pub fn dist(mut self, dist: impl Into<Cow<'static, str>>) -> Self {
+        self.dist = Some(dist.into());
+        self
+    }
+
+    /// The share of error events to send, from 0.0 (none) to 1.0 (all, the default).
+    ///
+    /// The draw happens first, before the scopes are merged or anything is built, so a
+    /// sampled-out event costs almost nothing. (Both reference SDKs sample last; scopeline
+    /// differs on purpose: `before_send` only ever sees events that will be sent.)
+    /// Values outside 0..=1 are clamped; NaN counts as 0.
+    pub fn sample_rate(mut self, rate: f64) -> Self {
+        self.sample_rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// How many breadcrumbs an event carries at most (100 by default). The cap holds per scope
+    /// and again after the scopes are merged.
+    pub fn max_breadcrumbs(mut self, max: usize) -> Self {
+        self.max_breadcrumbs = max;
+        self
+    }
+
+    /// A last look at every error and message event before it is sent: return `None` to drop
+    /// it. Runs after event processors, with no lock held; a panic drops the event and is
+    /// counted under `before_send`.
+    pub fn before_send<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Event) -> Option<Event> + Send + Sync + 'static,
+    {
+        self.before_send = Some(Arc::new(f));
+        self
+    }
+
+    /// A look at every breadcrumb before it is stored: return `None` to drop it. A panic drops
+    /// the breadcrumb.
+    pub fn before_breadcrumb<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Breadcrumb, Option<&Hint>) -> Option<Breadcrumb> + Send + Sync + 'static,
+    {
+        self.before_breadcrumb = Some(Arc::new(f));
+        self
+    }
+
+    /// Whether integrations may collect personal data automatically (IP addresses, cookies,
+    /// user fields of tracing spans). Off by default. Data you set yourself is always sent.
+    pub fn send_default_pii(mut self, on: bool) -> Self {
+        self.send_default_pii = on;
+        self
+    }
+
+    /// Whether to attach a stack trace to captured errors (off by default; panics always get
+    /// one).
+    pub fn attach_stacktrace(mut self, on: bool) -> Self {
+        self.attach_stacktrace = on;
+        self
+    }
+
+    /// How long dropping the [`ClientInitGuard`](crate::ClientInitGuard) waits for queued
+    /// events to be delivered (2 s by default).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Whether to log what the SDK decides (drops, transport errors) through `tracing`, with
+    /// target `scopeline`. The DSN's secret is never logged.
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
+    }
+
+    /// Sends envelopes through this transport instead of the one the DSN would pick.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// When no DSN is configured (in code or in `SENTRY_DSN`), writes every event as one JSON
+    /// line to `target` instead of dropping it. A DSN, when set, wins.
+    ///
+    /// ```
+    /// use scopeline::{ClientOptions, transport::JsonLinesTarget};
+    ///
+    /// let options = ClientOptions::new().json_lines(JsonLinesTarget::Stdout);
+    /// ```
+    pub fn json_lines(mut self, target: JsonLinesTarget) -> Self {
+        self.json_lines = Some(target);
+        self
+    }
+
+    /// Whether [`init`](crate::init) installs the panic hook that captures panics as fatal
+    /// events (on by default).
+    pub fn capture_panics(mut self, on: bool) -> Self {
+        self.capture_panics = on;
+        self
+    }
+
+    /// How many envelopes the background transport queues before it drops and counts them
+    /// (1024 by default).
+    pub fn queue_size(mut self, size: usize) -> Self {
+        self.queue_size = size.max(1);
+        self
+    }
+
+    /// The DSN, as configured.
+    pub fn get_dsn(&self) -> Option<&str> {
+        self.dsn.as_deref()
+    }
+
+    /// The release.
+    pub fn get_release(&self) -> Option<&str> {
+        self.release.as_deref()
+    }
+
+    /// The environment.
+    pub fn get_environment(&self) -> Option<&str> {
+        self.environment.as_deref()
+    }
+
+    /// The sample rate.
+    pub fn get_sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    /// The breadcrumb cap.
+    pub fn get_max_breadcrumbs(&self) -> usize {
+        self.max_breadcrumbs
+    }
+
+    /// Whether personal data may be collected automatically.
+    pub fn get_send_default_pii(&self) -> bool {
+        self.send_default_pii
+    }
+
+    /// The shutdown timeout.
+    pub fn get_shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout
+    }
+}

@@ -1,0 +1,259 @@
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::event::{ClientSdkInfo, Event};
+use super::ids::EventId;
+use super::time::{rfc3339, timestamp_float};
+
+/// A file sent along with an event, such as a log or a config dump.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::protocol::Attachment;
+///
+/// let log = Attachment::new("run.log", b"started\nfailed\n".to_vec()).content_type("text/plain");
+/// assert_eq!(log.filename, "run.log");
+/// assert_eq!(log.bytes.len(), 15);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Attachment {
+    /// The file name, without a path.
+    pub filename: String,
+    /// The MIME type; `application/octet-stream` when unset.
+    pub content_type: Option<String>,
+    /// The contents, shared between the events that carry it.
+    pub bytes: Arc<[u8]>,
+}
+
+impl Attachment {
+    /// An attachment with a name and contents.
+    pub fn new(filename: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Self {
+        Attachment {
+            filename: filename.into(),
+            content_type: None,
+            bytes: bytes.into(),
+        }
+    }
+
+    /// Sets the MIME type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+}
+
+/// One count of dropped events, by reason and data category.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DiscardedEvent {
+    /// Why they were dropped: `sample_rate`, `before_send`, `queue_overflow`…
+    pub reason: Cow<'static, str>,
+    /// What was dropped: `error`, `transaction`, `attachment`…
+    pub category: Cow<'static, str>,
+    /// How many.
+    pub quantity: u64,
+}
+
+/// A report of what the SDK dropped, sent so the server can count it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClientReport {
+    /// When the report was made.
+    #[serde(with = "timestamp_float")]
+    pub timestamp: SystemTime,
+    /// The counts.
+    pub discarded_events: Vec<DiscardedEvent>,
+}
+
+impl ClientReport {
+    /// A report of these counts, stamped now.
+    pub fn new(discarded_events: Vec<DiscardedEvent>) -> Self {
+        ClientReport {
+            timestamp: SystemTime::now(),
+            discarded_events,
+        }
+    }
+}
+
+/// One item of an [`Envelope`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum EnvelopeItem {
+    /// An error or message event.
+    Event(Box<Event>),
+    /// A file that rides with the event.
+    Attachment(Attachment),
+    /// Counts of dropped data.
+    ClientReport(ClientReport),
+}
+
+impl EnvelopeItem {
+    /// The item type as written in its header.
+    pub fn item_type(&self) -> &'static str {
+        match self {
+            EnvelopeItem::Event(_) => "event",
+            EnvelopeItem::Attachment(_) => "attachment",
+            EnvelopeItem::ClientReport(_) => "client_report",
+        }
+    }
+
+    /// The rate-limit and client-report category of the item.
+    pub fn category(&self) -> &'static str {
+        match self {
+            EnvelopeItem::Event(_) => "error",
+            EnvelopeItem::Attachment(_) => "attachment",
+            EnvelopeItem::ClientReport(_) => "internal",
+        }
+    }
+
+    fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
+        Ok(match self {
+            EnvelopeItem::Event(event) => Cow::Owned(serde_json::to_vec(event)?),
+            EnvelopeItem::ClientReport(report) => Cow::Owned(serde_json::to_vec(report)?),
+            EnvelopeItem::Attachment(a) => Cow::Borrowed(&a.bytes[..]),
+        })
+    }
+
+    fn header(&self, length: usize) -> Value {
+        let mut header = json!({ "type": self.item_type(), "length": length });
+        if let EnvelopeItem::Attachment(a) = self {
+            header["filename"] = a.filename.clone().into();
+            header["content_type"] = a
+                .content_type
+                .as_deref()
+                .unwrap_or("application/octet-stream")
+                .into();
+            header["attachment_type"] = "event.attachment".into();
+        }
+        header
+    }
+}
+
+/// A Sentry envelope: one header and a list of items, the unit the transport ships.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::protocol::{Envelope, Event};
+///
+/// let event = Event::new();
+/// let envelope = Envelope::from_event(event.clone());
+/// let bytes = envelope.to_vec().unwrap();
+/// let text = String::from_utf8(bytes).unwrap();
+/// let mut lines = text.lines();
+/// assert!(lines.next().unwrap().contains(&event.event_id.to_string()));
+/// assert!(lines.next().unwrap().starts_with(r#"{"type":"event","length":"#));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Envelope {
+    /// The id of the event the envelope carries, if any.
+    pub event_id: Option<EventId>,
+    /// The trace's dynamic sampling context, sent as the `trace` header.
+    pub trace: Option<Value>,
+    /// The items.
+    pub items: Vec<EnvelopeItem>,
+}
+
+impl Envelope {
+    /// An empty envelope.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An envelope that carries one event.
+    pub fn from_event(event: Event) -> Self {
+        Envelope {
+            event_id: Some(event.event_id),
+            trace: None,
+            items: vec![EnvelopeItem::Event(Box::new(event))],
+        }
+    }
+
+    /// Adds an item.
+    pub fn add_item(&mut self, item: EnvelopeItem) {
+        self.items.push(item);
+    }
+
+    /// The event the envelope carries, if any.
+    pub fn event(&self) -> Option<&Event> {
+        self.items.iter().find_map(|item| match item {
+            EnvelopeItem::Event(e) => Some(&**e),
+            _ => None,
+        })
+    }
+
+    fn header(&self) -> Value {
+        let mut header = serde_json::Map::new();
+        if let Some(id) = self.event_id {
+            header.insert("event_id".into(), id.to_string().into());
+        }
+        header.insert("sent_at".into(), rfc3339(SystemTime::now()).into());
+        header.insert(
+            "sdk".into(),
+            serde_json::to_value(ClientSdkInfo::default()).unwrap_or(Value::Null),
+        );
+        if let Some(trace) = &self.trace {
+            header.insert("trace".into(), trace.clone());
+        }
+        Value::Object(header)
+    }
+
+    /// Writes the envelope in Sentry's envelope format, stamping `sent_at` with the time now.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the writer fails or an item cannot be serialized.
+    pub fn to_writer<W: Write>(&self, mut w: W) -> io::Result<()> {
+        serde_json::to_writer(&mut w, &self.header())?;
+        for item in &self.items {
+            let payload = item.payload()?;
+            w.write_all(b"\n")?;
+            serde_json::to_writer(&mut w, &item.header(payload.len()))?;
+            w.write_all(b"\n")?;
+            w.write_all(&payload)?;
+        }
+        w.write_all(b"\n")
+    }
+
+    /// The envelope's bytes in Sentry's envelope format.
+    ///
+    /// # Errors
+    ///
+    /// Fails when an item cannot be serialized.
+    pub fn to_vec(&self) -> io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(1024);
+        self.to_writer(&mut out)?;
+        Ok(out)
+    }
+
+    /// The envelope as one JSON value: `{"header": {...}, "items": [{"header": {...}, "payload": ...}]}`.
+    ///
+    /// JSON payloads are embedded as JSON; attachments as a UTF-8 string (lossy). This is the
+    /// shape of one line of [`JsonLinesFormat::Envelopes`](crate::transport::JsonLinesFormat).
+    ///
+    /// # Errors
+    ///
+    /// Fails when an item cannot be serialized.
+    pub fn to_json(&self) -> serde_json::Result<Value> {
+        let mut items = Vec::with_capacity(self.items.len());
+        for item in &self.items {
+            let payload = item.payload()?;
+            let value: Value = match item {
+                EnvelopeItem::Attachment(_) => {
+                    String::from_utf8_lossy(&payload).into_owned().into()
+                }
+                _ => serde_json::from_slice(&payload)?,
+            };
+            items.push(json!({ "header": item.header(payload.len()), "payload": value }));
+        }
+        Ok(json!({ "header": self.header(), "items": items }))
+    }
+}

@@ -1,0 +1,567 @@
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ids::EventId;
+use super::time::timestamp_float;
+
+/// A context object, such as `os`, `runtime` or one of your own: a JSON object.
+pub type Context = serde_json::Map<String, Value>;
+
+/// How severe an event or breadcrumb is.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::Level;
+///
+/// assert!(Level::Error > Level::Warning);
+/// assert_eq!(Level::Warning.to_string(), "warning");
+/// assert_eq!("fatal".parse::<Level>().unwrap(), Level::Fatal);
+/// ```
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Diagnostic detail.
+    Debug,
+    /// Informational; the default for breadcrumbs and messages.
+    #[default]
+    Info,
+    /// Something unexpected that did not fail.
+    Warning,
+    /// A failure; the default for captured errors.
+    Error,
+    /// A failure that ends the process, such as a panic.
+    Fatal,
+}
+
+impl Level {
+    /// The lowercase name Sentry uses.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = ParseLevelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "debug" | "trace" => Level::Debug,
+            "info" | "log" => Level::Info,
+            "warning" | "warn" => Level::Warning,
+            "error" => Level::Error,
+            "fatal" | "critical" => Level::Fatal,
+            _ => return Err(ParseLevelError(())),
+        })
+    }
+}
+
+/// The error returned when a string names no [`Level`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseLevelError(());
+
+impl fmt::Display for ParseLevelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown level: expected debug, info, warning, error or fatal")
+    }
+}
+
+impl std::error::Error for ParseLevelError {}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A breadcrumb: a small record of something that happened before an event.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{Breadcrumb, Level};
+///
+/// let crumb = Breadcrumb::new("payment declined")
+///     .with_category("billing")
+///     .with_level(Level::Warning)
+///     .with_data("amount", 42);
+/// assert_eq!(crumb.category.as_deref(), Some("billing"));
+/// assert_eq!(crumb.data["amount"], 42);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Breadcrumb {
+    /// When it happened.
+    #[serde(with = "timestamp_float")]
+    pub timestamp: SystemTime,
+    /// The kind of breadcrumb (`default`, `http`, `query`, `navigation`…).
+    #[serde(rename = "type", default = "default_type")]
+    pub ty: Cow<'static, str>,
+    /// A dotted category such as `http` or `db.query`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Cow<'static, str>>,
+    /// Its severity.
+    #[serde(default)]
+    pub level: Level,
+    /// What happened, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Structured detail.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, Value>,
+}
+
+fn default_type() -> Cow<'static, str> {
+    Cow::Borrowed("default")
+}
+
+impl Default for Breadcrumb {
+    fn default() -> Self {
+        Breadcrumb {
+            timestamp: SystemTime::now(),
+            ty: default_type(),
+            category: None,
+            level: Level::Info,
+            message: None,
+            data: BTreeMap::new(),
+        }
+    }
+}
+
+impl Breadcrumb {
+    /// A breadcrumb with a message, stamped now, at level info.
+    pub fn new(message: impl Into<String>) -> Self {
+        Breadcrumb {
+            message: Some(message.into()),
+            ..Default::default()
+        }
+    }
+
+    /// Sets the category.
+    pub fn with_category(mut self, category: impl Into<Cow<'static, str>>) -> Self {
+        self.category = Some(category.into());
+        self
+    }
+
+    /// Sets the type.
+    pub fn with_type(mut self, ty: impl Into<Cow<'static, str>>) -> Self {
+        self.ty = ty.into();
+        self
+    }
+
+    /// Sets the level.
+    pub fn with_level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Adds one data entry.
+    pub fn with_data(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.data.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// The user an event is about.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::User;
+///
+/// let user = User::with_id("42").email("ada@example.com");
+/// assert_eq!(user.id.as_deref(), Some("42"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct User {
+    /// Your id for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Their email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Their IP address, or `{{auto}}` to let the server use the connection's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// Their user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Their name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Anything else about them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, Value>,
+}
+
+impl User {
+    /// A user known by id.
+    pub fn with_id(id: impl Into<String>) -> Self {
+        User {
+            id: Some(id.into()),
+            ..Default::default()
+        }
+    }
+
+    /// Sets the email address.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets the user name.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Sets the IP address.
+    pub fn ip_address(mut self, ip: impl Into<String>) -> Self {
+        self.ip_address = Some(ip.into());
+        self
+    }
+}
+
+/// The HTTP request an event happened in.
+///
+/// Data you set here yourself is sent as you set it. Integrations that fill it in
+/// automatically filter sensitive headers and cookies first (see [`crate::pii`]).
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::protocol::Request;
+///
+/// let mut req = Request::default();
+/// req.method = Some("GET".into());
+/// req.url = Some("https://example.com/items/7".into());
+/// assert_eq!(serde_json::to_value(&req).unwrap()["method"], "GET");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Request {
+    /// The URL, without query string or credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The HTTP method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The query string, without the `?`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_string: Option<String>,
+    /// Request headers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Cookies, when collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<String>,
+    /// CGI-style environment, such as `REMOTE_ADDR`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// The body, when collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// One frame of a stack trace.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Frame {
+    /// The function's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// The module path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The file, relative to the project where that can be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// The absolute path of the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs_path: Option<String>,
+    /// 1-based line number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineno: Option<u64>,
+    /// 1-based column number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colno: Option<u64>,
+    /// Whether the frame is the application's own code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_app: Option<bool>,
+}
+
+/// A stack trace, frames ordered from the outermost caller to where it was taken.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Stacktrace {
+    /// The frames, oldest first.
+    pub frames: Vec<Frame>,
+}
+
+/// How an exception was captured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Mechanism {
+    /// `generic` for captures you make; a name such as `panic` for automatic ones.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Whether the application handled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled: Option<bool>,
+    /// Whether the exception is a wrapper the SDK made rather than a real error type.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub synthetic: bool,
+    /// Where a chained exception came from (`source` for `Error::source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Index of this exception in the chain (0 is the outermost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception_id: Option<u32>,
+    /// Index of the exception that this one is the source of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<u32>,
+}
+
+/// One error of an event's exception chain.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Exception {
+    /// The error's type name.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Its message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Its module path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// How it was captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<Mechanism>,
+    /// Where it happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacktrace: Option<Stacktrace>,
+}
+
+/// Information about the SDK that sent an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClientSdkInfo {
+    /// The SDK's name, `scopeline.rust`.
+    pub name: Cow<'static, str>,
+    /// The SDK's version.
+    pub version: Cow<'static, str>,
+    /// Integrations that are on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrations: Vec<Cow<'static, str>>,
+    /// Packages the SDK is made of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<Value>,
+}
+
+impl Default for ClientSdkInfo {
+    fn default() -> Self {
+        ClientSdkInfo {
+            name: Cow::Borrowed("scopeline.rust"),
+            version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+            integrations: Vec::new(),
+            packages: vec![serde_json::json!({
+                "name": "cargo:scopeline",
+                "version": env!("CARGO_PKG_VERSION"),
+            })],
+        }
+    }
+}
+
+/// A message with optional parameters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct LogEntry {
+    message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    params: Vec<Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Values<T> {
+    values: Vec<T>,
+}
+
+mod values {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<T: Serialize, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Ref<'a, T> {
+            values: &'a [T],
+        }
+        Ref { values: v }.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        Values::<T>::deserialize(d).map(|v| v.values)
+    }
+}
+
+mod logentry {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(m: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        match m {
+            Some(message) => LogEntry {
+                message: message.clone(),
+                params: Vec::new(),
+            }
+            .serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<LogEntry>::deserialize(d)?.map(|l| l.message))
+    }
+}
+
+/// An error or message event, as sent to Sentry.
+///
+/// You rarely build one yourself: [`capture_error`](crate::capture_error) and
+/// [`capture_message`](crate::capture_message) do it and merge the scopes in. Use
+/// [`capture_event`](crate::capture_event) when you need full control.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::protocol::Event;
+/// use scopeline::Level;
+///
+/// let mut event = Event::new();
+/// event.message = Some("cache warmed".into());
+/// event.level = Level::Info;
+/// event.tags.insert("shard".into(), "7".into());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Event {
+    /// The event's id.
+    pub event_id: EventId,
+    /// When it happened.
+    #[serde(with = "timestamp_float")]
+    pub timestamp: SystemTime,
+    /// Its severity.
+    pub level: Level,
+    /// The platform, `native` for Rust.
+    pub platform: Cow<'static, str>,
+    /// The logger or module that produced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logger: Option<String>,
+    /// The transaction (route, job) it happened in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<String>,
+    /// The host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<Cow<'static, str>>,
+    /// The release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<Cow<'static, str>>,
+    /// The build variant of the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist: Option<Cow<'static, str>>,
+    /// The environment, such as `production`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Cow<'static, str>>,
+    /// The message, for message events (sent as `logentry`).
+    #[serde(
+        rename = "logentry",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "logentry"
+    )]
+    pub message: Option<String>,
+    /// Searchable string tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Arbitrary extra data.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, Value>,
+    /// Structured contexts (`os`, `runtime`, `trace`, your own).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contexts: BTreeMap<String, Context>,
+    /// The user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// The HTTP request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
+    /// Breadcrumbs, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "values")]
+    pub breadcrumbs: Vec<Breadcrumb>,
+    /// The exception chain, the root cause first and the outermost error last.
+    #[serde(
+        rename = "exception",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "values"
+    )]
+    pub exceptions: Vec<Exception>,
+    /// Grouping fingerprint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fingerprint: Vec<String>,
+    /// The SDK that sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk: Option<ClientSdkInfo>,
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event {
+            event_id: EventId::new(),
+            timestamp: SystemTime::now(),
+            level: Level::Error,
+            platform: Cow::Borrowed("native"),
+            logger: None,
+            transaction: None,
+            server_name: None,
+            release: None,
+            dist: None,
+            environment: None,
+            message: None,
+            tags: BTreeMap::new(),
+            extra: BTreeMap::new(),
+            contexts: BTreeMap::new(),
+            user: None,
+            request: None,
+            breadcrumbs: Vec::new(),
+            exceptions: Vec::new(),
+            fingerprint: Vec::new(),
+            sdk: None,
+        }
+    }
+}
+
+impl Event {
+    /// A new event with a fresh id, stamped now, at level error.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}

@@ -1,0 +1,36 @@
+//! Timestamps as Sentry wants them: float Unix seconds in payloads, RFC 3339 in headers.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Deserializer, Serializer};
+
+pub(crate) fn to_float(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    }
+}
+
+/// Formats a time as RFC 3339 in UTC with millisecond precision.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// Serde helpers for `SystemTime` as float seconds since the epoch.
+pub(crate) mod timestamp_float {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        // Microsecond precision is what Relay keeps; round so the JSON stays short.
+        let secs = (to_float(*t) * 1e6).round() / 1e6;
+        s.serialize_f64(secs)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let secs = f64::deserialize(d)?;
+        if !secs.is_finite() || secs < 0.0 {
+            return Err(serde::de::Error::custom("timestamp out of range"));
+        }
+        Ok(UNIX_EPOCH + std::time::Duration::from_secs_f64(secs))
+    }
+}

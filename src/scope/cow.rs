@@ -1,0 +1,331 @@
+//! Persistent containers behind scope data: forking is an `Arc` clone, and the first write
+//! after a fork adds a small layer on top instead of copying what is below.
+//!
+//! Chains are flattened once they grow deeper than [`MAX_DEPTH`], so reads stay cheap and old
+//! versions do not pile up.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use crate::protocol::Breadcrumb;
+
+const MAX_DEPTH: u32 = 8;
+
+pub(crate) type Key = Cow<'static, str>;
+
+/// A string-keyed map with O(1) clone and O(log n) writes after a clone.
+pub(crate) struct CowMap<V> {
+    head: Option<Arc<MapNode<V>>>,
+}
+
+struct MapNode<V> {
+    parent: Option<Arc<MapNode<V>>>,
+    /// `None` is a tombstone that hides the parent's entry.
+    entries: BTreeMap<Key, Option<V>>,
+    depth: u32,
+}
+
+impl<V> Clone for CowMap<V> {
+    fn clone(&self) -> Self {
+        CowMap {
+            head: self.head.clone(),
+        }
+    }
+}
+
+impl<V> Default for CowMap<V> {
+    fn default() -> Self {
+        CowMap { head: None }
+    }
+}
+
+impl<V: Clone> CowMap<V> {
+    pub(crate) fn insert(&mut self, key: Key, value: V) {
+        self.write(key, Some(value));
+    }
+
+    pub(crate) fn remove(&mut self, key: &str) {
+        if self.get(key).is_some() {
+            self.write(Cow::Owned(key.to_owned()), None);
+        }
+    }
+
+    fn write(&mut self, key: Key, value: Option<V>) {
+        let Some(head) = &mut self.head else {
+            if value.is_some() {
+                let mut entries = BTreeMap::new();
+                entries.insert(key, value);
+                self.head = Some(Arc::new(MapNode {
+                    parent: None,
+                    entries,
+                    depth: 0,
+                }));
+            }
+            return;
+        };
+        if let Some(node) = Arc::get_mut(head) {
+            if value.is_none() && node.parent.is_none() {
+                node.entries.remove(&key);
+            } else {
+                node.entries.insert(key, value);
+            }
+            return;
+        }
+        let parent = head.clone();
+        let depth = parent.depth + 1;
+        let mut entries = BTreeMap::new();
+        entries.insert(key, value);
+        *head = Arc::new(MapNode {
+            parent: Some(parent),
+            entries,
+            depth,
+        });
+        if depth > MAX_DEPTH {
+            self.flatten();
+        }
+    }
+
+    fn flatten(&mut self) {
+        let entries = self
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        self.head = Some(Arc::new(MapNode {
+            parent: None,
+            entries,
+            depth: 0,
+        }));
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&V> {
+        let mut node = self.head.as_deref();
+        while let Some(n) = node {
+            if let Some(v) = n.entries.get(key) {
+                return v.as_ref();
+            }
+            node = n.parent.as_deref();
+        }
+        None
+    }
+
+    /// The live entries, in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &V)> {
+        let mut layers = Vec::new();
+        let mut node = self.head.as_deref();
+        while let Some(n) = node {
+            layers.push(&n.entries);
+            node = n.parent.as_deref();
+        }
+        let mut merged: BTreeMap<&Key, Option<&V>> = BTreeMap::new();
+        // Oldest layer first, so newer layers overwrite.
+        for layer in layers.into_iter().rev() {
+            for (k, v) in layer {
+                merged.insert(k, v.as_ref());
+            }
+        }
+        merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)))
+    }
+}
+
+/// A bounded, time-ordered breadcrumb buffer with O(1) clone and O(1) push after a clone.
+#[derive(Clone, Default)]
+pub(crate) struct CrumbBuf {
+    head: Option<Arc<CrumbNode>>,
+}
+
+#[derive(Clone)]
+struct CrumbNode {
+    parent: Option<Arc<CrumbNode>>,
+    /// How many of the parent's visible crumbs (oldest first) this node hides.
+    skip: usize,
+    local: VecDeque<Arc<Breadcrumb>>,
+    /// Visible crumbs: the parent's minus `skip`, plus `local`.
+    len: usize,
+    depth: u32,
+}
+
+impl CrumbBuf {
+    pub(crate) fn len(&self) -> usize {
+        self.head.as_ref().map_or(0, |h| h.len)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.head = None;
+    }
+
+    /// Appends a crumb and drops the oldest ones beyond `cap`. Returns how many were dropped.
+    pub(crate) fn push(&mut self, crumb: Arc<Breadcrumb>, cap: usize) -> usize {
+        if cap == 0 {
+            return 1;
+        }
+        let head = self.head.get_or_insert_with(|| {
+            Arc::new(CrumbNode {
+                parent: None,
+                skip: 0,
+                local: VecDeque::new(),
+                len: 0,
+                depth: 0,
+            })
+        });
+        if Arc::get_mut(head).is_none() {
+            let parent = head.clone();
+            *head = Arc::new(CrumbNode {
+                len: parent.len,
+                depth: parent.depth + 1,
+                parent: Some(parent),
+                skip: 0,
+                local: VecDeque::with_capacity(4),
+            });
+        }
+        let node = Arc::get_mut(head).expect("head was just made unique");
+        node.local.push_back(crumb);
+        node.len += 1;
+        let mut dropped = 0;
+        while node.len > cap {
+            node.drop_oldest();
+            dropped += 1;
+        }
+        if node.depth > MAX_DEPTH {
+            let flat: VecDeque<_> = self.iter().cloned().collect();
+            self.head = Some(Arc::new(CrumbNode {
+                parent: None,
+                skip: 0,
+                len: flat.len(),
+                local: flat,
+                depth: 0,
+            }));
+        }
+        dropped
+    }
+
+    /// The visible crumbs, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<Breadcrumb>> {
+        let mut chain = Vec::new();
+        let mut node = self.head.as_deref();
+        while let Some(n) = node {
+            chain.push(n);
+            node = n.parent.as_deref();
+        }
+        let mut visible: VecDeque<&Arc<Breadcrumb>> = VecDeque::new();
+        for n in chain.into_iter().rev() {
+            for _ in 0..n.skip {
+                visible.pop_front();
+            }
+            visible.extend(n.local.iter());
+        }
+        visible.into_iter()
+    }
+}
+
+impl CrumbNode {
+    fn drop_oldest(&mut self) {
+        if let Some(parent) = &self.parent {
+            if parent.len > self.skip {
+                self.skip += 1;
+                if self.skip == parent.len {
+                    self.parent = None;
+                    self.skip = 0;
+                }
+                self.len -= 1;
+                return;
+            }
+        }
+        self.local.pop_front();
+        self.len -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crumb(i: usize) -> Arc<Breadcrumb> {
+        Arc::new(Breadcrumb::new(i.to_string()))
+    }
+
+    fn messages(buf: &CrumbBuf) -> Vec<String> {
+        buf.iter().map(|c| c.message.clone().unwrap()).collect()
+    }
+
+    #[test]
+    fn map_forks_do_not_see_each_others_writes() {
+        let mut a = CowMap::default();
+        a.insert("k".into(), 1);
+        a.insert("shared".into(), 0);
+        let mut b = a.clone();
+        b.insert("k".into(), 2);
+        b.remove("shared");
+        a.insert("only_a".into(), 3);
+        assert_eq!(a.get("k"), Some(&1));
+        assert_eq!(a.get("shared"), Some(&0));
+        assert_eq!(b.get("k"), Some(&2));
+        assert_eq!(b.get("shared"), None);
+        assert_eq!(b.get("only_a"), None);
+        let keys: Vec<_> = b.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_eq!(keys, vec![("k".to_string(), 2)]);
+    }
+
+    #[test]
+    fn map_deep_fork_chains_are_flattened_and_stay_correct() {
+        let mut m = CowMap::default();
+        let mut keep = Vec::new();
+        for i in 0..100 {
+            keep.push(m.clone());
+            m.insert(format!("k{}", i % 7).into(), i);
+        }
+        assert!(m.head.as_ref().unwrap().depth <= MAX_DEPTH);
+        for k in 0..7 {
+            let expected = (0..100).filter(|i| i % 7 == k).max().unwrap();
+            assert_eq!(m.get(&format!("k{k}")), Some(&expected));
+        }
+        // An old version is unchanged.
+        assert_eq!(keep[3].get("k0"), Some(&0));
+        assert_eq!(keep[3].get("k3"), None);
+    }
+
+    #[test]
+    fn crumbs_are_capped_oldest_first() {
+        let mut buf = CrumbBuf::default();
+        let dropped: usize = (0..5).map(|i| buf.push(crumb(i), 3)).sum();
+        assert_eq!(dropped, 2);
+        assert_eq!(messages(&buf), ["2", "3", "4"]);
+        assert_eq!(buf.len(), 3);
+    }
+
+    #[test]
+    fn crumb_forks_are_independent_and_share_history() {
+        let mut parent = CrumbBuf::default();
+        for i in 0..3 {
+            parent.push(crumb(i), 4);
+        }
+        let mut child = parent.clone();
+        child.push(crumb(10), 4);
+        child.push(crumb(11), 4);
+        parent.push(crumb(20), 4);
+        assert_eq!(messages(&parent), ["0", "1", "2", "20"]);
+        assert_eq!(messages(&child), ["1", "2", "10", "11"]);
+        child.clear();
+        assert_eq!(messages(&child), Vec::<String>::new());
+        assert_eq!(parent.len(), 4);
+    }
+
+    #[test]
+    fn crumb_chains_match_a_plain_deque() {
+        let mut buf = CrumbBuf::default();
+        let mut model = VecDeque::new();
+        let mut forks = Vec::new();
+        for i in 0..500 {
+            if i % 3 == 0 {
+                forks.push(buf.clone());
+            }
+            buf.push(crumb(i), 10);
+            model.push_back(i.to_string());
+            if model.len() > 10 {
+                model.pop_front();
+            }
+            assert_eq!(messages(&buf), Vec::from(model.clone()));
+        }
+        assert!(buf.head.as_ref().unwrap().depth <= MAX_DEPTH);
+    }
+}

@@ -1,0 +1,45 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+use tokio::task::futures::TaskLocalFuture;
+
+use super::storage::ScopePair;
+
+pin_project! {
+    /// A future that runs inside its own isolation and current scope.
+    ///
+    /// Returned by [`isolation_scope`](crate::isolation_scope), [`new_scope`](crate::new_scope)
+    /// and [`in_current_scope`](crate::ScopeFutureExt::in_current_scope). Each poll installs
+    /// the scopes and restores the outer ones afterwards, also when the inner future panics.
+    /// When the future is dropped before it completes, the inner future is dropped inside its
+    /// scopes.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Scoped<F> {
+        #[pin]
+        inner: TaskLocalFuture<ScopePair, F>,
+    }
+}
+
+impl<F> Scoped<F> {
+    pub(crate) fn new(inner: TaskLocalFuture<ScopePair, F>) -> Self {
+        Scoped { inner }
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().inner.poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for Scoped<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scoped").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,603 @@
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use arc_swap::ArcSwap;
+use serde_json::Value;
+
+use super::data::{BoundClient, EventProcessor, Hint, PropagationContext, ScopeData};
+use crate::client::Client;
+use crate::protocol::{Attachment, Breadcrumb, Context, Event, EventId, Level, Request, User};
+
+/// A handle to one scope: cheap to clone, shared between threads, changed through `&self`.
+///
+/// Clones of a `Scope` are the *same* scope: a tag set through one is seen through the other.
+/// [`Scope::fork`] makes a *new* scope that starts with a copy of this one's data; after that
+/// neither sees the other's writes. Forking is O(1) whatever the scope holds.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{Scope, User};
+///
+/// let scope = Scope::new();
+/// scope.set_tag("region", "eu-west-1");
+/// scope.set_user(Some(User::with_id("42")));
+///
+/// let child = scope.fork();
+/// child.set_tag("region", "us-east-1");
+/// assert_eq!(scope.tag("region").as_deref(), Some("eu-west-1"));
+/// assert_eq!(child.tag("region").as_deref(), Some("us-east-1"));
+/// assert_eq!(child.user().unwrap().id.as_deref(), Some("42"));
+/// ```
+#[derive(Clone)]
+pub struct Scope {
+    inner: Arc<Storage>,
+}
+
+enum Storage {
+    /// Isolation and current scopes: written often, read at capture.
+    Local(Mutex<ScopeData>),
+    /// The global scope: read by every capture on every thread, written rarely.
+    Global {
+        data: ArcSwap<ScopeData>,
+        write: Mutex<()>,
+    },
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No user code ever runs under a scope lock, so poison can only come from a bug of ours
+    // in a tiny critical section; the data is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &*self.inner {
+            Storage::Local(_) => "Scope",
+            Storage::Global { .. } => "GlobalScope",
+        };
+        self.read(|d| f.debug_tuple(kind).field(d).finish())
+    }
+}
+
+impl Scope {
+    /// A new, empty scope, attached to nothing.
+    ///
+    /// Use it with [`Scope::update_from_scope`], or bind it yourself; most code uses the scopes
+    /// returned by [`get_current_scope`](crate::get_current_scope) and friends instead.
+    pub fn new() -> Self {
+        Self::from_data(ScopeData::default())
+    }
+
+    pub(crate) fn from_data(data: ScopeData) -> Self {
+        Scope {
+            inner: Arc::new(Storage::Local(Mutex::new(data))),
+        }
+    }
+
+    pub(crate) fn new_global() -> Self {
+        Scope {
+            inner: Arc::new(Storage::Global {
+                data: ArcSwap::from_pointee(ScopeData::default()),
+                write: Mutex::new(()),
+            }),
+        }
+    }
+
+    pub(crate) fn is_global(&self) -> bool {
+        matches!(&*self.inner, Storage::Global { .. })
+    }
+
+    /// Whether two handles point at the same scope.
+    ///
+    /// ```
+    /// let a = scopeline::Scope::new();
+    /// assert!(a.ptr_eq(&a.clone()));
+    /// assert!(!a.ptr_eq(&a.fork()));
+    /// ```
+    pub fn ptr_eq(&self, other: &Scope) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&ScopeData) -> R) -> R {
+        match &*self.inner {
+            Storage::Local(m) => f(&lock(m)),
+            Storage::Global { data, .. } => f(&data.load()),
+        }
+    }
+
+    pub(crate) fn write<R>(&self, f: impl FnOnce(&mut ScopeData) -> R) -> R {
+        match &*self.inner {
+            Storage::Local(m) => f(&mut lock(m)),
+            Storage::Global { data, write } => {
+                let _serialize_writers = lock(write);
+                let mut next = ScopeData::clone(&data.load());
+                let out = f(&mut next);
+                data.store(Arc::new(next));
+                out
+            }
+        }
+    }
+
+    /// A copy of the data, taken under the lock and used after it is released.
+    pub(crate) fn snapshot(&self) -> ScopeData {
+        self.read(ScopeData::clone)
+    }
+
+    /// A new scope that starts with a copy of this one's data, bound client included.
+    ///
+    /// O(1) in the size of the scope. Parent and fork never see each other's later writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tag("a", "1");
+    /// let fork = scope.fork();
+    /// fork.remove_tag("a");
+    /// assert_eq!(scope.tag("a").as_deref(), Some("1"));
+    /// assert_eq!(fork.tag("a"), None);
+    /// ```
+    pub fn fork(&self) -> Scope {
+        Scope::from_data(self.snapshot())
+    }
+
+    /// Forks for a new isolation scope: same data, but a fresh trace.
+    pub(crate) fn fork_isolation(&self) -> Scope {
+        let mut data = self.snapshot();
+        data.propagation = Arc::new(PropagationContext::default());
+        data.last_event_id = None;
+        Scope::from_data(data)
+    }
+
+    /// Removes everything from the scope except its event processors and bound client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tag("a", "1");
+    /// scope.clear();
+    /// assert!(scope.tags().is_empty());
+    /// ```
+    pub fn clear(&self) {
+        self.write(|d| {
+            let processors = d.processors.clone();
+            let client = d.client.take();
+            *d = ScopeData {
+                processors,
+                client,
+                ..ScopeData::default()
+            };
+        });
+    }
+
+    /// Copies everything `other` has set into this scope.
+    ///
+    /// Tags, extra and contexts are merged per key (`other` wins), breadcrumbs, attachments and
+    /// event processors are appended, and level, user, transaction, fingerprint and request are
+    /// replaced where `other` has them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let base = scopeline::Scope::new();
+    /// base.set_tag("a", "1");
+    /// let other = scopeline::Scope::new();
+    /// other.set_tag("b", "2");
+    /// base.update_from_scope(&other);
+    /// assert_eq!(base.tags().len(), 2);
+    /// ```
+    pub fn update_from_scope(&self, other: &Scope) {
+        if self.ptr_eq(other) {
+            return;
+        }
+        let src = other.snapshot();
+        self.write(|d| {
+            if src.level.is_some() {
+                d.level = src.level;
+            }
+            if src.user.is_some() {
+                d.user = src.user.clone();
+            }
+            if src.transaction.is_some() {
+                d.transaction = src.transaction.clone();
+            }
+            if src.fingerprint.is_some() {
+                d.fingerprint = src.fingerprint.clone();
+            }
+            if src.request.is_some() {
+                d.request = src.request.clone();
+            }
+            for (k, v) in src.tags.iter() {
+                d.tags.insert(k.clone(), v.clone());
+            }
+            for (k, v) in src.extra.iter() {
+                d.extra.insert(k.clone(), v.clone());
+            }
+            for (k, v) in src.contexts.iter() {
+                d.contexts.insert(k.clone(), v.clone());
+            }
+            for crumb in src.breadcrumbs.iter() {
+                d.breadcrumbs.push(crumb.clone(), usize::MAX);
+            }
+            if !src.attachments.is_empty() {
+                d.attachments = d
+                    .attachments
+                    .iter()
+                    .chain(src.attachments.iter())
+                    .cloned()
+                    .collect();
+            }
+            if !src.processors.is_empty() {
+                d.processors = d
+                    .processors
+                    .iter()
+                    .chain(src.processors.iter())
+                    .cloned()
+                    .collect();
+            }
+            if src.client.is_some() {
+                d.client = src.client.clone();
+            }
+        });
+    }
+
+    /// Binds a client to this scope, or unbinds with `None`.
+    ///
+    /// Captures resolve their client from the current scope, then the isolation scope, then the
+    /// global scope. Binding a client to an isolation scope lets tests run in parallel, each
+    /// with its own client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, Scope};
+    ///
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(ClientOptions::new())));
+    /// assert!(scope.client().is_some());
+    /// ```
+    pub fn bind_client(&self, client: Option<Client>) {
+        if self.is_global() {
+            super::storage::set_global_client(client);
+        } else {
+            self.write(|d| d.client = client.map(BoundClient::new));
+        }
+    }
+
+    /// The client bound to this scope itself, if any (not the one a capture would resolve).
+    pub fn client(&self) -> Option<Client> {
+        if self.is_global() {
+            return super::storage::global_client().map(Client::from_inner);
+        }
+        self.read(|d| d.client.as_ref().map(|c| c.0.clone()))
+    }
+
+    /// Sets or clears the user.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_user(Some(scopeline::User::with_id("7")));
+    /// assert_eq!(scope.user().unwrap().id.as_deref(), Some("7"));
+    /// scope.set_user(None);
+    /// assert!(scope.user().is_none());
+    /// ```
+    pub fn set_user(&self, user: Option<User>) {
+        let user = user.map(Arc::new);
+        self.write(|d| d.user = user);
+    }
+
+    /// The user, if set.
+    pub fn user(&self) -> Option<User> {
+        self.read(|d| d.user.as_deref().cloned())
+    }
+
+    /// Sets a tag. Keys and values longer than Sentry accepts are trimmed when an event is sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tag("region", "eu");
+    /// scope.set_tag("request_id", 17.to_string());
+    /// assert_eq!(scope.tag("request_id").as_deref(), Some("17"));
+    /// ```
+    pub fn set_tag(&self, key: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) {
+        let (key, value) = (key.into(), value.into());
+        self.write(|d| d.tags.insert(key, value));
+    }
+
+    /// Sets several tags at once.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tags([("a", "1"), ("b", "2")]);
+    /// assert_eq!(scope.tags().len(), 2);
+    /// ```
+    pub fn set_tags<K, V>(&self, tags: impl IntoIterator<Item = (K, V)>)
+    where
+        K: Into<Cow<'static, str>>,
+        V: Into<Cow<'static, str>>,
+    {
+        let tags: Vec<_> = tags
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.write(|d| {
+            for (k, v) in tags {
+                d.tags.insert(k, v);
+            }
+        });
+    }
+
+    /// Removes a tag.
+    pub fn remove_tag(&self, key: &str) {
+        self.write(|d| d.tags.remove(key));
+    }
+
+    /// The value of one tag.
+    pub fn tag(&self, key: &str) -> Option<String> {
+        self.read(|d| d.tags.get(key).map(|v| v.to_string()))
+    }
+
+    /// All tags.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        self.read(|d| {
+            d.tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+    }
+
+    /// Sets an extra value.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_extra("attempt", 3.into());
+    /// assert_eq!(scope.extra("attempt"), Some(serde_json::json!(3)));
+    /// ```
+    pub fn set_extra(&self, key: impl Into<Cow<'static, str>>, value: Value) {
+        let key = key.into();
+        self.write(|d| d.extra.insert(key, value));
+    }
+
+    /// Removes an extra value.
+    pub fn remove_extra(&self, key: &str) {
+        self.write(|d| d.extra.remove(key));
+    }
+
+    /// One extra value.
+    pub fn extra(&self, key: &str) -> Option<Value> {
+        self.read(|d| d.extra.get(key).cloned())
+    }
+
+    /// Sets a context, such as `{"name": "checkout", "version": 3}` under `"service"`.
+    ///
+    /// ```
+    /// use serde_json::json;
+    ///
+    /// let scope = scopeline::Scope::new();
+    /// let ctx = json!({"name": "checkout"}).as_object().unwrap().clone();
+    /// scope.set_context("service", ctx);
+    /// assert_eq!(scope.context("service").unwrap()["name"], "checkout");
+    /// ```
+    pub fn set_context(&self, key: impl Into<Cow<'static, str>>, context: Context) {
+        let key = key.into();
+        self.write(|d| d.contexts.insert(key, context));
+    }
+
+    /// Removes a context.
+    pub fn remove_context(&self, key: &str) {
+        self.write(|d| d.contexts.remove(key));
+    }
+
+    /// One context.
+    pub fn context(&self, key: &str) -> Option<Context> {
+        self.read(|d| d.contexts.get(key).cloned())
+    }
+
+    /// Sets or clears the level that overrides the level of every event captured here.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_level(Some(scopeline::Level::Warning));
+    /// assert_eq!(scope.level(), Some(scopeline::Level::Warning));
+    /// ```
+    pub fn set_level(&self, level: Option<Level>) {
+        self.write(|d| d.level = level);
+    }
+
+    /// The level override, if set.
+    pub fn level(&self) -> Option<Level> {
+        self.read(|d| d.level)
+    }
+
+    /// Sets or clears the transaction name (a route, a job name).
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_transaction(Some("GET /items/{id}"));
+    /// assert_eq!(scope.transaction().as_deref(), Some("GET /items/{id}"));
+    /// ```
+    pub fn set_transaction(&self, name: Option<&str>) {
+        let name = name.map(Arc::from);
+        self.write(|d| d.transaction = name);
+    }
+
+    /// The transaction name, if set.
+    pub fn transaction(&self) -> Option<String> {
+        self.read(|d| d.transaction.as_deref().map(str::to_owned))
+    }
+
+    /// Sets or clears the fingerprint that decides how events are grouped.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_fingerprint(Some(vec!["{{ default }}".into(), "db".into()]));
+    /// assert_eq!(scope.fingerprint().unwrap().len(), 2);
+    /// ```
+    pub fn set_fingerprint(&self, fingerprint: Option<Vec<String>>) {
+        let fingerprint = fingerprint.map(Arc::from);
+        self.write(|d| d.fingerprint = fingerprint);
+    }
+
+    /// The fingerprint, if set.
+    pub fn fingerprint(&self) -> Option<Vec<String>> {
+        self.read(|d| d.fingerprint.as_deref().map(<[String]>::to_vec))
+    }
+
+    /// Sets or clears the HTTP request events captured here happened in.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// let mut req = scopeline::protocol::Request::default();
+    /// req.method = Some("POST".into());
+    /// scope.set_request(Some(req));
+    /// assert_eq!(scope.request().unwrap().method.as_deref(), Some("POST"));
+    /// ```
+    pub fn set_request(&self, request: Option<Request>) {
+        let request = request.map(Arc::new);
+        self.write(|d| d.request = request);
+    }
+
+    /// The request, if set.
+    pub fn request(&self) -> Option<Request> {
+        self.read(|d| d.request.as_deref().cloned())
+    }
+
+    /// Adds a function that sees, edits or drops (by returning `None`) every event captured
+    /// through this scope. Processors run after the scopes are merged, global first, then
+    /// isolation, then current. A panicking processor drops the event and is counted.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.add_event_processor(|mut event| {
+    ///     event.tags.insert("processed".into(), "yes".into());
+    ///     Some(event)
+    /// });
+    /// ```
+    pub fn add_event_processor<F>(&self, processor: F)
+    where
+        F: Fn(Event) -> Option<Event> + Send + Sync + 'static,
+    {
+        let processor: EventProcessor = Arc::new(processor);
+        self.write(|d| {
+            d.processors = d.processors.iter().cloned().chain([processor]).collect();
+        });
+    }
+
+    /// Adds an attachment sent with every event captured through this scope.
+    ///
+    /// ```
+    /// use scopeline::protocol::Attachment;
+    ///
+    /// let scope = scopeline::Scope::new();
+    /// scope.add_attachment(Attachment::new("config.toml", b"debug = true".to_vec()));
+    /// assert_eq!(scope.attachments().len(), 1);
+    /// ```
+    pub fn add_attachment(&self, attachment: Attachment) {
+        self.write(|d| {
+            d.attachments = d.attachments.iter().cloned().chain([attachment]).collect();
+        });
+    }
+
+    /// The attachments.
+    pub fn attachments(&self) -> Vec<Attachment> {
+        self.read(|d| d.attachments.to_vec())
+    }
+
+    /// Removes all attachments.
+    pub fn clear_attachments(&self) {
+        self.write(|d| d.attachments = Arc::new([]));
+    }
+
+    /// Adds a breadcrumb to this scope.
+    ///
+    /// Like every SDK, scopeline keeps breadcrumbs only while a client is bound: with none,
+    /// this does nothing. The client's `before_breadcrumb` may edit or drop it, and only the
+    /// newest `max_breadcrumbs` are kept.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Client, ClientOptions, Scope};
+    ///
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(ClientOptions::new())));
+    /// scope.add_breadcrumb(Breadcrumb::new("cache miss"));
+    /// assert_eq!(scope.breadcrumbs().len(), 1);
+    /// ```
+    pub fn add_breadcrumb(&self, crumb: Breadcrumb) {
+        self.add_breadcrumb_with_hint(crumb, None)
+    }
+
+    /// Adds a breadcrumb with a hint for `before_breadcrumb`.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Hint, Scope};
+    ///
+    /// Scope::new().add_breadcrumb_with_hint(Breadcrumb::new("retry"), Some(Hint::new().with(3u32)));
+    /// ```
+    pub fn add_breadcrumb_with_hint(&self, crumb: Breadcrumb, hint: Option<Hint>) {
+        if let Some(client) = self.client() {
+            client.inner().add_breadcrumb(self, crumb, hint.as_ref());
+        } else {
+            crate::client::add_breadcrumb_to(self, crumb, hint.as_ref());
+        }
+    }
+
+    pub(crate) fn push_breadcrumb(&self, crumb: Breadcrumb, cap: usize) -> usize {
+        let crumb = Arc::new(crumb);
+        self.write(|d| d.breadcrumbs.push(crumb, cap))
+    }
+
+    /// Removes all breadcrumbs.
+    pub fn clear_breadcrumbs(&self) {
+        self.write(|d| d.breadcrumbs.clear());
+    }
+
+    /// The breadcrumbs, oldest first.
+    pub fn breadcrumbs(&self) -> Vec<Breadcrumb> {
+        self.read(|d| d.breadcrumbs.iter().map(|c| Breadcrumb::clone(c)).collect())
+    }
+
+    /// Captures an error with this scope as the current scope.
+    ///
+    /// The event merges the global scope, the task's isolation scope and this scope.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// let err = std::io::Error::other("boom");
+    /// // No client bound anywhere: nothing is sent.
+    /// assert!(scope.capture_error(&err).is_none());
+    /// ```
+    pub fn capture_error<E: Error + ?Sized>(&self, error: &E) -> Option<EventId> {
+        let error = crate::client::ErrorRef(error);
+        crate::client::capture_on(self, crate::client::EventSource::Error(&error), None)
+    }
+
+    /// Captures a message with this scope as the current scope.
+    pub fn capture_message(&self, message: &str, level: Level) -> Option<EventId> {
+        crate::client::capture_on(
+            self,
+            crate::client::EventSource::message(message, level),
+            None,
+        )
+    }
+
+    /// Captures an event with this scope as the current scope.
+    pub fn capture_event(&self, event: Event) -> Option<EventId> {
+        crate::client::capture_on(self, crate::client::EventSource::event(event), None)
+    }
+}

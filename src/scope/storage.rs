@@ -1,0 +1,256 @@
+//! Where scopes live: the global scope in an `ArcSwap`, isolation and current scope in one
+//! `tokio::task_local!` slot, and a process-wide default pair for code outside any wrapper.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use arc_swap::ArcSwapOption;
+
+use super::data::ScopeData;
+use super::future::Scoped;
+use super::handle::Scope;
+use crate::client::{Client, ClientInner};
+
+/// The isolation and current scope of a task. Installed as one task-local value, so entering
+/// and leaving it on every poll moves two pointers and touches no reference count.
+#[derive(Clone, Debug)]
+pub(crate) struct ScopePair {
+    pub(crate) isolation: Scope,
+    pub(crate) current: Scope,
+}
+
+tokio::task_local! {
+    static SCOPES: ScopePair;
+}
+
+fn default_pair() -> &'static ScopePair {
+    static DEFAULT: OnceLock<ScopePair> = OnceLock::new();
+    DEFAULT.get_or_init(|| ScopePair {
+        isolation: Scope::new(),
+        current: Scope::new(),
+    })
+}
+
+fn global_scope() -> &'static Scope {
+    static GLOBAL: OnceLock<Scope> = OnceLock::new();
+    GLOBAL.get_or_init(Scope::new_global)
+}
+
+static GLOBAL_CLIENT: ArcSwapOption<ClientInner> = ArcSwapOption::const_empty();
+static GLOBAL_CLIENT_SET: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn set_global_client(client: Option<Client>) {
+    let inner = client.map(Client::into_inner);
+    GLOBAL_CLIENT_SET.store(inner.is_some(), Ordering::Relaxed);
+    GLOBAL_CLIENT.store(inner);
+}
+
+/// The client bound to the global scope. One relaxed load when none is.
+pub(crate) fn global_client() -> Option<Arc<ClientInner>> {
+    if !GLOBAL_CLIENT_SET.load(Ordering::Relaxed) {
+        return None;
+    }
+    GLOBAL_CLIENT.load_full()
+}
+
+pub(crate) fn any_client_bound() -> bool {
+    GLOBAL_CLIENT_SET.load(Ordering::Relaxed) || super::local_clients_bound()
+}
+
+/// The global scope's data, for merging into an event.
+pub(crate) fn global_data() -> Arc<ScopeData> {
+    global_scope().read(|d| Arc::new(d.clone()))
+}
+
+/// Runs `f` with the task's scope pair, or the process-wide default pair outside any wrapper.
+pub(crate) fn with_pair<R>(f: impl FnOnce(&ScopePair) -> R) -> R {
+    let mut f = Some(f);
+    match SCOPES.try_with(|pair| (f.take().expect("called once"))(pair)) {
+        Ok(out) => out,
+        Err(_) => (f.take().expect("not called yet"))(default_pair()),
+    }
+}
+
+pub(crate) fn scoped<F: Future>(pair: ScopePair, future: F) -> Scoped<F> {
+    Scoped::new(SCOPES.scope(pair, future))
+}
+
+pub(crate) fn sync_scoped<R>(pair: ScopePair, f: impl FnOnce() -> R) -> R {
+    SCOPES.sync_scope(pair, f)
+}
+
+impl ScopePair {
+    /// The pair a spawned task starts with: the same isolation scope, a fork of current.
+    pub(crate) fn for_child() -> ScopePair {
+        with_pair(|p| ScopePair {
+            isolation: p.isolation.clone(),
+            current: p.current.fork(),
+        })
+    }
+
+    /// The pair of a new isolation scope: both forked.
+    pub(crate) fn isolated() -> ScopePair {
+        with_pair(|p| ScopePair {
+            isolation: p.isolation.fork_isolation(),
+            current: p.current.fork(),
+        })
+    }
+}
+
+/// The global scope: data here applies to every event of the process.
+///
+/// It is read at capture time, never copied into threads or tasks, so what you set here is
+/// seen everywhere at once.
+///
+/// # Examples
+///
+/// ```
+/// scopeline::get_global_scope().set_tag("service", "checkout");
+/// assert_eq!(scopeline::get_global_scope().tag("service").as_deref(), Some("checkout"));
+/// ```
+pub fn get_global_scope() -> Scope {
+    global_scope().clone()
+}
+
+/// The isolation scope of the running task: one per request, job or message.
+///
+/// Outside any [`isolation_scope`] (plain threads, code before the first wrapper) this is the
+/// process-wide default isolation scope, shared by all such code.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// scopeline::isolation_scope(async {
+///     scopeline::get_isolation_scope().set_tag("request_id", "r-1");
+///     assert_eq!(scopeline::get_isolation_scope().tag("request_id").as_deref(), Some("r-1"));
+/// })
+/// .await;
+/// # }
+/// ```
+pub fn get_isolation_scope() -> Scope {
+    with_pair(|p| p.isolation.clone())
+}
+
+/// The current scope of the running task: one per [`new_scope`] block.
+///
+/// # Examples
+///
+/// ```
+/// scopeline::with_new_scope(|scope| {
+///     assert!(scope.ptr_eq(&scopeline::get_current_scope()));
+/// });
+/// ```
+pub fn get_current_scope() -> Scope {
+    with_pair(|p| p.current.clone())
+}
+
+/// Runs a future in a new isolation scope.
+///
+/// The isolation and the current scope are forked **when this function is called**, not when
+/// the future is first polled. Inside, [`get_isolation_scope`] and [`get_current_scope`] return
+/// the forks on every poll, on whatever thread; outside, nothing changes. The new isolation
+/// scope starts a fresh trace. Use one per request, job or message.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let handled = scopeline::isolation_scope(async {
+///     scopeline::set_tag("request_id", "r-1");
+///     tokio::task::yield_now().await;
+///     scopeline::get_isolation_scope().tag("request_id")
+/// })
+/// .await;
+/// assert_eq!(handled.as_deref(), Some("r-1"));
+/// assert_eq!(scopeline::get_isolation_scope().tag("request_id"), None);
+/// # }
+/// ```
+pub fn isolation_scope<F: Future>(future: F) -> Scoped<F> {
+    scoped(ScopePair::isolated(), future)
+}
+
+/// Runs a future in a new current scope that shares the isolation scope.
+///
+/// The current scope is forked when this function is called.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// scopeline::new_scope(async {
+///     scopeline::get_current_scope().set_tag("step", "charge");
+/// })
+/// .await;
+/// assert_eq!(scopeline::get_current_scope().tag("step"), None);
+/// # }
+/// ```
+pub fn new_scope<F: Future>(future: F) -> Scoped<F> {
+    scoped(
+        with_pair(|p| ScopePair {
+            isolation: p.isolation.clone(),
+            current: p.current.fork(),
+        }),
+        future,
+    )
+}
+
+/// Runs a closure in a new isolation scope and hands it that scope.
+///
+/// The synchronous twin of [`isolation_scope`].
+///
+/// # Examples
+///
+/// ```
+/// scopeline::with_isolation_scope(|scope| {
+///     scope.set_tag("job", "reindex");
+///     assert_eq!(scopeline::get_isolation_scope().tag("job").as_deref(), Some("reindex"));
+/// });
+/// assert_eq!(scopeline::get_isolation_scope().tag("job"), None);
+/// ```
+pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
+    let pair = ScopePair::isolated();
+    let scope = pair.isolation.clone();
+    sync_scoped(pair, || f(&scope))
+}
+
+/// Runs a closure in a new current scope and hands it that scope.
+///
+/// The synchronous twin of [`new_scope`].
+///
+/// # Examples
+///
+/// ```
+/// scopeline::with_new_scope(|scope| scope.set_level(Some(scopeline::Level::Warning)));
+/// assert_eq!(scopeline::get_current_scope().level(), None);
+/// ```
+pub fn with_new_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
+    let pair = with_pair(|p| ScopePair {
+        isolation: p.isolation.clone(),
+        current: p.current.fork(),
+    });
+    let scope = pair.current.clone();
+    sync_scoped(pair, || f(&scope))
+}
+
+/// Changes the isolation scope of the running task (or the default one outside any task).
+///
+/// The closure runs even when no client is bound, so data set before [`init`](crate::init)
+/// is kept. A panic inside it is caught and reported on stderr; it never unwinds into the
+/// caller.
+///
+/// # Examples
+///
+/// ```
+/// scopeline::configure_scope(|scope| scope.set_tag("tenant", "acme"));
+/// assert_eq!(scopeline::get_isolation_scope().tag("tenant").as_deref(), Some("acme"));
+/// # scopeline::get_isolation_scope().remove_tag("tenant");
+/// ```
+pub fn configure_scope(f: impl FnOnce(&Scope)) {
+    let scope = get_isolation_scope();
+    if catch_unwind(AssertUnwindSafe(|| f(&scope))).is_err() {
+        crate::client::report_callback_panic("configure_scope");
+    }
+}

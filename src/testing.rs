@@ -1,0 +1,151 @@
+//! Helpers for your own tests (feature `test-util`): capture events in memory.
+//!
+//! Each helper runs your code in a fresh isolation scope with its own capturing client bound,
+//! so tests that use it run in parallel without seeing each other's events.
+//!
+//! ```
+//! use scopeline::testing::with_captured_events;
+//!
+//! let events = with_captured_events(|| {
+//!     scopeline::set_tag("test", "yes");
+//!     scopeline::capture_message("hello", scopeline::Level::Info);
+//! });
+//! assert_eq!(events.len(), 1);
+//! assert_eq!(events[0].tags["test"], "yes");
+//! ```
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use crate::protocol::{Envelope, Event};
+use crate::transport::{SendError, Transport};
+use crate::{Client, ClientOptions, Scope};
+
+/// A transport that keeps every envelope in memory.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::testing::CapturingTransport;
+///
+/// let transport = CapturingTransport::new();
+/// let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(transport.clone()));
+/// let scope = scopeline::Scope::new();
+/// scope.bind_client(Some(client));
+/// scope.capture_message("kept", scopeline::Level::Info);
+/// assert_eq!(transport.events()[0].message.as_deref(), Some("kept"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct CapturingTransport {
+    envelopes: Arc<Mutex<Vec<Envelope>>>,
+}
+
+impl CapturingTransport {
+    /// An empty transport.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The envelopes taken so far.
+    pub fn envelopes(&self) -> Vec<Envelope> {
+        self.envelopes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The events of the envelopes taken so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.envelopes()
+            .iter()
+            .filter_map(|e| e.event().cloned())
+            .collect()
+    }
+
+    /// Forgets everything taken so far.
+    pub fn clear(&self) {
+        self.envelopes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+impl Transport for CapturingTransport {
+    fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
+        self.envelopes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(envelope);
+        Ok(())
+    }
+}
+
+fn capturing_client(options: ClientOptions) -> (Client, CapturingTransport) {
+    let transport = CapturingTransport::new();
+    let client = Client::new(options.transport(transport.clone()));
+    (client, transport)
+}
+
+fn bind(client: &Client) {
+    // Bound to both, so that a client bound to an outer current scope cannot win.
+    crate::get_isolation_scope().bind_client(Some(client.clone()));
+    crate::get_current_scope().bind_client(Some(client.clone()));
+}
+
+/// Runs `f` in a fresh isolation scope with a capturing client, and returns its events.
+pub fn with_captured_events(f: impl FnOnce()) -> Vec<Event> {
+    with_captured_events_options(ClientOptions::new(), f)
+}
+
+/// Like [`with_captured_events`], with client options of your own (the transport is replaced).
+///
+/// ```
+/// let events = scopeline::testing::with_captured_events_options(
+///     scopeline::ClientOptions::new().release("app@2.0.0"),
+///     || { scopeline::capture_message("hi", scopeline::Level::Info); },
+/// );
+/// assert_eq!(events[0].release.as_deref(), Some("app@2.0.0"));
+/// ```
+pub fn with_captured_events_options(options: ClientOptions, f: impl FnOnce()) -> Vec<Event> {
+    let (client, transport) = capturing_client(options);
+    crate::with_isolation_scope(|_: &Scope| {
+        bind(&client);
+        f();
+    });
+    transport.events()
+}
+
+/// Runs a future in a fresh isolation scope with a capturing client, and returns its output
+/// and its events. Tasks spawned with scopeline's helpers inside it report to the same client.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let ((), events) = scopeline::testing::captured_events(async {
+///     scopeline::spawn(async {
+///         scopeline::capture_message("from a child task", scopeline::Level::Info);
+///     })
+///     .await
+///     .unwrap();
+/// })
+/// .await;
+/// assert_eq!(events.len(), 1);
+/// # }
+/// ```
+pub async fn captured_events<F: Future>(future: F) -> (F::Output, Vec<Event>) {
+    captured_events_options(ClientOptions::new(), future).await
+}
+
+/// Like [`captured_events`], with client options of your own (the transport is replaced).
+pub async fn captured_events_options<F: Future>(
+    options: ClientOptions,
+    future: F,
+) -> (F::Output, Vec<Event>) {
+    let (client, transport) = capturing_client(options);
+    let out = crate::isolation_scope(async {
+        bind(&client);
+        future.await
+    })
+    .await;
+    (out, transport.events())
+}

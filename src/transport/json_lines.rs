@@ -1,0 +1,163 @@
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{FlushError, SendError, Transport, Worker};
+use crate::protocol::{Envelope, EnvelopeItem};
+
+/// Where [`JsonLinesTransport`] writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonLinesTarget {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+    /// A file, appended to (created when missing).
+    File(PathBuf),
+}
+
+/// What one line holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonLinesFormat {
+    /// One event per line: the event payload exactly as it would be sent to Sentry.
+    /// Attachments and client reports are left out. The default.
+    #[default]
+    Events,
+    /// One envelope per line, as `{"header": {...}, "items": [{"header": {...}, "payload": ...}]}`
+    /// (see [`Envelope::to_json`]).
+    Envelopes,
+}
+
+/// Writes envelopes as JSON lines, for running without a server.
+///
+/// Writing happens on a background thread; the capturing task only queues.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport};
+///
+/// let path = std::env::temp_dir().join(format!("scopeline-doc-{}.jsonl", std::process::id()));
+/// let transport = JsonLinesTransport::new(JsonLinesTarget::File(path.clone())).unwrap();
+/// let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(transport));
+/// let scope = scopeline::Scope::new();
+/// scope.bind_client(Some(client.clone()));
+/// scope.capture_message("written to a file", scopeline::Level::Info);
+/// client.flush(std::time::Duration::from_secs(2)).unwrap();
+///
+/// let text = std::fs::read_to_string(&path).unwrap();
+/// let event: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+/// assert_eq!(event["logentry"]["message"], "written to a file");
+/// # std::fs::remove_file(path).ok();
+/// ```
+pub struct JsonLinesTransport {
+    worker: Worker,
+    target: JsonLinesTarget,
+}
+
+impl fmt::Debug for JsonLinesTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonLinesTransport")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Output {
+    Stdout,
+    Stderr,
+    File(File),
+}
+
+impl Output {
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        fn put(mut w: impl Write, line: &[u8]) -> io::Result<()> {
+            w.write_all(line)?;
+            w.write_all(b"\n")?;
+            w.flush()
+        }
+        match self {
+            Output::Stdout => put(io::stdout().lock(), line),
+            Output::Stderr => put(io::stderr().lock(), line),
+            Output::File(f) => put(f, line),
+        }
+    }
+}
+
+impl JsonLinesTransport {
+    /// Writes one event per line to `target`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the file cannot be opened or the background thread cannot start.
+    pub fn new(target: JsonLinesTarget) -> io::Result<Self> {
+        Self::with_format(target, JsonLinesFormat::Events)
+    }
+
+    /// Writes lines of the given format to `target`.
+    ///
+    /// # Errors
+    ///
+    /// As [`JsonLinesTransport::new`].
+    pub fn with_format(target: JsonLinesTarget, format: JsonLinesFormat) -> io::Result<Self> {
+        Self::with_queue(target, format, 1024)
+    }
+
+    pub(crate) fn with_queue(
+        target: JsonLinesTarget,
+        format: JsonLinesFormat,
+        queue: usize,
+    ) -> io::Result<Self> {
+        let mut output = match &target {
+            JsonLinesTarget::Stdout => Output::Stdout,
+            JsonLinesTarget::Stderr => Output::Stderr,
+            JsonLinesTarget::File(path) => {
+                Output::File(OpenOptions::new().create(true).append(true).open(path)?)
+            }
+        };
+        let worker = Worker::spawn("scopeline-json-lines", queue, move |envelope| {
+            for line in lines(&envelope, format) {
+                // A closed stdout must not take the worker down; the line is lost.
+                let _ = output.write_line(&line);
+            }
+        })?;
+        Ok(JsonLinesTransport { worker, target })
+    }
+}
+
+fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
+    match format {
+        JsonLinesFormat::Envelopes => envelope
+            .to_json()
+            .ok()
+            .and_then(|v| serde_json::to_vec(&v).ok())
+            .into_iter()
+            .collect(),
+        JsonLinesFormat::Events => envelope
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                EnvelopeItem::Event(event) => serde_json::to_vec(event).ok(),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
+impl Transport for JsonLinesTransport {
+    fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
+        self.worker.send(envelope)
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.worker.flush(timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.worker.shutdown(timeout)
+    }
+}

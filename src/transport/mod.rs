@@ -1,0 +1,153 @@
+//! Transports: where envelopes go once an event is captured.
+//!
+//! A [`Transport`] takes envelopes without ever blocking the capturing task. The built-in
+//! ones queue envelopes for a background thread (bounded: a full queue drops and counts)
+//! that delivers them:
+//!
+//! - [`JsonLinesTransport`] writes JSON lines to stdout, stderr or a file;
+//! - with the `test-util` feature, [`CapturingTransport`](crate::testing::CapturingTransport)
+//!   keeps envelopes in memory for your tests.
+//!
+//! Write your own by implementing [`Transport`].
+
+mod json_lines;
+mod worker;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use json_lines::{JsonLinesFormat, JsonLinesTarget, JsonLinesTransport};
+pub(crate) use worker::Worker;
+
+use crate::protocol::Envelope;
+
+/// Ships envelopes somewhere.
+///
+/// `send_envelope` is called on the capturing task and must not block: queue the envelope and
+/// return. Hand it back in a [`SendError`] when it cannot be queued, and the client counts
+/// the drop.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use scopeline::protocol::Envelope;
+/// use scopeline::transport::{SendError, Transport};
+///
+/// #[derive(Debug, Default, Clone)]
+/// struct Memory(Arc<Mutex<Vec<Envelope>>>);
+///
+/// impl Transport for Memory {
+///     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
+///         self.0.lock().unwrap().push(envelope);
+///         Ok(())
+///     }
+/// }
+///
+/// let memory = Memory::default();
+/// let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+/// let scope = scopeline::Scope::new();
+/// scope.bind_client(Some(client));
+/// scope.capture_message("hello", scopeline::Level::Info);
+/// assert_eq!(memory.0.lock().unwrap().len(), 1);
+/// ```
+pub trait Transport: Send + Sync + fmt::Debug + 'static {
+    /// Takes an envelope for delivery, without blocking.
+    ///
+    /// # Errors
+    ///
+    /// Returns the envelope when it cannot be queued.
+    fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError>;
+
+    /// Waits until every envelope taken so far has been delivered, or `timeout` has passed.
+    ///
+    /// # Errors
+    ///
+    /// Says whether time ran out or the transport is gone.
+    fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Flushes, then stops taking envelopes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Transport::flush`].
+    fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.flush(timeout)
+    }
+}
+
+/// An envelope a transport could not take, handed back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The queue is full.
+    Full(Envelope),
+    /// The transport is shut down.
+    Closed(Envelope),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Full(_) => f.write_str("transport queue is full"),
+            SendError::Closed(_) => f.write_str("transport is shut down"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// Why a flush did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlushError {
+    kind: FlushErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FlushErrorKind {
+    TimedOut { pending: u64 },
+    Closed,
+}
+
+impl FlushError {
+    pub(crate) fn timed_out(pending: u64) -> Self {
+        FlushError {
+            kind: FlushErrorKind::TimedOut { pending },
+        }
+    }
+
+    pub(crate) fn closed() -> Self {
+        FlushError {
+            kind: FlushErrorKind::Closed,
+        }
+    }
+
+    /// Whether the timeout passed with envelopes still undelivered.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, FlushErrorKind::TimedOut { .. })
+    }
+
+    /// How many envelopes were still undelivered when time ran out.
+    pub fn pending(&self) -> u64 {
+        match self.kind {
+            FlushErrorKind::TimedOut { pending } => pending,
+            FlushErrorKind::Closed => 0,
+        }
+    }
+}
+
+impl fmt::Display for FlushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            FlushErrorKind::TimedOut { pending } => {
+                write!(f, "flush timed out with {pending} envelope(s) undelivered")
+            }
+            FlushErrorKind::Closed => f.write_str("the transport worker is gone"),
+        }
+    }
+}
+
+impl std::error::Error for FlushError {}
