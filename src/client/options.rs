@@ -233,6 +233,7 @@ impl ClientOptions {
     /// use scopeline::{ClientOptions, transport::JsonLinesTarget};
     ///
     /// let options = ClientOptions::new().json_lines(JsonLinesTarget::Stdout);
+    /// # drop(options);
     /// ```
     pub fn json_lines(mut self, target: JsonLinesTarget) -> Self {
         self.json_lines = Some(target);

@@ -149,7 +149,7 @@ impl EnvelopeItem {
 /// let text = String::from_utf8(bytes).unwrap();
 /// let mut lines = text.lines();
 /// assert!(lines.next().unwrap().contains(&event.event_id.to_string()));
-/// assert!(lines.next().unwrap().starts_with(r#"{"type":"event","length":"#));
+/// assert!(lines.next().unwrap().contains(r#""type":"event""#));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]

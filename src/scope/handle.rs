@@ -532,9 +532,10 @@ impl Scope {
     ///
     /// ```
     /// use scopeline::{Breadcrumb, Client, ClientOptions, Scope};
+    /// use scopeline::transport::JsonLinesTarget;
     ///
     /// let scope = Scope::new();
-    /// scope.bind_client(Some(Client::new(ClientOptions::new())));
+    /// scope.bind_client(Some(Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr))));
     /// scope.add_breadcrumb(Breadcrumb::new("cache miss"));
     /// assert_eq!(scope.breadcrumbs().len(), 1);
     /// ```

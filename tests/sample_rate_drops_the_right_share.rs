@@ -1,0 +1,51 @@
+mod common;
+
+use scopeline::{ClientOptions, Level};
+
+fn run(rate: f64, n: usize) -> (usize, u64) {
+    scopeline::with_isolation_scope(|_| {
+        let (client, memory) = common::bind(ClientOptions::new().sample_rate(rate));
+        for _ in 0..n {
+            scopeline::capture_message("m", Level::Info);
+        }
+        let dropped = client
+            .discarded_events()
+            .iter()
+            .filter(|d| d.reason == "sample_rate" && d.category == "error")
+            .map(|d| d.quantity)
+            .sum();
+        (memory.events().len(), dropped)
+    })
+}
+
+#[test]
+fn rate_zero_sends_nothing_and_counts_every_drop() {
+    assert_eq!(run(0.0, 1000), (0, 1000));
+}
+
+#[test]
+fn rate_one_sends_everything() {
+    assert_eq!(run(1.0, 1000), (1000, 0));
+}
+
+#[test]
+fn rate_one_half_sends_about_half() {
+    let (sent, dropped) = run(0.5, 10_000);
+    assert_eq!(sent as u64 + dropped, 10_000);
+    // 10 standard deviations of a fair binomial: fails with negligible probability.
+    assert!((4_500..=5_500).contains(&sent), "sent {sent}");
+}
+
+#[test]
+fn sampled_out_events_never_reach_before_send() {
+    let called = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = called.clone();
+    scopeline::with_isolation_scope(|_| {
+        common::bind(ClientOptions::new().sample_rate(0.0).before_send(move |e| {
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some(e)
+        }));
+        scopeline::capture_message("m", Level::Info);
+    });
+    assert_eq!(called.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
