@@ -1,0 +1,52 @@
+mod common;
+
+use scopeline::{Breadcrumb, ClientOptions, Level};
+
+#[test]
+fn three_full_scopes_still_give_at_most_max_breadcrumbs_newest_kept() {
+    scopeline::with_isolation_scope(|iso| {
+        let (_c, memory) = common::bind(ClientOptions::new().max_breadcrumbs(5));
+        let global = scopeline::get_global_scope();
+        let global_probe = global.fork(); // global crumbs would leak into other tests; use a bound scope
+        drop(global_probe);
+        for i in 0..8 {
+            iso.add_breadcrumb(Breadcrumb::new(format!("iso {i}")));
+            scopeline::get_current_scope().add_breadcrumb(Breadcrumb::new(format!("cur {i}")));
+        }
+        assert_eq!(iso.breadcrumbs().len(), 5, "cap per scope");
+        scopeline::capture_message("m", Level::Info);
+        let crumbs = &memory.events()[0].breadcrumbs;
+        assert_eq!(crumbs.len(), 5, "cap after merge");
+        let messages: Vec<_> = crumbs.iter().map(|c| c.message.clone().unwrap()).collect();
+        // The newest five, in time order.
+        assert_eq!(messages.last().unwrap(), "cur 7");
+        assert!(crumbs.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
+        assert!(messages.contains(&"iso 7".to_owned()));
+    });
+}
+
+#[test]
+fn a_fresh_isolation_scope_forks_breadcrumbs_without_sharing_later_ones() {
+    scopeline::with_isolation_scope(|outer| {
+        let (_c, memory) = common::bind(ClientOptions::new());
+        scopeline::add_breadcrumb(Breadcrumb::new("outer before"));
+        scopeline::with_isolation_scope(|_| {
+            scopeline::add_breadcrumb(Breadcrumb::new("inner"));
+            scopeline::capture_message("m", Level::Info);
+        });
+        scopeline::add_breadcrumb(Breadcrumb::new("outer after"));
+        let inner_event = &memory.events()[0];
+        let msgs: Vec<_> = inner_event
+            .breadcrumbs
+            .iter()
+            .map(|c| c.message.clone().unwrap())
+            .collect();
+        assert_eq!(msgs, ["outer before", "inner"]);
+        let outer_msgs: Vec<_> = outer
+            .breadcrumbs()
+            .iter()
+            .map(|c| c.message.clone().unwrap())
+            .collect();
+        assert_eq!(outer_msgs, ["outer before", "outer after"]);
+    });
+}

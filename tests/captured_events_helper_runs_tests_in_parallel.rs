@@ -1,0 +1,49 @@
+#![cfg(feature = "test-util")]
+
+use scopeline::Level;
+use scopeline::testing::{captured_events, with_captured_events};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_helpers_each_see_only_their_own_events() {
+    let tasks: Vec<_> = (0..50)
+        .map(|n| {
+            tokio::spawn(async move {
+                let ((), events) = captured_events(async move {
+                    scopeline::set_tag("n", n.to_string());
+                    scopeline::spawn(async move {
+                        scopeline::capture_message(&format!("from {n}"), Level::Info);
+                    })
+                    .await
+                    .unwrap();
+                    tokio::task::yield_now().await;
+                    scopeline::capture_message(&format!("from {n}"), Level::Info);
+                })
+                .await;
+                (n, events)
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (n, events) = t.await.unwrap();
+        assert_eq!(events.len(), 2);
+        for e in events {
+            assert_eq!(e.tags["n"], n.to_string());
+            assert_eq!(e.message.as_deref(), Some(&*format!("from {n}")));
+        }
+    }
+}
+
+#[test]
+fn the_sync_helper_captures_in_a_fresh_isolation_scope() {
+    scopeline::set_tag(
+        "outside",
+        "not in the helper's events? it is: the fork starts from here",
+    );
+    let events = with_captured_events(|| {
+        scopeline::capture_message("inside", Level::Info);
+    });
+    assert_eq!(events.len(), 1);
+    let outside = with_captured_events(|| {});
+    assert!(outside.is_empty());
+    scopeline::get_isolation_scope().remove_tag("outside");
+}

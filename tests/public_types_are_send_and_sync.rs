@@ -1,0 +1,31 @@
+use scopeline::{Client, ClientInitGuard, ClientOptions, Scope, Scoped};
+
+fn send_sync<T: Send + Sync>() {}
+fn send<T: Send>(_: &T) {}
+
+#[test]
+fn handles_and_options_are_send_and_sync() {
+    send_sync::<Scope>();
+    send_sync::<Client>();
+    send_sync::<ClientOptions>();
+    send_sync::<ClientInitGuard>();
+    send_sync::<scopeline::protocol::Event>();
+    send_sync::<scopeline::transport::JsonLinesTransport>();
+}
+
+#[test]
+fn scoped_futures_are_send_when_their_inner_future_is() {
+    send_sync::<Scoped<std::future::Ready<()>>>();
+    let fut = scopeline::isolation_scope(async { tokio::task::yield_now().await });
+    send(&fut);
+    let fut = scopeline::new_scope(async {});
+    send(&fut);
+    let fut = scopeline::ScopeFutureExt::in_current_scope(async {});
+    send(&fut);
+    let flush = async {
+        scopeline::Client::new(ClientOptions::new())
+            .flush_async(std::time::Duration::ZERO)
+            .await
+    };
+    send(&flush);
+}
