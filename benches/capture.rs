@@ -1,1 +1,2 @@
+//! Capture.
 fn main() {}

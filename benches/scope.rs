@@ -1,1 +1,2 @@
+//! Scope.
 fn main() {}

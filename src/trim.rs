@@ -104,7 +104,7 @@ fn json_len(v: &Value) -> usize {
 pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usize {
     match value {
         Value::String(s) => {
-            truncate(s, budget.max(16).min(MESSAGE * 2));
+            truncate(s, budget.clamp(16, MESSAGE * 2));
             s.len() + 2
         }
         Value::Array(_) | Value::Object(_) if depth == 0 => {

@@ -1,3 +1,4 @@
+//! Before send can drop and edit events.
 mod common;
 
 use scopeline::{ClientOptions, Level};

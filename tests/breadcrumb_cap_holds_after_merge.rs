@@ -1,3 +1,4 @@
+//! Breadcrumb cap holds after merge.
 mod common;
 
 use scopeline::{Breadcrumb, ClientOptions, Level};

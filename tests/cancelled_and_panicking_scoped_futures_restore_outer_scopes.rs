@@ -1,3 +1,4 @@
+//! Cancelled and panicking scoped futures restore outer scopes.
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};

@@ -1,3 +1,4 @@
+//! Capture without a client is a no op.
 use scopeline::{Breadcrumb, Level};
 
 #[test]

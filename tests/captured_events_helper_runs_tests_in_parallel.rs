@@ -1,3 +1,4 @@
+//! Captured events helper runs tests in parallel.
 #![cfg(feature = "test-util")]
 
 use scopeline::Level;

@@ -1,3 +1,4 @@
+//! Error source chain becomes exceptions cause first.
 mod common;
 
 use scopeline::ClientOptions;

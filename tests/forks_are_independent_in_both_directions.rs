@@ -1,3 +1,4 @@
+//! Forks are independent in both directions.
 use scopeline::{Scope, User};
 use serde_json::json;
 

@@ -1,3 +1,4 @@
+//! Invalid dsn fails init with a reason.
 use scopeline::ClientOptions;
 
 #[test]

@@ -1,3 +1,4 @@
+//! Merge rules apply global then isolation then current.
 mod common;
 
 use scopeline::{ClientOptions, Level, User};

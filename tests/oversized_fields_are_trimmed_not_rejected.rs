@@ -1,3 +1,4 @@
+//! Oversized fields are trimmed not rejected.
 mod common;
 
 use scopeline::{ClientOptions, Level};

@@ -1,3 +1,4 @@
+//! Panicking callbacks are contained and counted.
 mod common;
 
 use scopeline::{Breadcrumb, ClientOptions, Level};

@@ -1,3 +1,4 @@
+//! Panics are captured as fatal events with their scope.
 mod common;
 
 use scopeline::{ClientOptions, Level};

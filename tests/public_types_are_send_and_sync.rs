@@ -1,3 +1,4 @@
+//! Public types are send and sync.
 use scopeline::{Client, ClientInitGuard, ClientOptions, Scope, Scoped};
 
 fn send_sync<T: Send + Sync>() {}

@@ -1,3 +1,4 @@
+//! Sample rate drops the right share.
 mod common;
 
 use scopeline::{ClientOptions, Level};

@@ -1,3 +1,4 @@
+//! Scopes follow tasks across await on a multi thread runtime.
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

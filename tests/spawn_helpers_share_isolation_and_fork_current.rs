@@ -1,3 +1,4 @@
+//! Spawn helpers share isolation and fork current.
 use scopeline::ScopeFutureExt;
 use scopeline::task::JoinSetExt;
 

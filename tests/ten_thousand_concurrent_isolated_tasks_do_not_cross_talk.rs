@@ -1,3 +1,4 @@
+//! Ten thousand concurrent isolated tasks do not cross talk.
 mod common;
 
 use std::collections::HashSet;

@@ -85,7 +85,7 @@ pub(crate) fn apply_layers(
     }
 
     // Stable: crumbs with equal timestamps keep scope order.
-    crumbs.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+    crumbs.sort_by_key(|c| c.timestamp);
     let skip = crumbs.len().saturating_sub(max_breadcrumbs);
     event.breadcrumbs = crumbs
         .into_iter()

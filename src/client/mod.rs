@@ -307,7 +307,7 @@ pub(crate) fn report_callback_panic(what: &str) {
 pub(crate) enum EventSource<'a> {
     Error(&'a dyn BuildExceptions),
     Message(&'a str, Level),
-    Event(Event),
+    Event(Box<Event>),
 }
 
 /// Builds the exception chain of an error. Implemented by [`ErrorRef`], a sized wrapper that
@@ -332,12 +332,12 @@ impl<'a> EventSource<'a> {
     }
 
     pub(crate) fn event(event: Event) -> Self {
-        EventSource::Event(event)
+        EventSource::Event(Box::new(event))
     }
 
     fn into_event(self, attach_stacktrace: bool) -> Event {
         match self {
-            EventSource::Event(event) => event,
+            EventSource::Event(event) => *event,
             EventSource::Message(message, level) => {
                 let mut event = Event::new();
                 event.message = Some(message.to_owned());
