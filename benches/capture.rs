@@ -1,2 +1,135 @@
-//! Capture.
-fn main() {}
+//! Capture benches: `capture_message` with a full scope (20 tags, 100 breadcrumbs, a user,
+//! 3 contexts), until the transport has the envelope and until it is serialized, against
+//! sentry-core 0.49 in the same run.
+
+mod support;
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group};
+use scopeline::protocol::Envelope;
+use scopeline::transport::{SendError, Transport};
+use scopeline::{Breadcrumb, Client, ClientOptions, Level, User};
+use serde_json::json;
+
+#[derive(Debug)]
+struct Handoff {
+    serialize: bool,
+}
+impl Transport for Handoff {
+    fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
+        if self.serialize {
+            black_box(envelope.to_vec().unwrap());
+        } else {
+            black_box(envelope);
+        }
+        Ok(())
+    }
+}
+
+struct SentryHandoff {
+    serialize: bool,
+}
+impl sentry_core::Transport for SentryHandoff {
+    fn send_envelope(&self, envelope: sentry_core::Envelope) {
+        if self.serialize {
+            let mut out = Vec::new();
+            envelope.to_writer(&mut out).unwrap();
+            black_box(out);
+        } else {
+            black_box(envelope);
+        }
+    }
+}
+
+fn scopeline_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
+    scopeline::with_isolation_scope(|scope| {
+        scope.bind_client(Some(Client::new(ClientOptions::new().transport(Handoff { serialize }))));
+        for i in 0..20 {
+            scope.set_tag(format!("tag{i}"), format!("value{i}"));
+        }
+        for i in 0..100 {
+            scope.add_breadcrumb(Breadcrumb::new(format!("crumb {i}")).with_category("bench"));
+        }
+        scope.set_user(Some(User::with_id("42").email("ada@example.com")));
+        for name in ["app", "device", "service"] {
+            scope.set_context(name, json!({"name": name, "version": 1}).as_object().unwrap().clone());
+        }
+        b.iter(|| black_box(scopeline::capture_message("something failed", Level::Error)));
+    });
+}
+
+fn sentry_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
+    let mut options = sentry_core::ClientOptions::default();
+    options.dsn = Some("https://public@example.com/1".parse().unwrap());
+    options.transport = Some(Arc::new(move |_: &sentry_core::ClientOptions| {
+            Arc::new(SentryHandoff { serialize }) as Arc<dyn sentry_core::Transport>
+        }));
+    let client = Arc::new(sentry_core::Client::from(options));
+    let hub = Arc::new(sentry_core::Hub::new(Some(client), Arc::new(Default::default())));
+    sentry_core::Hub::run(hub, || {
+        sentry_core::configure_scope(|s| {
+            for i in 0..20 {
+                s.set_tag(&format!("tag{i}"), format!("value{i}"));
+            }
+            s.set_user(Some(sentry_core::User {
+                id: Some("42".into()),
+                email: Some("ada@example.com".into()),
+                ..Default::default()
+            }));
+            for name in ["app", "device", "service"] {
+                let mut map = std::collections::BTreeMap::new();
+                map.insert("name".to_owned(), json!(name));
+                map.insert("version".to_owned(), json!(1));
+                s.set_context(name, sentry_core::protocol::Context::Other(map));
+            }
+        });
+        for i in 0..100 {
+            sentry_core::add_breadcrumb(sentry_core::protocol::Breadcrumb {
+                message: Some(format!("crumb {i}")),
+                category: Some("bench".into()),
+                ..Default::default()
+            });
+        }
+        b.iter(|| black_box(sentry_core::capture_message("something failed", sentry_core::Level::Error)));
+    });
+}
+
+fn capture(c: &mut Criterion) {
+    let mut g = c.benchmark_group("capture_handoff");
+    g.bench_function("scopeline", |b| scopeline_capture(b, false));
+    g.bench_function("sentry", |b| sentry_capture(b, false));
+    g.finish();
+    let mut g = c.benchmark_group("capture_serialized");
+    g.bench_function("scopeline", |b| scopeline_capture(b, true));
+    g.bench_function("sentry", |b| sentry_capture(b, true));
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(3));
+    targets = capture
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    use support::{mean_ns, report};
+    println!("\n== scopeline vs sentry-core 0.49 (same run) ==");
+    report(
+        "capture_message, full scope, until the transport has it",
+        mean_ns("capture_handoff", "scopeline"),
+        mean_ns("capture_handoff", "sentry"),
+        "<= 0.1",
+    );
+    report(
+        "capture_message, full scope, until serialized",
+        mean_ns("capture_serialized", "scopeline"),
+        mean_ns("capture_serialized", "sentry"),
+        "<= 0.5",
+    );
+}
