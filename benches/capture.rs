@@ -45,7 +45,9 @@ impl sentry_core::Transport for SentryHandoff {
 
 fn scopeline_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
     scopeline::with_isolation_scope(|scope| {
-        scope.bind_client(Some(Client::new(ClientOptions::new().transport(Handoff { serialize }))));
+        scope.bind_client(Some(Client::new(
+            ClientOptions::new().transport(Handoff { serialize }),
+        )));
         for i in 0..20 {
             scope.set_tag(format!("tag{i}"), format!("value{i}"));
         }
@@ -54,7 +56,13 @@ fn scopeline_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
         }
         scope.set_user(Some(User::with_id("42").email("ada@example.com")));
         for name in ["app", "device", "service"] {
-            scope.set_context(name, json!({"name": name, "version": 1}).as_object().unwrap().clone());
+            scope.set_context(
+                name,
+                json!({"name": name, "version": 1})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            );
         }
         b.iter(|| black_box(scopeline::capture_message("something failed", Level::Error)));
     });
@@ -64,10 +72,13 @@ fn sentry_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
     let mut options = sentry_core::ClientOptions::default();
     options.dsn = Some("https://public@example.com/1".parse().unwrap());
     options.transport = Some(Arc::new(move |_: &sentry_core::ClientOptions| {
-            Arc::new(SentryHandoff { serialize }) as Arc<dyn sentry_core::Transport>
-        }));
+        Arc::new(SentryHandoff { serialize }) as Arc<dyn sentry_core::Transport>
+    }));
     let client = Arc::new(sentry_core::Client::from(options));
-    let hub = Arc::new(sentry_core::Hub::new(Some(client), Arc::new(Default::default())));
+    let hub = Arc::new(sentry_core::Hub::new(
+        Some(client),
+        Arc::new(Default::default()),
+    ));
     sentry_core::Hub::run(hub, || {
         sentry_core::configure_scope(|s| {
             for i in 0..20 {
@@ -92,7 +103,12 @@ fn sentry_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
                 ..Default::default()
             });
         }
-        b.iter(|| black_box(sentry_core::capture_message("something failed", sentry_core::Level::Error)));
+        b.iter(|| {
+            black_box(sentry_core::capture_message(
+                "something failed",
+                sentry_core::Level::Error,
+            ))
+        });
     });
 }
 

@@ -49,10 +49,13 @@ fn sentry_hub() -> Arc<sentry_core::Hub> {
     let mut options = sentry_core::ClientOptions::default();
     options.dsn = Some("https://public@example.com/1".parse().unwrap());
     options.transport = Some(Arc::new(|_: &sentry_core::ClientOptions| {
-            Arc::new(SentryDiscard) as Arc<dyn sentry_core::Transport>
-        }));
+        Arc::new(SentryDiscard) as Arc<dyn sentry_core::Transport>
+    }));
     let client = Arc::new(sentry_core::Client::from(options));
-    Arc::new(sentry_core::Hub::new(Some(client), Arc::new(Default::default())))
+    Arc::new(sentry_core::Hub::new(
+        Some(client),
+        Arc::new(Default::default()),
+    ))
 }
 
 fn poll_loop<F: Future>(b: &mut criterion::Bencher<'_>, fut: F) {
@@ -64,8 +67,12 @@ fn poll_loop<F: Future>(b: &mut criterion::Bencher<'_>, fut: F) {
 fn per_poll(c: &mut Criterion) {
     let mut g = c.benchmark_group("per_poll");
     g.bench_function("bare_future", |b| poll_loop(b, Pending));
-    g.bench_function("task_local_one_arc", |b| poll_loop(b, BARE.scope(Arc::new(1), Pending)));
-    g.bench_function("scopeline_isolation_scope", |b| poll_loop(b, scopeline::isolation_scope(Pending)));
+    g.bench_function("task_local_one_arc", |b| {
+        poll_loop(b, BARE.scope(Arc::new(1), Pending))
+    });
+    g.bench_function("scopeline_isolation_scope", |b| {
+        poll_loop(b, scopeline::isolation_scope(Pending))
+    });
     g.bench_function("sentry_bind_hub", |b| {
         let hub = sentry_hub();
         poll_loop(b, sentry_core::SentryFutureExt::bind_hub(Pending, hub))
@@ -81,7 +88,7 @@ fn no_client(c: &mut Criterion) {
     });
     g.bench_function("add_breadcrumb_prebuilt", |b| {
         b.iter_batched(
-            || Breadcrumb::new("m"),
+            Breadcrumb::default,
             scopeline::add_breadcrumb,
             criterion::BatchSize::SmallInput,
         )
@@ -158,7 +165,9 @@ fn fork_and_set_tag(c: &mut Criterion) {
 fn add_breadcrumb(c: &mut Criterion) {
     let mut g = c.benchmark_group("add_breadcrumb");
     g.bench_function("scopeline", |b| {
-        with_scopeline_client(|| b.iter(|| scopeline::add_breadcrumb(Breadcrumb::new("user clicked pay"))))
+        with_scopeline_client(|| {
+            b.iter(|| scopeline::add_breadcrumb(Breadcrumb::new("user clicked pay")))
+        })
     });
     g.bench_function("sentry", |b| {
         sentry_core::Hub::run(sentry_hub(), || {
@@ -190,10 +199,23 @@ fn main() {
     let over = |name: &str| mean_ns("per_poll", name).map(|v| v - floor);
     let tl = over("task_local_one_arc");
     let ours = over("scopeline_isolation_scope");
-    report("per-poll overhead: isolation_scope vs bare task_local", ours, tl, "<= task_local + 1 ns");
-    report("per-poll overhead: isolation_scope vs sentry bind_hub", ours, over("sentry_bind_hub"), "(reference)");
+    report(
+        "per-poll overhead: isolation_scope vs bare task_local",
+        ours,
+        tl,
+        "<= task_local + 1 ns",
+    );
+    report(
+        "per-poll overhead: isolation_scope vs sentry bind_hub",
+        ours,
+        over("sentry_bind_hub"),
+        "(reference)",
+    );
     if let (Some(o), Some(t)) = (ours, tl) {
-        println!("    isolation_scope exceeds bare task_local by {:.2} ns per poll", o - t);
+        println!(
+            "    isolation_scope exceeds bare task_local by {:.2} ns per poll",
+            o - t
+        );
     }
     report(
         "set_tag on the current scope vs sentry configure_scope",
@@ -213,7 +235,10 @@ fn main() {
         mean_ns("add_breadcrumb", "sentry"),
         "<= 0.333",
     );
-    for (name, label) in [("capture_message", "capture with no client"), ("add_breadcrumb_prebuilt", "breadcrumb with no client")] {
+    for (name, label) in [
+        ("capture_message", "capture with no client"),
+        ("add_breadcrumb_prebuilt", "breadcrumb with no client"),
+    ] {
         match mean_ns("no_client", name) {
             Some(v) => println!("{label:<58} ours {v:>9.2} ns  budget <= 5 ns"),
             None => println!("{label:<58} (not measured in this run)"),

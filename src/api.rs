@@ -23,6 +23,7 @@ use crate::transport::FlushError;
 /// // Without init nothing is sent, and this costs a few nanoseconds.
 /// assert!(scopeline::capture_error(&err).is_none());
 /// ```
+#[inline]
 pub fn capture_error<E: Error + ?Sized>(error: &E) -> Option<EventId> {
     let error = ErrorRef(error);
     capture_ambient(EventSource::Error(&error), None)
@@ -60,6 +61,7 @@ pub fn capture_error_with<E: Error + ?Sized>(
 /// ```
 /// scopeline::capture_message("cache rebuilt", scopeline::Level::Info);
 /// ```
+#[inline]
 pub fn capture_message(message: &str, level: Level) -> Option<EventId> {
     capture_ambient(EventSource::message(message, level), None)
 }
@@ -96,6 +98,7 @@ pub fn capture_message_with(
 /// event.message = Some("manual".into());
 /// scopeline::capture_event(event);
 /// ```
+#[inline]
 pub fn capture_event(event: Event) -> Option<EventId> {
     capture_ambient(EventSource::event(event), None)
 }
@@ -175,6 +178,7 @@ pub fn set_extra(key: impl Into<Cow<'static, str>>, value: Value) {
 /// ```
 /// scopeline::add_breadcrumb(scopeline::Breadcrumb::new("user clicked pay").with_category("ui"));
 /// ```
+#[inline]
 pub fn add_breadcrumb(crumb: Breadcrumb) {
     if !crate::scope::any_client_bound() {
         return;

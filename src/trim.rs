@@ -27,7 +27,7 @@ const CRUMB_DATA: (usize, usize) = (5, 2 * 1024);
 /// Depth and byte budget of one context (docs: 8 kB per context).
 const CONTEXT: (usize, usize) = (5, 8 * 1024);
 /// The largest event item Relay takes.
-const MAX_EVENT_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
 /// Cuts `s` to at most `max` characters, ending in `...` when cut.
 pub(crate) fn truncate(s: &mut String, max: usize) {
@@ -231,17 +231,23 @@ pub(crate) fn trim_event(event: &mut Event) {
     for f in &mut event.fingerprint {
         truncate(f, NAME);
     }
-    // Last resort for events still over Relay's item limit: shed the oldest breadcrumbs,
-    // then extra, rather than lose the event.
-    let mut size = serde_json::to_vec(event).map_or(0, |b| b.len());
-    while size > MAX_EVENT_BYTES && !event.breadcrumbs.is_empty() {
+}
+
+/// Last resort for an event whose JSON is over Relay's item limit: sheds the oldest
+/// breadcrumbs, then `extra`, rather than lose the event. Called where the event is
+/// serialized, so events under the limit are serialized once.
+pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(event).unwrap_or_default();
+    while bytes.len() > MAX_EVENT_BYTES && !event.breadcrumbs.is_empty() {
         let half = event.breadcrumbs.len().div_ceil(2);
         event.breadcrumbs.drain(..half);
-        size = serde_json::to_vec(event).map_or(0, |b| b.len());
+        bytes = serde_json::to_vec(event).unwrap_or_default();
     }
-    if size > MAX_EVENT_BYTES {
+    if bytes.len() > MAX_EVENT_BYTES {
         event.extra.clear();
+        bytes = serde_json::to_vec(event).unwrap_or_default();
     }
+    bytes
 }
 
 #[cfg(test)]
@@ -296,6 +302,8 @@ mod tests {
                 .push(Breadcrumb::new("c".repeat(2_000)).with_data("i", i));
         }
         trim_event(&mut event);
+        let bytes = shed_to_fit(&mut event);
+        assert!(bytes.len() <= MAX_EVENT_BYTES);
         assert_eq!(event.message.as_ref().unwrap().chars().count(), MESSAGE);
         let (k, v) = event.tags.iter().next().unwrap();
         assert_eq!((k.chars().count(), v.chars().count()), (200, 200));

@@ -604,7 +604,9 @@ impl ClientInner {
 pub(crate) fn resolve_client(current: &Scope, isolation: &Scope) -> Option<Arc<ClientInner>> {
     if crate::scope::local_clients_bound() {
         for scope in [current, isolation] {
-            if let Some(client) = scope.read(|d| d.client.as_ref().map(|c| c.0.inner.clone())) {
+            if let Some(client) =
+                scope.read(|d| d.client.as_ref().map(|c| c.client().inner.clone()))
+            {
                 return Some(client);
             }
         }
@@ -627,6 +629,7 @@ pub(crate) fn capture_on(
 }
 
 /// Captures with the task's own scopes.
+#[inline]
 pub(crate) fn capture_ambient(
     source: EventSource<'_>,
     configure: Option<&mut dyn FnMut(&Scope)>,

@@ -115,7 +115,14 @@ impl EnvelopeItem {
 
     fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
         Ok(match self {
-            EnvelopeItem::Event(event) => Cow::Owned(serde_json::to_vec(event)?),
+            EnvelopeItem::Event(event) => {
+                let bytes = serde_json::to_vec(event)?;
+                if bytes.len() <= crate::trim::MAX_EVENT_BYTES {
+                    Cow::Owned(bytes)
+                } else {
+                    Cow::Owned(crate::trim::shed_to_fit(&mut Event::clone(event)))
+                }
+            }
             EnvelopeItem::ClientReport(report) => Cow::Owned(serde_json::to_vec(report)?),
             EnvelopeItem::Attachment(a) => Cow::Borrowed(&a.bytes[..]),
         })

@@ -15,33 +15,60 @@ use crate::protocol::{Attachment, Context, Event, EventId, Level, Request, SpanI
 /// A function that can edit or drop every event captured through a scope.
 pub(crate) type EventProcessor = Arc<dyn Fn(Event) -> Option<Event> + Send + Sync>;
 
-/// How many clients are bound to non-global scopes right now. While it is zero, client
-/// resolution skips straight to the global client without touching any scope.
-static LOCAL_CLIENTS: AtomicUsize = AtomicUsize::new(0);
+/// Client bindings alive right now: one for the global client, one for each non-global scope
+/// binding (however often that scope's data was forked). While it is zero, captures and
+/// breadcrumbs return at once; while only the global one counts, client resolution skips the
+/// scopes.
+static BINDINGS: AtomicUsize = AtomicUsize::new(0);
+static LOCAL_BINDINGS: AtomicUsize = AtomicUsize::new(0);
 
-pub(crate) fn local_clients_bound() -> bool {
-    LOCAL_CLIENTS.load(Ordering::Relaxed) != 0
+#[inline]
+pub(crate) fn bindings() -> usize {
+    BINDINGS.load(Ordering::Relaxed)
 }
 
-/// A client bound to a scope; counts itself in [`LOCAL_CLIENTS`].
-pub(crate) struct BoundClient(pub(crate) Client);
+pub(crate) fn count_binding(delta: isize) {
+    if delta > 0 {
+        BINDINGS.fetch_add(1, Ordering::Relaxed);
+    } else {
+        BINDINGS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn local_clients_bound() -> bool {
+    LOCAL_BINDINGS.load(Ordering::Relaxed) != 0
+}
+
+/// One binding of a client to a non-global scope. Forks of the scope share the binding (an
+/// `Arc` clone), so forking never touches the global counters.
+pub(crate) struct Binding(pub(crate) Client);
+
+impl Binding {
+    fn new(client: Client) -> Self {
+        LOCAL_BINDINGS.fetch_add(1, Ordering::Relaxed);
+        count_binding(1);
+        Binding(client)
+    }
+}
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        LOCAL_BINDINGS.fetch_sub(1, Ordering::Relaxed);
+        count_binding(-1);
+    }
+}
+
+/// A client bound to a scope.
+#[derive(Clone)]
+pub(crate) struct BoundClient(Arc<Binding>);
 
 impl BoundClient {
     pub(crate) fn new(client: Client) -> Self {
-        LOCAL_CLIENTS.fetch_add(1, Ordering::Relaxed);
-        BoundClient(client)
+        BoundClient(Arc::new(Binding::new(client)))
     }
-}
 
-impl Clone for BoundClient {
-    fn clone(&self) -> Self {
-        BoundClient::new(self.0.clone())
-    }
-}
-
-impl Drop for BoundClient {
-    fn drop(&mut self) {
-        LOCAL_CLIENTS.fetch_sub(1, Ordering::Relaxed);
+    pub(crate) fn client(&self) -> &Client {
+        &self.0.0
     }
 }
 

@@ -1,6 +1,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
@@ -19,12 +20,12 @@ pin_project! {
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Scoped<F> {
         #[pin]
-        inner: TaskLocalFuture<ScopePair, F>,
+        inner: TaskLocalFuture<Arc<ScopePair>, F>,
     }
 }
 
 impl<F> Scoped<F> {
-    pub(crate) fn new(inner: TaskLocalFuture<ScopePair, F>) -> Self {
+    pub(crate) fn new(inner: TaskLocalFuture<Arc<ScopePair>, F>) -> Self {
         Scoped { inner }
     }
 }

@@ -280,7 +280,7 @@ impl Scope {
         if self.is_global() {
             return super::storage::global_client().map(Client::from_inner);
         }
-        self.read(|d| d.client.as_ref().map(|c| c.0.clone()))
+        self.read(|d| d.client.as_ref().map(|c| c.client().clone()))
     }
 
     /// Sets or clears the user.

@@ -13,8 +13,8 @@ use super::future::Scoped;
 use super::handle::Scope;
 use crate::client::{Client, ClientInner};
 
-/// The isolation and current scope of a task. Installed as one task-local value, so entering
-/// and leaving it on every poll moves two pointers and touches no reference count.
+/// The isolation and current scope of a task. Installed as one task-local `Arc`, so entering
+/// and leaving it on every poll moves one pointer and touches no reference count.
 #[derive(Clone, Debug)]
 pub(crate) struct ScopePair {
     pub(crate) isolation: Scope,
@@ -22,7 +22,8 @@ pub(crate) struct ScopePair {
 }
 
 tokio::task_local! {
-    static SCOPES: ScopePair;
+    // One `Arc`, so that entering and leaving the scope on every poll moves one pointer.
+    static SCOPES: Arc<ScopePair>;
 }
 
 fn default_pair() -> &'static ScopePair {
@@ -43,8 +44,15 @@ static GLOBAL_CLIENT_SET: AtomicBool = AtomicBool::new(false);
 
 pub(crate) fn set_global_client(client: Option<Client>) {
     let inner = client.map(Client::into_inner);
-    GLOBAL_CLIENT_SET.store(inner.is_some(), Ordering::Relaxed);
+    let now_set = inner.is_some();
     GLOBAL_CLIENT.store(inner);
+    if GLOBAL_CLIENT_SET.swap(now_set, Ordering::Relaxed) != now_set {
+        if now_set {
+            super::data::count_binding(1);
+        } else {
+            super::data::count_binding(-1);
+        }
+    }
 }
 
 /// The client bound to the global scope. One relaxed load when none is.
@@ -55,8 +63,11 @@ pub(crate) fn global_client() -> Option<Arc<ClientInner>> {
     GLOBAL_CLIENT.load_full()
 }
 
+/// Whether any client is bound anywhere: one relaxed load, the whole cost of a capture or a
+/// breadcrumb while none is.
+#[inline]
 pub(crate) fn any_client_bound() -> bool {
-    GLOBAL_CLIENT_SET.load(Ordering::Relaxed) || super::local_clients_bound()
+    super::data::bindings() != 0
 }
 
 /// The global scope's data, for merging into an event.
@@ -67,18 +78,18 @@ pub(crate) fn global_data() -> Arc<ScopeData> {
 /// Runs `f` with the task's scope pair, or the process-wide default pair outside any wrapper.
 pub(crate) fn with_pair<R>(f: impl FnOnce(&ScopePair) -> R) -> R {
     let mut f = Some(f);
-    match SCOPES.try_with(|pair| (f.take().expect("called once"))(pair)) {
+    match SCOPES.try_with(|pair| (f.take().expect("called once"))(&**pair)) {
         Ok(out) => out,
         Err(_) => (f.take().expect("not called yet"))(default_pair()),
     }
 }
 
 pub(crate) fn scoped<F: Future>(pair: ScopePair, future: F) -> Scoped<F> {
-    Scoped::new(SCOPES.scope(pair, future))
+    Scoped::new(SCOPES.scope(Arc::new(pair), future))
 }
 
 pub(crate) fn sync_scoped<R>(pair: ScopePair, f: impl FnOnce() -> R) -> R {
-    SCOPES.sync_scope(pair, f)
+    SCOPES.sync_scope(Arc::new(pair), f)
 }
 
 impl ScopePair {
