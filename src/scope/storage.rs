@@ -78,7 +78,7 @@ pub(crate) fn global_data() -> Arc<ScopeData> {
 /// Runs `f` with the task's scope pair, or the process-wide default pair outside any wrapper.
 pub(crate) fn with_pair<R>(f: impl FnOnce(&ScopePair) -> R) -> R {
     let mut f = Some(f);
-    match SCOPES.try_with(|pair| (f.take().expect("called once"))(&**pair)) {
+    match SCOPES.try_with(|pair| (f.take().expect("called once"))(pair)) {
         Ok(out) => out,
         Err(_) => (f.take().expect("not called yet"))(default_pair()),
     }
