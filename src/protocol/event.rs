@@ -242,8 +242,7 @@ impl User {
 
 /// The HTTP request an event happened in.
 ///
-/// Data you set here yourself is sent as you set it. Integrations that fill it in
-/// automatically filter sensitive headers and cookies first (see [`crate::pii`]).
+/// Data you set here yourself is sent as you set it, whatever `send_default_pii` says.
 ///
 /// # Examples
 ///
