@@ -623,9 +623,12 @@ pub(crate) fn capture_on(
     if !crate::scope::any_client_bound() {
         return None;
     }
-    let isolation = crate::scope::get_isolation_scope();
-    let client = resolve_client(current, &isolation)?;
-    client.capture(source, &isolation, current, configure)
+    capture_in(
+        &crate::scope::get_isolation_scope(),
+        current,
+        source,
+        configure,
+    )
 }
 
 /// Captures with the task's own scopes.
@@ -638,8 +641,17 @@ pub(crate) fn capture_ambient(
         return None;
     }
     let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
-    let client = resolve_client(&current, &isolation)?;
-    client.capture(source, &isolation, &current, configure)
+    capture_in(&isolation, &current, source, configure)
+}
+
+fn capture_in(
+    isolation: &Scope,
+    current: &Scope,
+    source: EventSource<'_>,
+    configure: Option<&mut dyn FnMut(&Scope)>,
+) -> Option<EventId> {
+    let client = resolve_client(current, isolation)?;
+    client.capture(source, isolation, current, configure)
 }
 
 /// Adds a breadcrumb to `scope` through the client the task resolves to.
