@@ -36,15 +36,17 @@ async fn concurrent_helpers_each_see_only_their_own_events() {
 
 #[test]
 fn the_sync_helper_captures_in_a_fresh_isolation_scope() {
-    scopeline::set_tag(
-        "outside",
-        "not in the helper's events? it is: the fork starts from here",
-    );
-    let events = with_captured_events(|| {
-        scopeline::capture_message("inside", Level::Info);
+    scopeline::with_isolation_scope(|outer| {
+        outer.set_tag("outer", "inherited");
+        let events = with_captured_events(|| {
+            scopeline::set_tag("inner", "only here");
+            scopeline::capture_message("inside", Level::Info);
+        });
+        assert_eq!(events.len(), 1);
+        // The helper's isolation scope is forked from the caller's, and does not write back.
+        assert_eq!(events[0].tags["outer"], "inherited");
+        assert_eq!(events[0].tags["inner"], "only here");
+        assert_eq!(outer.tag("inner"), None);
+        assert!(with_captured_events(|| {}).is_empty());
     });
-    assert_eq!(events.len(), 1);
-    let outside = with_captured_events(|| {});
-    assert!(outside.is_empty());
-    scopeline::get_isolation_scope().remove_tag("outside");
 }

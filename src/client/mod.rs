@@ -494,7 +494,8 @@ impl ClientInner {
 
         for layer in layers {
             for processor in layer.processors.iter() {
-                match guarded("event processor", || processor(event.clone())) {
+                // A processor takes the event; if it panics, the event is dropped anyway.
+                match guarded("event processor", || processor(event)) {
                     Some(Some(next)) => event = next,
                     _ => {
                         self.record_discard(reason::EVENT_PROCESSOR, "error", 1);
