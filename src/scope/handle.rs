@@ -128,6 +128,15 @@ impl Scope {
         }
     }
 
+    /// The data as a shared value: the global scope hands out the `Arc` it already holds,
+    /// other scopes a copy taken under the lock.
+    pub(crate) fn shared_data(&self) -> Arc<ScopeData> {
+        match &*self.inner {
+            Storage::Local(m) => Arc::new(lock(m).clone()),
+            Storage::Global { data, .. } => data.load_full(),
+        }
+    }
+
     /// A copy of the data, taken under the lock and used after it is released.
     pub(crate) fn snapshot(&self) -> ScopeData {
         self.read(ScopeData::clone)

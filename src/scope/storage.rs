@@ -72,7 +72,7 @@ pub(crate) fn any_client_bound() -> bool {
 
 /// The global scope's data, for merging into an event.
 pub(crate) fn global_data() -> Arc<ScopeData> {
-    global_scope().read(|d| Arc::new(d.clone()))
+    global_scope().shared_data()
 }
 
 /// Runs `f` with the task's scope pair, or the process-wide default pair outside any wrapper.
