@@ -85,11 +85,13 @@ fn envelope_bytes_parse_as_an_envelope_with_event_and_attachment() {
     });
 }
 
-#[test]
-fn json_lines_of_events_parse_as_sentry_events() {
-    let path = std::env::temp_dir().join(format!("scopeline-events-{}.jsonl", std::process::id()));
+/// Captures the rich pair of events through a JSON-lines file of the given format and returns
+/// the file's lines.
+fn json_lines(format: JsonLinesFormat, name: &str) -> Vec<String> {
+    let path = std::env::temp_dir().join(format!("scopeline-{name}-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let transport = JsonLinesTransport::new(JsonLinesTarget::File(path.clone())).unwrap();
+    let transport =
+        JsonLinesTransport::with_format(JsonLinesTarget::File(path.clone()), format).unwrap();
     let client = Client::new(ClientOptions::new().transport(transport));
     scopeline::with_isolation_scope(|scope| {
         scope.bind_client(Some(client.clone()));
@@ -97,42 +99,33 @@ fn json_lines_of_events_parse_as_sentry_events() {
     });
     client.flush(Duration::from_secs(5)).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    let lines: Vec<_> = text.lines().collect();
+    std::fs::remove_file(path).ok();
+    text.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn json_lines_of_events_parse_as_sentry_events() {
+    let lines = json_lines(JsonLinesFormat::Events, "events");
     assert_eq!(lines.len(), 2);
     for line in lines {
         let event: TheirEvent<'static> =
-            serde_json::from_str(line).expect("sentry-types parses the line");
+            serde_json::from_str(&line).expect("sentry-types parses the line");
         assert_eq!(event.tags["request_id"], "r-1");
     }
-    std::fs::remove_file(path).ok();
 }
 
 #[test]
 fn json_lines_of_envelopes_hold_the_same_payloads() {
-    let path =
-        std::env::temp_dir().join(format!("scopeline-envelopes-{}.jsonl", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let transport = JsonLinesTransport::with_format(
-        JsonLinesTarget::File(path.clone()),
-        JsonLinesFormat::Envelopes,
-    )
-    .unwrap();
-    let client = Client::new(ClientOptions::new().transport(transport));
-    scopeline::with_isolation_scope(|scope| {
-        scope.bind_client(Some(client.clone()));
-        rich_capture(scope);
-    });
-    client.flush(Duration::from_secs(5)).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    let lines = json_lines(JsonLinesFormat::Envelopes, "envelopes");
+    assert_eq!(lines.len(), 2);
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         let event_payload = &v["items"][0]["payload"];
         let event: TheirEvent<'static> = serde_json::from_value(event_payload.clone()).unwrap();
         assert_eq!(v["header"]["event_id"], event.event_id.simple().to_string());
         assert_eq!(v["items"][1]["header"]["type"], "attachment");
         assert_eq!(v["items"][1]["payload"], "line 1\nline 2\n");
     }
-    std::fs::remove_file(path).ok();
 }
 
 #[test]
