@@ -23,16 +23,21 @@ use crate::{Client, ClientOptions, Scope};
 
 /// A transport that keeps every envelope in memory.
 ///
+/// The client finishes each event on its background thread, so flush the client before you
+/// read (the `*captured_events*` helpers do it for you).
+///
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// use scopeline::testing::CapturingTransport;
 ///
 /// let transport = CapturingTransport::new();
 /// let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(transport.clone()));
 /// let scope = scopeline::Scope::new();
-/// scope.bind_client(Some(client));
+/// scope.bind_client(Some(client.clone()));
 /// scope.capture_message("kept", scopeline::Level::Info);
+/// client.flush(Duration::from_secs(5)).unwrap();
 /// assert_eq!(transport.events()[0].message.as_deref(), Some("kept"));
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -87,6 +92,15 @@ fn capturing_client(options: ClientOptions) -> (Client, CapturingTransport) {
     (client, transport)
 }
 
+/// How long the helpers wait for the client's pipeline before they read what it delivered.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn drained(client: &Client, transport: &CapturingTransport) -> Vec<Event> {
+    // A timeout leaves the events delivered so far; the test's assertions say what is missing.
+    let _ = client.flush(DRAIN_TIMEOUT);
+    transport.events()
+}
+
 fn bind(client: &Client) {
     // Bound to both, so that a client bound to an outer current scope cannot win.
     crate::get_isolation_scope().bind_client(Some(client.clone()));
@@ -113,7 +127,7 @@ pub fn with_captured_events_options(options: ClientOptions, f: impl FnOnce()) ->
         bind(&client);
         f();
     });
-    transport.events()
+    drained(&client, &transport)
 }
 
 /// Runs a future in a fresh isolation scope with a capturing client, and returns its output
@@ -147,5 +161,5 @@ pub async fn captured_events_options<F: Future>(
         future.await
     })
     .await;
-    (out, transport.events())
+    (out, drained(&client, &transport))
 }

@@ -13,11 +13,14 @@ fn a_panicking_before_send_drops_the_event_and_counts_it() {
     scopeline::with_isolation_scope(|_| {
         let (client, memory) =
             common::bind(ClientOptions::new().before_send(|_| panic!("bug in before_send")));
-        assert!(scopeline::capture_message("m", Level::Info).is_none());
+        // Accepted on the calling task, dropped on the pipeline thread.
+        assert!(scopeline::capture_message("m", Level::Info).is_some());
         assert!(memory.events().is_empty());
         assert_eq!(client.discarded_events()[0].reason, "before_send");
-        // The application goes on, and so does capturing.
-        assert!(scopeline::capture_message("again", Level::Info).is_none());
+        // The application goes on, and so does the pipeline.
+        assert!(scopeline::capture_message("again", Level::Info).is_some());
+        assert!(memory.events().is_empty());
+        assert_eq!(client.discarded_events()[0].quantity, 2);
     });
 }
 
@@ -27,7 +30,7 @@ fn a_panicking_event_processor_drops_the_event_and_counts_it() {
     scopeline::with_isolation_scope(|scope| {
         let (client, memory) = common::bind(ClientOptions::new());
         scope.add_event_processor(|_| panic!("bug in processor"));
-        assert!(scopeline::capture_message("m", Level::Info).is_none());
+        assert!(scopeline::capture_message("m", Level::Info).is_some());
         assert!(memory.events().is_empty());
         assert_eq!(client.discarded_events()[0].reason, "event_processor");
     });

@@ -5,7 +5,8 @@ use scopeline::{ClientOptions, Level};
 
 fn run(rate: f64, n: usize) -> (usize, u64) {
     scopeline::with_isolation_scope(|_| {
-        let (client, memory) = common::bind(ClientOptions::new().sample_rate(rate));
+        // A queue that holds every event, so only sampling drops any.
+        let (client, memory) = common::bind(ClientOptions::new().sample_rate(rate).queue_size(n));
         for _ in 0..n {
             scopeline::capture_message("m", Level::Info);
         }

@@ -8,7 +8,9 @@ use scopeline::{Breadcrumb, ClientOptions, Level, User};
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_event_carries_only_its_own_request() {
     const TASKS: usize = 10_000;
-    let (client, memory) = common::client(ClientOptions::new().max_breadcrumbs(10));
+    // A queue that holds every event: this test is about cross-talk, not about bursts.
+    let (client, memory) =
+        common::client(ClientOptions::new().max_breadcrumbs(10).queue_size(TASKS));
     let handles: Vec<_> = (0..TASKS)
         .map(|n| {
             let client = client.clone();

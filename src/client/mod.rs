@@ -12,8 +12,8 @@ use std::error::Error;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -26,7 +26,7 @@ use crate::protocol::{
     Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
-use crate::transport::{FlushError, JsonLinesTransport, SendError, Transport};
+use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
 /// Reasons a client drops data, as named in Sentry's client reports.
 pub(crate) mod reason {
@@ -63,6 +63,28 @@ pub(crate) struct ClientInner {
     discards: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     default_contexts: BTreeMap<String, Context>,
     server_name: Option<std::borrow::Cow<'static, str>>,
+    /// The background thread that runs the pipeline after the calling task has queued an
+    /// event; started on first capture.
+    pipeline: OnceLock<Worker<Box<Job>>>,
+}
+
+/// An event on its way through the pipeline: built on the calling task, with snapshots of the
+/// three scopes it merges (taken at capture) and the task's scopes themselves, in which user
+/// callbacks run.
+pub(crate) struct Job {
+    event: Event,
+    global: Arc<ScopeData>,
+    isolation: ScopeData,
+    current: ScopeData,
+    scopes: ScopePair,
+}
+
+impl Job {
+    fn attachment_count(&self) -> usize {
+        self.global.attachments.len()
+            + self.isolation.attachments.len()
+            + self.current.attachments.len()
+    }
 }
 
 impl fmt::Debug for Client {
@@ -147,6 +169,7 @@ impl Client {
                 discards: Mutex::new(BTreeMap::new()),
                 default_contexts: default_contexts(),
                 server_name,
+                pipeline: OnceLock::new(),
             }),
         })
     }
@@ -187,8 +210,12 @@ impl Client {
     ///
     /// [`FlushError`] says whether time ran out or the transport is gone.
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        let deadline = Instant::now() + timeout;
+        if let Some(pipeline) = self.inner.pipeline.get() {
+            pipeline.flush(timeout)?;
+        }
         match &self.inner.transport {
-            Some(t) => t.flush(timeout),
+            Some(t) => t.flush(deadline.saturating_duration_since(Instant::now())),
             None => Ok(()),
         }
     }
@@ -216,10 +243,16 @@ impl Client {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        match &self.inner.transport {
-            Some(t) => t.shutdown(timeout),
+        let deadline = Instant::now() + timeout;
+        let drained = match self.inner.pipeline.get() {
+            Some(pipeline) => pipeline.shutdown(timeout),
             None => Ok(()),
-        }
+        };
+        let shut = match &self.inner.transport {
+            Some(t) => t.shutdown(deadline.saturating_duration_since(Instant::now())),
+            None => Ok(()),
+        };
+        drained.and(shut)
     }
 
     /// How many events, breadcrumbs and attachments this client dropped so far, by reason and
@@ -455,9 +488,11 @@ impl ClientInner {
         scope.push_breadcrumb(crumb, self.options.max_breadcrumbs);
     }
 
-    /// The whole pipeline: sample, build, merge, process, `before_send`, trim, hand over.
+    /// The calling task's part of a capture: sample, build the event, snapshot the scopes and
+    /// queue the rest of the pipeline (see [`ClientInner::process`]) for the client's
+    /// background thread.
     pub(crate) fn capture(
-        &self,
+        self: &Arc<Self>,
         source: EventSource<'_>,
         isolation: &Scope,
         current: &Scope,
@@ -470,26 +505,113 @@ impl ClientInner {
             self.record_discard(reason::SAMPLE_RATE, "error", 1);
             return None;
         }
-        let mut event = source.into_event(self.options.attach_stacktrace);
+        let event = source.into_event(self.options.attach_stacktrace);
+        let event_id = event.event_id;
 
-        // Snapshots first, then every lock is released before user code runs.
-        let current_data = match configure {
+        // Snapshots are reference-count increments; no lock is held while user code runs.
+        let current = match configure {
             Some(f) => {
                 let fork = current.fork();
                 guarded("capture_*_with closure", || f(&fork));
-                fork.snapshot()
+                fork
             }
-            None => current.snapshot(),
+            None => current.clone(),
         };
-        let isolation_data = isolation.snapshot();
-        let global = crate::scope::global_data();
-        let layers: [&ScopeData; 3] = [&global, &isolation_data, &current_data];
-        let attachments = merge::apply_layers(
-            &mut event,
-            &layers,
-            &isolation_data,
-            self.options.max_breadcrumbs,
+        let job = Box::new(Job {
+            event,
+            global: crate::scope::global_data(),
+            isolation: isolation.snapshot(),
+            current: current.snapshot(),
+            scopes: ScopePair {
+                isolation: isolation.clone(),
+                current,
+            },
+        });
+        let job = match self.pipeline() {
+            Some(pipeline) => match pipeline.send(job) {
+                Ok(()) => None,
+                Err(Rejected::Full(job) | Rejected::Closed(job)) => {
+                    self.record_discard(reason::QUEUE_OVERFLOW, "error", 1);
+                    self.record_discard(
+                        reason::QUEUE_OVERFLOW,
+                        "attachment",
+                        job.attachment_count() as u64,
+                    );
+                    return None;
+                }
+            },
+            // No thread could be started: run the pipeline here rather than lose the event.
+            None => Some(job),
+        };
+        if let Some(job) = job {
+            if !self.process(*job) {
+                return None;
+            }
+        }
+        isolation.write(|d| d.last_event_id = Some(event_id));
+        Some(event_id)
+    }
+
+    /// The client's background thread, started on first capture. It holds the client weakly,
+    /// so it ends once the last [`Client`] handle is gone.
+    fn pipeline(self: &Arc<Self>) -> Option<&Worker<Box<Job>>> {
+        if let Some(worker) = self.pipeline.get() {
+            return Some(worker);
+        }
+        let weak = Arc::downgrade(self);
+        let spawned = Worker::spawn(
+            "scopeline-pipeline",
+            self.options.queue_size,
+            move |job: Box<Job>| {
+                if let Some(client) = weak.upgrade() {
+                    client.process(*job);
+                }
+            },
         );
+        match spawned {
+            Ok(worker) => {
+                // Another task may have won the race; its worker is used and ours ends.
+                let _ = self.pipeline.set(worker);
+                self.pipeline.get()
+            }
+            Err(e) => {
+                if self.options.debug {
+                    tracing::warn!(target: "scopeline", error = %e, "cannot start the pipeline thread; processing events on the capturing task");
+                }
+                None
+            }
+        }
+    }
+
+    /// The rest of the pipeline, off the capturing task: merge, event processors,
+    /// `before_send`, trimming, and the hand-over to the transport. Returns whether the event
+    /// reached the transport.
+    ///
+    /// User callbacks run inside the scopes of the task that captured, so `before_send` and
+    /// event processors see (and write) that task's scopes, as they would on the task itself.
+    pub(crate) fn process(&self, job: Job) -> bool {
+        let Job {
+            event,
+            global,
+            isolation,
+            current,
+            scopes,
+        } = job;
+        crate::scope::sync_scoped(scopes, || {
+            self.process_in_scope(event, &global, &isolation, &current)
+        })
+    }
+
+    fn process_in_scope(
+        &self,
+        mut event: Event,
+        global: &ScopeData,
+        isolation: &ScopeData,
+        current: &ScopeData,
+    ) -> bool {
+        let layers: [&ScopeData; 3] = [global, isolation, current];
+        let attachments =
+            merge::apply_layers(&mut event, &layers, isolation, self.options.max_breadcrumbs);
         self.fill_defaults(&mut event);
 
         for layer in layers {
@@ -504,7 +626,7 @@ impl ClientInner {
                             "attachment",
                             attachments.len() as u64,
                         );
-                        return None;
+                        return false;
                     }
                 }
             }
@@ -519,23 +641,18 @@ impl ClientInner {
                         "attachment",
                         attachments.len() as u64,
                     );
-                    return None;
+                    return false;
                 }
             }
         }
         crate::trim::trim_event(&mut event);
 
-        let event_id = event.event_id;
         let mut envelope = Envelope::from_event(event);
-        envelope.trace = self.dynamic_sampling_context(&isolation_data);
+        envelope.trace = self.dynamic_sampling_context(isolation);
         for attachment in attachments {
             envelope.add_item(EnvelopeItem::Attachment(attachment));
         }
-        if !self.send(envelope) {
-            return None;
-        }
-        isolation.write(|d| d.last_event_id = Some(event_id));
-        Some(event_id)
+        self.send(envelope)
     }
 
     /// Hands an envelope to the transport; counts it when the queue is full or closed.

@@ -112,13 +112,17 @@ pub struct Breadcrumb {
     #[serde(with = "timestamp_float")]
     pub timestamp: SystemTime,
     /// The kind of breadcrumb (`default`, `http`, `query`, `navigation`…).
-    #[serde(rename = "type", default = "default_type")]
+    #[serde(
+        rename = "type",
+        default = "default_type",
+        skip_serializing_if = "is_default_type"
+    )]
     pub ty: Cow<'static, str>,
     /// A dotted category such as `http` or `db.query`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Cow<'static, str>>,
-    /// Its severity.
-    #[serde(default)]
+    /// Its severity. `info` is the protocol's default, so it is left out of the JSON.
+    #[serde(default, skip_serializing_if = "is_info")]
     pub level: Level,
     /// What happened, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +134,15 @@ pub struct Breadcrumb {
 
 fn default_type() -> Cow<'static, str> {
     Cow::Borrowed("default")
+}
+
+fn is_info(level: &Level) -> bool {
+    *level == Level::Info
+}
+
+// `type` is `default` unless set: the protocol's default, so it is left out of the JSON.
+fn is_default_type(ty: &str) -> bool {
+    ty == "default"
 }
 
 impl Default for Breadcrumb {

@@ -4,13 +4,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serializer};
 
-pub(crate) fn to_float(t: SystemTime) -> f64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_secs_f64(),
-        Err(e) => -e.duration().as_secs_f64(),
-    }
-}
-
 /// Formats a time as RFC 3339 in UTC with millisecond precision.
 pub(crate) fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
@@ -21,8 +14,15 @@ pub(crate) mod timestamp_float {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        // Microsecond precision is what Relay keeps; round so the JSON stays short.
-        let secs = (to_float(*t) * 1e6).round() / 1e6;
+        // Microsecond precision is what Relay keeps: whole microseconds, so the JSON stays
+        // short (the shortest decimal of micros / 1e6 has at most six decimals).
+        let micros = |d: std::time::Duration| {
+            (d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())) as f64
+        };
+        let secs = match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => micros(d) / 1e6,
+            Err(e) => -micros(e.duration()) / 1e6,
+        };
         s.serialize_f64(secs)
     }
 

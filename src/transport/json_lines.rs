@@ -55,7 +55,7 @@ pub enum JsonLinesFormat {
 /// # std::fs::remove_file(path).ok();
 /// ```
 pub struct JsonLinesTransport {
-    worker: Worker,
+    worker: Worker<Envelope>,
     target: JsonLinesTarget,
 }
 
@@ -150,7 +150,7 @@ fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
 
 impl Transport for JsonLinesTransport {
     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
-        self.worker.send(envelope)
+        self.worker.send(envelope).map_err(SendError::from)
     }
 
     fn flush(&self, timeout: Duration) -> Result<(), FlushError> {

@@ -17,15 +17,16 @@ use std::fmt;
 use std::time::Duration;
 
 pub use json_lines::{JsonLinesFormat, JsonLinesTarget, JsonLinesTransport};
-pub(crate) use worker::Worker;
+pub(crate) use worker::{Rejected, Worker};
 
 use crate::protocol::Envelope;
 
 /// Ships envelopes somewhere.
 ///
-/// `send_envelope` is called on the capturing task and must not block: queue the envelope and
-/// return. Hand it back in a [`SendError`] when it cannot be queued, and the client counts
-/// the drop.
+/// `send_envelope` is called on the client's pipeline thread, once per event, after
+/// `before_send`; it must not block for long, since later events wait behind it: queue the
+/// envelope and return. Hand it back in a [`SendError`] when it cannot be queued, and the
+/// client counts the drop.
 ///
 /// # Examples
 ///
@@ -47,8 +48,9 @@ use crate::protocol::Envelope;
 /// let memory = Memory::default();
 /// let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
 /// let scope = scopeline::Scope::new();
-/// scope.bind_client(Some(client));
+/// scope.bind_client(Some(client.clone()));
 /// scope.capture_message("hello", scopeline::Level::Info);
+/// client.flush(std::time::Duration::from_secs(5)).unwrap();
 /// assert_eq!(memory.0.lock().unwrap().len(), 1);
 /// ```
 pub trait Transport: Send + Sync + fmt::Debug + 'static {
@@ -99,6 +101,15 @@ impl fmt::Display for SendError {
 }
 
 impl std::error::Error for SendError {}
+
+impl From<Rejected<Envelope>> for SendError {
+    fn from(rejected: Rejected<Envelope>) -> Self {
+        match rejected {
+            Rejected::Full(envelope) => SendError::Full(envelope),
+            Rejected::Closed(envelope) => SendError::Closed(envelope),
+        }
+    }
+}
 
 /// Why a flush did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,7 @@
 //! A background thread with a bounded queue: the capturing task only ever does a `try_send`.
+//!
+//! Used twice: by the client, to run the event pipeline off the capturing task, and by the
+//! built-in transports, to deliver envelopes.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -7,31 +10,46 @@ use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{FlushError, SendError};
-use crate::protocol::Envelope;
+use super::FlushError;
 
-enum Message {
-    Envelope(Envelope),
+enum Message<T> {
+    Item(T),
     Stop,
 }
 
+/// Why [`Worker::send`] handed an item back.
+#[derive(Debug)]
+pub(crate) enum Rejected<T> {
+    /// The queue is full.
+    Full(T),
+    /// The worker was shut down or its thread is gone.
+    Closed(T),
+}
+
 struct Progress {
-    /// Envelopes taken; incremented before the send so a flush never misses one.
+    /// Items taken; incremented before the send so a flush never misses one.
     taken: AtomicU64,
-    /// Envelopes delivered (or given up on) by the worker.
-    done: Mutex<u64>,
+    done: Mutex<Done>,
     changed: Condvar,
     alive: AtomicBool,
 }
 
+struct Done {
+    /// Items handled (or given up on) by the worker.
+    count: u64,
+    /// The lowest count a flush waits for; the worker wakes flushers only when it gets
+    /// there, not after every item.
+    wanted: u64,
+}
+
 /// Runs a sink on its own thread, fed through a bounded queue.
-pub(crate) struct Worker {
-    tx: SyncSender<Message>,
+pub(crate) struct Worker<T> {
+    tx: SyncSender<Message<T>>,
     progress: Arc<Progress>,
     closed: AtomicBool,
 }
 
-impl fmt::Debug for Worker {
+impl<T> fmt::Debug for Worker<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Worker")
             .field("taken", &self.progress.taken.load(Ordering::Relaxed))
@@ -39,17 +57,20 @@ impl fmt::Debug for Worker {
     }
 }
 
-impl Worker {
-    /// Starts the thread. `sink` runs there for each envelope; a panic in it is caught and
-    /// the envelope counted as done.
-    pub(crate) fn spawn<S>(name: &str, capacity: usize, mut sink: S) -> std::io::Result<Worker>
+impl<T: Send + 'static> Worker<T> {
+    /// Starts the thread. `sink` runs there for each item; a panic in it is caught and the
+    /// item counted as done.
+    pub(crate) fn spawn<S>(name: &str, capacity: usize, mut sink: S) -> std::io::Result<Worker<T>>
     where
-        S: FnMut(Envelope) + Send + 'static,
+        S: FnMut(T) + Send + 'static,
     {
-        let (tx, rx) = mpsc::sync_channel::<Message>(capacity);
+        let (tx, rx) = mpsc::sync_channel::<Message<T>>(capacity);
         let progress = Arc::new(Progress {
             taken: AtomicU64::new(0),
-            done: Mutex::new(0),
+            done: Mutex::new(Done {
+                count: 0,
+                wanted: u64::MAX,
+            }),
             changed: Condvar::new(),
             alive: AtomicBool::new(true),
         });
@@ -57,14 +78,20 @@ impl Worker {
         std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
-                while let Ok(Message::Envelope(envelope)) = rx.recv() {
-                    let _ = catch_unwind(AssertUnwindSafe(|| sink(envelope)));
+                while let Ok(Message::Item(item)) = rx.recv() {
+                    let _ = catch_unwind(AssertUnwindSafe(|| sink(item)));
                     let mut done = p.done.lock().unwrap_or_else(|e| e.into_inner());
-                    *done += 1;
-                    p.changed.notify_all();
+                    done.count += 1;
+                    if done.count >= done.wanted {
+                        done.wanted = u64::MAX;
+                        p.changed.notify_all();
+                    }
                 }
+                // Wakes flushers under the lock, so none can miss it between check and wait.
+                let _done = p.done.lock().unwrap_or_else(|e| e.into_inner());
                 p.alive.store(false, Ordering::Release);
                 p.changed.notify_all();
+                drop(_done);
             })?;
         Ok(Worker {
             tx,
@@ -73,21 +100,19 @@ impl Worker {
         })
     }
 
-    pub(crate) fn send(&self, envelope: Envelope) -> Result<(), SendError> {
+    pub(crate) fn send(&self, item: T) -> Result<(), Rejected<T>> {
         if self.closed.load(Ordering::Acquire) {
-            return Err(SendError::Closed(envelope));
+            return Err(Rejected::Closed(item));
         }
         self.progress.taken.fetch_add(1, Ordering::AcqRel);
-        match self.tx.try_send(Message::Envelope(envelope)) {
+        match self.tx.try_send(Message::Item(item)) {
             Ok(()) => Ok(()),
             Err(e) => {
                 self.progress.taken.fetch_sub(1, Ordering::AcqRel);
                 match e {
-                    TrySendError::Full(Message::Envelope(env)) => Err(SendError::Full(env)),
-                    TrySendError::Disconnected(Message::Envelope(env)) => {
-                        Err(SendError::Closed(env))
-                    }
-                    _ => unreachable!("only envelopes are sent here"),
+                    TrySendError::Full(Message::Item(item)) => Err(Rejected::Full(item)),
+                    TrySendError::Disconnected(Message::Item(item)) => Err(Rejected::Closed(item)),
+                    _ => unreachable!("only items are sent by `send`"),
                 }
             }
         }
@@ -97,14 +122,16 @@ impl Worker {
         let target = self.progress.taken.load(Ordering::Acquire);
         let deadline = Instant::now() + timeout;
         let mut done = self.progress.done.lock().unwrap_or_else(|e| e.into_inner());
-        while *done < target {
+        while done.count < target {
             if !self.progress.alive.load(Ordering::Acquire) {
                 return Err(FlushError::closed());
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(FlushError::timed_out(target - *done));
+                return Err(FlushError::timed_out(target - done.count));
             }
+            // Re-registered on every wake: the worker resets it when it wakes everyone.
+            done.wanted = done.wanted.min(target);
             done = self
                 .progress
                 .changed
@@ -127,6 +154,7 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Envelope;
 
     #[test]
     fn full_queue_hands_the_envelope_back_and_flush_times_out() {
@@ -141,7 +169,7 @@ mod tests {
         worker.send(Envelope::new()).unwrap(); // fills the queue
         assert!(matches!(
             worker.send(Envelope::new()),
-            Err(SendError::Full(_))
+            Err(Rejected::Full(_))
         ));
         let err = worker.flush(Duration::from_millis(20)).unwrap_err();
         assert!(err.is_timeout());
@@ -152,7 +180,7 @@ mod tests {
         worker.shutdown(Duration::from_secs(1)).unwrap();
         assert!(matches!(
             worker.send(Envelope::new()),
-            Err(SendError::Closed(_))
+            Err(Rejected::Closed(_))
         ));
     }
 

@@ -3,39 +3,54 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use scopeline::protocol::{Envelope, Event};
 use scopeline::transport::{SendError, Transport};
 use scopeline::{Client, ClientOptions};
 
+/// The transport half: where the client's pipeline thread puts envelopes.
 #[derive(Clone, Debug, Default)]
-pub struct Memory(pub Arc<Mutex<Vec<Envelope>>>);
+struct Store(Arc<Mutex<Vec<Envelope>>>);
 
-impl Transport for Memory {
+impl Transport for Store {
     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
         self.0.lock().unwrap().push(envelope);
         Ok(())
     }
 }
 
+/// The reading half: waits for the client's pipeline, then reads the store.
+#[derive(Clone, Debug)]
+pub struct Memory {
+    store: Store,
+    client: Client,
+}
+
 impl Memory {
     pub fn events(&self) -> Vec<Event> {
-        self.0
-            .lock()
-            .unwrap()
+        self.envelopes()
             .iter()
             .filter_map(|e| e.event().cloned())
             .collect()
     }
 
     pub fn envelopes(&self) -> Vec<Envelope> {
-        self.0.lock().unwrap().clone()
+        self.client
+            .flush(Duration::from_secs(30))
+            .expect("the pipeline drains");
+        self.store.0.lock().unwrap().clone()
     }
 }
 
 pub fn client(options: ClientOptions) -> (Client, Memory) {
-    let memory = Memory::default();
-    (Client::new(options.transport(memory.clone())), memory)
+    let store = Store::default();
+    let client = Client::new(options.transport(store.clone()));
+    let memory = Memory {
+        store,
+        client: client.clone(),
+    };
+    (client, memory)
 }
 
 /// Binds a fresh client to the isolation and current scope of the running task (or closure).
