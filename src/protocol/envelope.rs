@@ -88,6 +88,8 @@ impl ClientReport {
 pub enum EnvelopeItem {
     /// An error or message event.
     Event(Box<Event>),
+    /// A finished transaction with its spans.
+    Transaction(Box<Event>),
     /// A file that rides with the event.
     Attachment(Attachment),
     /// Counts of dropped data.
@@ -99,6 +101,7 @@ impl EnvelopeItem {
     pub fn item_type(&self) -> &'static str {
         match self {
             EnvelopeItem::Event(_) => "event",
+            EnvelopeItem::Transaction(_) => "transaction",
             EnvelopeItem::Attachment(_) => "attachment",
             EnvelopeItem::ClientReport(_) => "client_report",
         }
@@ -108,6 +111,7 @@ impl EnvelopeItem {
     pub fn category(&self) -> &'static str {
         match self {
             EnvelopeItem::Event(_) => "error",
+            EnvelopeItem::Transaction(_) => "transaction",
             EnvelopeItem::Attachment(_) => "attachment",
             EnvelopeItem::ClientReport(_) => "internal",
         }
@@ -115,7 +119,7 @@ impl EnvelopeItem {
 
     fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
         Ok(match self {
-            EnvelopeItem::Event(event) => {
+            EnvelopeItem::Event(event) | EnvelopeItem::Transaction(event) => {
                 let bytes = serde_json::to_vec(event)?;
                 if bytes.len() <= crate::trim::MAX_EVENT_BYTES {
                     Cow::Owned(bytes)
@@ -189,10 +193,18 @@ impl Envelope {
         self.items.push(item);
     }
 
-    /// The event the envelope carries, if any.
+    /// The error or message event the envelope carries, if any.
     pub fn event(&self) -> Option<&Event> {
         self.items.iter().find_map(|item| match item {
             EnvelopeItem::Event(e) => Some(&**e),
+            _ => None,
+        })
+    }
+
+    /// The transaction the envelope carries, if any.
+    pub fn transaction(&self) -> Option<&Event> {
+        self.items.iter().find_map(|item| match item {
+            EnvelopeItem::Transaction(e) => Some(&**e),
             _ => None,
         })
     }

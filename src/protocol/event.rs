@@ -6,8 +6,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ids::EventId;
-use super::time::timestamp_float;
+use super::ids::{EventId, SpanId, TraceId};
+use super::time::{timestamp_float, timestamp_float_opt};
 
 /// A context object, such as `os`, `runtime` or one of your own: a JSON object.
 pub type Context = serde_json::Map<String, Value>;
@@ -542,6 +542,112 @@ pub struct Event {
     /// The SDK that sent it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sdk: Option<ClientSdkInfo>,
+    /// `transaction` for transactions; `None` for error and message events.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub ty: Option<Cow<'static, str>>,
+    /// When a transaction started (transactions only).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "timestamp_float_opt"
+    )]
+    pub start_timestamp: Option<SystemTime>,
+    /// The finished child spans of a transaction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<SpanRecord>,
+    /// Where a transaction's name came from (transactions only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_info: Option<TransactionInfo>,
+}
+
+/// Where a transaction's name came from, which tells Sentry whether it may group by it.
+///
+/// ```
+/// use scopeline::protocol::TransactionInfo;
+///
+/// let info = TransactionInfo::new("route");
+/// assert_eq!(serde_json::to_value(&info).unwrap()["source"], "route");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TransactionInfo {
+    /// `custom`, `url`, `route`, `view`, `component` or `task`.
+    pub source: Cow<'static, str>,
+}
+
+impl TransactionInfo {
+    /// Names the source.
+    pub fn new(source: impl Into<Cow<'static, str>>) -> Self {
+        TransactionInfo {
+            source: source.into(),
+        }
+    }
+}
+
+/// A finished span, as it travels inside a transaction's `spans`.
+///
+/// ```
+/// use scopeline::protocol::{SpanId, SpanRecord, TraceId};
+///
+/// let span = SpanRecord::new(TraceId::random(), SpanId::random(), "db.query");
+/// let json = serde_json::to_value(&span).unwrap();
+/// assert_eq!(json["op"], "db.query");
+/// assert_eq!(json["span_id"].as_str().unwrap().len(), 16);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SpanRecord {
+    /// The trace it belongs to.
+    pub trace_id: TraceId,
+    /// Its own id.
+    pub span_id: SpanId,
+    /// The span it is a child of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<SpanId>,
+    /// What kind of work it is, such as `db.query` or `http.client`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<Cow<'static, str>>,
+    /// What it did, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How it ended: `ok`, `internal_error`, `cancelled`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Cow<'static, str>>,
+    /// When it started.
+    #[serde(with = "timestamp_float")]
+    pub start_timestamp: SystemTime,
+    /// When it ended.
+    #[serde(with = "timestamp_float")]
+    pub timestamp: SystemTime,
+    /// Short indexed values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Structured detail.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, Value>,
+    /// What made it: `manual` or `auto.<category>.<integration>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Cow<'static, str>>,
+}
+
+impl SpanRecord {
+    /// A span that starts and ends now.
+    pub fn new(trace_id: TraceId, span_id: SpanId, op: impl Into<Cow<'static, str>>) -> Self {
+        let now = SystemTime::now();
+        SpanRecord {
+            trace_id,
+            span_id,
+            parent_span_id: None,
+            op: Some(op.into()),
+            description: None,
+            status: None,
+            start_timestamp: now,
+            timestamp: now,
+            tags: BTreeMap::new(),
+            data: BTreeMap::new(),
+            origin: None,
+        }
+    }
 }
 
 impl Default for Event {
@@ -567,6 +673,10 @@ impl Default for Event {
             exceptions: Vec::new(),
             fingerprint: Vec::new(),
             sdk: None,
+            ty: None,
+            start_timestamp: None,
+            spans: Vec::new(),
+            transaction_info: None,
         }
     }
 }

@@ -22,6 +22,6 @@ mod time;
 pub use envelope::{Attachment, ClientReport, DiscardedEvent, Envelope, EnvelopeItem};
 pub use event::{
     Breadcrumb, ClientSdkInfo, Context, Event, Exception, Frame, Level, Mechanism, Request,
-    Stacktrace, User,
+    SpanRecord, Stacktrace, TransactionInfo, User,
 };
 pub use ids::{EventId, SpanId, TraceId};

@@ -34,3 +34,21 @@ pub(crate) mod timestamp_float {
         Ok(UNIX_EPOCH + std::time::Duration::from_secs_f64(secs))
     }
 }
+
+/// Like [`timestamp_float`], for an optional time.
+pub(crate) mod timestamp_float_opt {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::timestamp_float::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SystemTime>, D::Error> {
+        super::timestamp_float::deserialize(d).map(Some)
+    }
+}

@@ -22,8 +22,61 @@ pub(crate) struct CowMap<V> {
 struct MapNode<V> {
     parent: Option<Arc<MapNode<V>>>,
     /// `None` is a tombstone that hides the parent's entry.
-    entries: BTreeMap<Key, Option<V>>,
+    entries: Entries<V>,
     depth: u32,
+}
+
+/// A layer's entries. The first write after a fork makes a layer of one entry, which lives
+/// inline in the node: no second allocation for the common fork-then-set case.
+enum Entries<V> {
+    One(Key, Option<V>),
+    Many(BTreeMap<Key, Option<V>>),
+}
+
+impl<V> Entries<V> {
+    fn get(&self, key: &str) -> Option<&Option<V>> {
+        match self {
+            Entries::One(k, v) => (k == key).then_some(v),
+            Entries::Many(map) => map.get(key),
+        }
+    }
+
+    fn set(&mut self, key: Key, value: Option<V>) {
+        match self {
+            Entries::One(k, v) if *k == key => *v = value,
+            Entries::One(..) => {
+                let Entries::One(k, v) = std::mem::replace(self, Entries::Many(BTreeMap::new()))
+                else {
+                    unreachable!("matched above")
+                };
+                if let Entries::Many(map) = self {
+                    map.insert(k, v);
+                    map.insert(key, value);
+                }
+            }
+            Entries::Many(map) => {
+                map.insert(key, value);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        match self {
+            Entries::One(k, _) if k == key => *self = Entries::Many(BTreeMap::new()),
+            Entries::One(..) => {}
+            Entries::Many(map) => {
+                map.remove(key);
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Key, &Option<V>)> {
+        let (one, many) = match self {
+            Entries::One(k, v) => (Some((k, v)), None),
+            Entries::Many(map) => (None, Some(map.iter())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
 }
 
 impl<V> Clone for CowMap<V> {
@@ -54,11 +107,9 @@ impl<V: Clone> CowMap<V> {
     fn write(&mut self, key: Key, value: Option<V>) {
         let Some(head) = &mut self.head else {
             if value.is_some() {
-                let mut entries = BTreeMap::new();
-                entries.insert(key, value);
                 self.head = Some(Arc::new(MapNode {
                     parent: None,
-                    entries,
+                    entries: Entries::One(key, value),
                     depth: 0,
                 }));
             }
@@ -68,17 +119,15 @@ impl<V: Clone> CowMap<V> {
             if value.is_none() && node.parent.is_none() {
                 node.entries.remove(&key);
             } else {
-                node.entries.insert(key, value);
+                node.entries.set(key, value);
             }
             return;
         }
         let parent = head.clone();
         let depth = parent.depth + 1;
-        let mut entries = BTreeMap::new();
-        entries.insert(key, value);
         *head = Arc::new(MapNode {
             parent: Some(parent),
-            entries,
+            entries: Entries::One(key, value),
             depth,
         });
         if depth > MAX_DEPTH {
@@ -93,7 +142,7 @@ impl<V: Clone> CowMap<V> {
             .collect();
         self.head = Some(Arc::new(MapNode {
             parent: None,
-            entries,
+            entries: Entries::Many(entries),
             depth: 0,
         }));
     }
@@ -120,7 +169,7 @@ impl<V: Clone> CowMap<V> {
         let mut merged: BTreeMap<&Key, Option<&V>> = BTreeMap::new();
         // Oldest layer first, so newer layers overwrite.
         for layer in layers.into_iter().rev() {
-            for (k, v) in layer {
+            for (k, v) in layer.iter() {
                 merged.insert(k, v.as_ref());
             }
         }
@@ -327,5 +376,45 @@ mod tests {
             assert_eq!(messages(&buf), Vec::from(model.clone()));
         }
         assert!(buf.head.as_ref().unwrap().depth <= MAX_DEPTH);
+    }
+}
+
+/// A short list that is written rarely (event processors, attachments): an `Arc` slice that
+/// is rebuilt on write, and no allocation (nor reference count to touch on fork) while empty.
+pub(crate) struct SharedList<T>(Option<Arc<[T]>>);
+
+impl<T> Clone for SharedList<T> {
+    fn clone(&self) -> Self {
+        SharedList(self.0.clone())
+    }
+}
+
+impl<T> Default for SharedList<T> {
+    fn default() -> Self {
+        SharedList(None)
+    }
+}
+
+impl<T: Clone> SharedList<T> {
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.as_deref().unwrap_or(&[]).iter()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_deref().map_or(0, <[T]>::len)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `more` after the current items.
+    pub(crate) fn extend(&mut self, more: impl IntoIterator<Item = T>) {
+        let items: Arc<[T]> = self.iter().cloned().chain(more).collect();
+        self.0 = (!items.is_empty()).then_some(items);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
-use super::cow::{CowMap, CrumbBuf};
+use super::cow::{CowMap, CrumbBuf, SharedList};
 use crate::client::Client;
 use crate::protocol::{Attachment, Context, Event, EventId, Level, Request, SpanId, TraceId, User};
 
@@ -98,8 +98,8 @@ pub(crate) struct ScopeData {
     pub(crate) extra: CowMap<Value>,
     pub(crate) contexts: CowMap<Context>,
     pub(crate) breadcrumbs: CrumbBuf,
-    pub(crate) processors: Arc<[EventProcessor]>,
-    pub(crate) attachments: Arc<[Attachment]>,
+    pub(crate) processors: SharedList<EventProcessor>,
+    pub(crate) attachments: SharedList<Attachment>,
     pub(crate) client: Option<BoundClient>,
     pub(crate) propagation: Arc<PropagationContext>,
     pub(crate) last_event_id: Option<EventId>,

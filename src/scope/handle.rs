@@ -240,20 +240,10 @@ impl Scope {
                 d.breadcrumbs.push(crumb.clone(), usize::MAX);
             }
             if !src.attachments.is_empty() {
-                d.attachments = d
-                    .attachments
-                    .iter()
-                    .chain(src.attachments.iter())
-                    .cloned()
-                    .collect();
+                d.attachments.extend(src.attachments.iter().cloned());
             }
             if !src.processors.is_empty() {
-                d.processors = d
-                    .processors
-                    .iter()
-                    .chain(src.processors.iter())
-                    .cloned()
-                    .collect();
+                d.processors.extend(src.processors.iter().cloned());
             }
             if src.client.is_some() {
                 d.client = src.client.clone();
@@ -504,7 +494,7 @@ impl Scope {
     {
         let processor: EventProcessor = Arc::new(processor);
         self.write(|d| {
-            d.processors = d.processors.iter().cloned().chain([processor]).collect();
+            d.processors.extend([processor]);
         });
     }
 
@@ -519,18 +509,18 @@ impl Scope {
     /// ```
     pub fn add_attachment(&self, attachment: Attachment) {
         self.write(|d| {
-            d.attachments = d.attachments.iter().cloned().chain([attachment]).collect();
+            d.attachments.extend([attachment]);
         });
     }
 
     /// The attachments.
     pub fn attachments(&self) -> Vec<Attachment> {
-        self.read(|d| d.attachments.to_vec())
+        self.read(|d| d.attachments.iter().cloned().collect())
     }
 
     /// Removes all attachments.
     pub fn clear_attachments(&self) {
-        self.write(|d| d.attachments = Arc::new([]));
+        self.write(|d| d.attachments.clear());
     }
 
     /// Adds a breadcrumb to this scope.

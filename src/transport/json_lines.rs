@@ -141,7 +141,9 @@ fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
             .items
             .iter()
             .filter_map(|item| match item {
-                EnvelopeItem::Event(event) => serde_json::to_vec(event).ok(),
+                EnvelopeItem::Event(event) | EnvelopeItem::Transaction(event) => {
+                    serde_json::to_vec(event).ok()
+                }
                 _ => None,
             })
             .collect(),
