@@ -59,12 +59,15 @@
 
 mod api;
 mod client;
+mod integrations;
 mod panic;
+mod pii;
 pub mod protocol;
 mod scope;
 pub mod task;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod trace;
 pub mod transport;
 mod trim;
 
@@ -75,6 +78,8 @@ pub use api::{
 pub use client::{
     Client, ClientInitGuard, ClientOptions, Dsn, DsnParseError, InitError, init, try_init,
 };
+#[cfg(feature = "tracing")]
+pub use integrations::tracing_layer::{EventFilter, TracingLayer, default_event_filter};
 pub use panic::install_panic_hook;
 pub use protocol::{Breadcrumb, Level, User};
 pub use scope::{
@@ -82,3 +87,7 @@ pub use scope::{
     isolation_scope, new_scope, with_isolation_scope, with_new_scope,
 };
 pub use task::{ScopeFutureExt, spawn, spawn_blocking, spawn_isolated, spawn_thread};
+pub use trace::{
+    SamplingContext, Span, SpanStatus, TraceHeaders, TransactionContext, continue_trace,
+    start_transaction, trace_headers,
+};

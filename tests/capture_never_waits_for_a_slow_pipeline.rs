@@ -13,13 +13,12 @@ fn a_blocked_before_send_neither_blocks_capture_nor_loses_count() {
     let (release, gate) = mpsc::channel::<()>();
     let gate = Arc::new(Mutex::new(gate));
     scopeline::with_isolation_scope(|_| {
-        let (client, memory) = common::bind(ClientOptions::new().queue_size(4).before_send(
-            move |e| {
+        let (client, memory) =
+            common::bind(ClientOptions::new().queue_size(4).before_send(move |e| {
                 // Blocks the pipeline thread until the test lets it go.
                 let _ = gate.lock().unwrap().recv();
                 Some(e)
-            },
-        ));
+            }));
         let start = Instant::now();
         let accepted = (0..50)
             .filter(|_| scopeline::capture_message("m", Level::Error).is_some())

@@ -23,6 +23,8 @@ pub(crate) fn apply_layers(
     isolation: &ScopeData,
     max_breadcrumbs: usize,
 ) -> Vec<Attachment> {
+    // Transactions carry no breadcrumbs of their scopes, as in the other SDKs.
+    let transaction = event.ty.as_deref() == Some("transaction");
     let mut attachments = Vec::new();
     let mut crumbs: Vec<Arc<Breadcrumb>> = Vec::new();
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
@@ -38,7 +40,9 @@ pub(crate) fn apply_layers(
         for (k, v) in layer.contexts.iter() {
             event.contexts.insert(k.to_string(), v.clone());
         }
-        crumbs.extend(layer.breadcrumbs.iter().cloned());
+        if !transaction {
+            crumbs.extend(layer.breadcrumbs.iter().cloned());
+        }
         attachments.extend(layer.attachments.iter().cloned());
     }
     // Highest layer first for the single-valued fields.

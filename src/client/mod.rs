@@ -26,6 +26,7 @@ use crate::protocol::{
     Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
+use crate::trace::{Dsc, Span};
 use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
 /// Reasons a client drops data, as named in Sentry's client reports.
@@ -34,6 +35,7 @@ pub(crate) mod reason {
     pub(crate) const BEFORE_SEND: &str = "before_send";
     pub(crate) const EVENT_PROCESSOR: &str = "event_processor";
     pub(crate) const QUEUE_OVERFLOW: &str = "queue_overflow";
+    pub(crate) const BUFFER_OVERFLOW: &str = "buffer_overflow";
 }
 
 /// A client: options plus a transport. Cheap to clone; clones share everything.
@@ -77,6 +79,8 @@ pub(crate) struct Job {
     isolation: ScopeData,
     current: ScopeData,
     scopes: ScopePair,
+    /// The trace's sampling context, when a span decided it; else the isolation scope's.
+    dsc: Option<Arc<Dsc>>,
 }
 
 impl Job {
@@ -85,6 +89,18 @@ impl Job {
             + self.isolation.attachments.len()
             + self.current.attachments.len()
     }
+
+    fn category(&self) -> &'static str {
+        if is_transaction(&self.event) {
+            "transaction"
+        } else {
+            "error"
+        }
+    }
+}
+
+fn is_transaction(event: &Event) -> bool {
+    event.ty.as_deref() == Some("transaction")
 }
 
 impl fmt::Debug for Client {
@@ -505,8 +521,19 @@ impl ClientInner {
             self.record_discard(reason::SAMPLE_RATE, "error", 1);
             return None;
         }
-        let event = source.into_event(self.options.attach_stacktrace);
+        let mut event = source.into_event(self.options.attach_stacktrace);
         let event_id = event.event_id;
+        let span = active_span(current, isolation);
+        let dsc = span.as_ref().map(|span| {
+            event
+                .contexts
+                .entry("trace".into())
+                .or_insert_with(|| span.trace_context());
+            if event.transaction.is_none() {
+                event.transaction = Some(span.transaction_name());
+            }
+            span.dsc()
+        });
 
         // Snapshots are reference-count increments; no lock is held while user code runs.
         let current = match configure {
@@ -526,30 +553,70 @@ impl ClientInner {
                 isolation: isolation.clone(),
                 current,
             },
+            dsc,
         });
+        if !self.enqueue(job) {
+            return None;
+        }
+        isolation.write(|d| d.last_event_id = Some(event_id));
+        Some(event_id)
+    }
+
+    /// Sends a finished transaction through the pipeline, with the tags, user and contexts of
+    /// the isolation scope it started in.
+    pub(crate) fn capture_transaction(
+        self: &Arc<Self>,
+        event: Event,
+        isolation: &Scope,
+        dsc: Arc<Dsc>,
+    ) {
+        if !self.is_enabled() {
+            return;
+        }
+        let job = Box::new(Job {
+            event,
+            global: crate::scope::global_data(),
+            isolation: isolation.snapshot(),
+            current: ScopeData::default(),
+            scopes: ScopePair {
+                isolation: isolation.clone(),
+                current: Scope::new(),
+            },
+            dsc: Some(dsc),
+        });
+        self.enqueue(job);
+    }
+
+    /// Queues a job for the pipeline thread (or runs it here when there is none); counts it
+    /// when the queue is full. Returns whether it was taken.
+    fn enqueue(self: &Arc<Self>, job: Box<Job>) -> bool {
         let job = match self.pipeline() {
             Some(pipeline) => match pipeline.send(job) {
                 Ok(()) => None,
                 Err(Rejected::Full(job) | Rejected::Closed(job)) => {
-                    self.record_discard(reason::QUEUE_OVERFLOW, "error", 1);
+                    self.record_discard(reason::QUEUE_OVERFLOW, job.category(), 1);
+                    if job.category() == "transaction" {
+                        self.record_discard(
+                            reason::QUEUE_OVERFLOW,
+                            "span",
+                            job.event.spans.len() as u64 + 1,
+                        );
+                    }
                     self.record_discard(
                         reason::QUEUE_OVERFLOW,
                         "attachment",
                         job.attachment_count() as u64,
                     );
-                    return None;
+                    return false;
                 }
             },
             // No thread could be started: run the pipeline here rather than lose the event.
             None => Some(job),
         };
-        if let Some(job) = job {
-            if !self.process(*job) {
-                return None;
-            }
+        match job {
+            Some(job) => self.process(*job),
+            None => true,
         }
-        isolation.write(|d| d.last_event_id = Some(event_id));
-        Some(event_id)
     }
 
     /// The client's background thread, started on first capture. It holds the client weakly,
@@ -596,9 +663,10 @@ impl ClientInner {
             isolation,
             current,
             scopes,
+            dsc,
         } = job;
         crate::scope::sync_scoped(scopes, || {
-            self.process_in_scope(event, &global, &isolation, &current)
+            self.process_in_scope(event, &global, &isolation, &current, dsc)
         })
     }
 
@@ -608,7 +676,10 @@ impl ClientInner {
         global: &ScopeData,
         isolation: &ScopeData,
         current: &ScopeData,
+        dsc: Option<Arc<Dsc>>,
     ) -> bool {
+        let transaction = is_transaction(&event);
+        let category = if transaction { "transaction" } else { "error" };
         let layers: [&ScopeData; 3] = [global, isolation, current];
         let attachments =
             merge::apply_layers(&mut event, &layers, isolation, self.options.max_breadcrumbs);
@@ -620,7 +691,7 @@ impl ClientInner {
                 match guarded("event processor", || processor(event)) {
                     Some(Some(next)) => event = next,
                     _ => {
-                        self.record_discard(reason::EVENT_PROCESSOR, "error", 1);
+                        self.record_discard(reason::EVENT_PROCESSOR, category, 1);
                         self.record_discard(
                             reason::EVENT_PROCESSOR,
                             "attachment",
@@ -631,11 +702,16 @@ impl ClientInner {
                 }
             }
         }
-        if let Some(before_send) = &self.options.before_send {
+        let hook = if transaction {
+            &self.options.before_send_transaction
+        } else {
+            &self.options.before_send
+        };
+        if let Some(before_send) = hook {
             match guarded("before_send", || before_send(event)) {
                 Some(Some(next)) => event = next,
                 _ => {
-                    self.record_discard(reason::BEFORE_SEND, "error", 1);
+                    self.record_discard(reason::BEFORE_SEND, category, 1);
                     self.record_discard(
                         reason::BEFORE_SEND,
                         "attachment",
@@ -647,8 +723,20 @@ impl ClientInner {
         }
         crate::trim::trim_event(&mut event);
 
-        let mut envelope = Envelope::from_event(event);
-        envelope.trace = self.dynamic_sampling_context(isolation);
+        let mut envelope = if transaction {
+            let mut envelope = Envelope::new();
+            envelope.event_id = Some(event.event_id);
+            envelope.add_item(EnvelopeItem::Transaction(Box::new(event)));
+            envelope
+        } else {
+            Envelope::from_event(event)
+        };
+        let dsc = dsc.or_else(|| {
+            isolation
+                .propagation
+                .dsc(|p| self.propagation_dsc(p.trace_id(), p.sample_rand()))
+        });
+        envelope.trace = dsc.filter(|d| !d.is_empty()).map(|d| d.to_json());
         for attachment in attachments {
             envelope.add_item(EnvelopeItem::Attachment(attachment));
         }
@@ -696,26 +784,56 @@ impl ClientInner {
         }
     }
 
-    fn dynamic_sampling_context(&self, isolation: &ScopeData) -> Option<serde_json::Value> {
-        let (trace_id, _) = isolation.propagation.ids();
-        let mut dsc = json!({ "trace_id": trace_id });
+    /// The DSC entries every trace of this client starts with.
+    pub(crate) fn base_dsc(&self, trace_id: crate::protocol::TraceId) -> Dsc {
+        let mut dsc = Dsc::default();
+        dsc.set("trace_id", trace_id.to_string());
         if let Some(dsn) = &self.dsn {
-            dsc["public_key"] = dsn.public_key().into();
+            dsc.set("public_key", dsn.public_key());
             if let Some(org) = dsn.org_id() {
-                dsc["org_id"] = org.into();
+                dsc.set("org_id", org);
             }
         }
         if let Some(release) = &self.options.release {
-            dsc["release"] = release.as_ref().into();
+            dsc.set("release", release.as_ref());
         }
-        dsc["environment"] = self
-            .options
-            .environment
-            .as_deref()
-            .unwrap_or("production")
-            .into();
-        Some(dsc)
+        dsc.set(
+            "environment",
+            self.options.environment.as_deref().unwrap_or("production"),
+        );
+        dsc
     }
+
+    /// The DSC of a trace that no transaction decided: no `sampled` key (deferred).
+    pub(crate) fn propagation_dsc(
+        &self,
+        trace_id: crate::protocol::TraceId,
+        sample_rand: f64,
+    ) -> Dsc {
+        let mut dsc = self.base_dsc(trace_id);
+        dsc.set("sample_rand", crate::trace::format_rate(sample_rand));
+        dsc
+    }
+
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Whether transactions can be sampled at all.
+    pub(crate) fn tracing_enabled(&self) -> bool {
+        self.options.traces_sample_rate.is_some() || self.options.traces_sampler.is_some()
+    }
+}
+
+/// The span events are tied to: the innermost `tracing` span that has a Sentry span (with the
+/// tracing layer installed), else the span set on the current scope, else on the isolation
+/// scope.
+pub(crate) fn active_span(current: &Scope, isolation: &Scope) -> Option<Span> {
+    #[cfg(feature = "tracing")]
+    if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
+        return Some(span);
+    }
+    current.span().or_else(|| isolation.span())
 }
 
 /// Resolves the client for a scope pair: current → isolation → global.

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use crate::protocol::{Breadcrumb, Event};
 use crate::scope::Hint;
+use crate::trace::SamplingContext;
 use crate::transport::{JsonLinesTarget, Transport};
 
 pub(crate) type BeforeSend = Arc<dyn Fn(Event) -> Option<Event> + Send + Sync>;
+pub(crate) type TracesSampler = Arc<dyn Fn(&SamplingContext<'_>) -> f64 + Send + Sync>;
 pub(crate) type BeforeBreadcrumb =
     Arc<dyn Fn(Breadcrumb, Option<&Hint>) -> Option<Breadcrumb> + Send + Sync>;
 
@@ -55,6 +57,9 @@ pub struct ClientOptions {
     pub(crate) json_lines: Option<JsonLinesTarget>,
     pub(crate) capture_panics: bool,
     pub(crate) queue_size: usize,
+    pub(crate) traces_sample_rate: Option<f64>,
+    pub(crate) traces_sampler: Option<TracesSampler>,
+    pub(crate) before_send_transaction: Option<BeforeSend>,
 }
 
 impl Default for ClientOptions {
@@ -77,6 +82,9 @@ impl Default for ClientOptions {
             json_lines: None,
             capture_panics: true,
             queue_size: 1024,
+            traces_sample_rate: None,
+            traces_sampler: None,
+            before_send_transaction: None,
         }
     }
 }
@@ -105,6 +113,12 @@ impl fmt::Debug for ClientOptions {
             .field("json_lines", &self.json_lines)
             .field("capture_panics", &self.capture_panics)
             .field("queue_size", &self.queue_size)
+            .field("traces_sample_rate", &self.traces_sample_rate)
+            .field("traces_sampler", &self.traces_sampler.is_some())
+            .field(
+                "before_send_transaction",
+                &self.before_send_transaction.is_some(),
+            )
             .finish()
     }
 }
@@ -179,6 +193,43 @@ impl ClientOptions {
         F: Fn(Event) -> Option<Event> + Send + Sync + 'static,
     {
         self.before_send = Some(Arc::new(f));
+        self
+    }
+
+    /// The share of transactions to send, from 0 to 1. Unset (the default), tracing is off:
+    /// transactions are unsampled and cost almost nothing, and errors still carry their
+    /// trace. Upstream sampling decisions of a continued trace win over this rate.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().traces_sample_rate(0.2);
+    /// assert_eq!(options.get_traces_sample_rate(), Some(0.2));
+    /// ```
+    pub fn traces_sample_rate(mut self, rate: f64) -> Self {
+        self.traces_sample_rate = Some(if rate.is_finite() {
+            rate.clamp(0.0, 1.0)
+        } else {
+            0.0
+        });
+        self
+    }
+
+    /// Decides the sample rate of each new transaction (overrides `traces_sample_rate`, and
+    /// sees upstream's decision in [`SamplingContext::parent_sampled`]). A panic counts as 0.
+    pub fn traces_sampler<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&SamplingContext<'_>) -> f64 + Send + Sync + 'static,
+    {
+        self.traces_sampler = Some(Arc::new(f));
+        self
+    }
+
+    /// A last look at every transaction before it is sent (`before_send` sees only errors and
+    /// messages): return `None` to drop it. A panic drops the transaction.
+    pub fn before_send_transaction<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Event) -> Option<Event> + Send + Sync + 'static,
+    {
+        self.before_send_transaction = Some(Arc::new(f));
         self
     }
 
@@ -272,6 +323,11 @@ impl ClientOptions {
     /// The sample rate.
     pub fn get_sample_rate(&self) -> f64 {
         self.sample_rate
+    }
+
+    /// The share of transactions sent; `None` when tracing is off.
+    pub fn get_traces_sample_rate(&self) -> Option<f64> {
+        self.traces_sample_rate
     }
 
     /// The breadcrumb cap.

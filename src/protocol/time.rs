@@ -39,7 +39,10 @@ pub(crate) mod timestamp_float {
 pub(crate) mod timestamp_float_opt {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        t: &Option<SystemTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => super::timestamp_float::serialize(t, s),
             None => s.serialize_none(),

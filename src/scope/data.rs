@@ -3,14 +3,15 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
 use super::cow::{CowMap, CrumbBuf, SharedList};
 use crate::client::Client;
-use crate::protocol::{Attachment, Context, Event, EventId, Level, Request, SpanId, TraceId, User};
+use crate::protocol::{Attachment, Context, Event, EventId, Level, Request, User};
+pub(crate) use crate::trace::PropagationContext;
 
 /// A function that can edit or drop every event captured through a scope.
 pub(crate) type EventProcessor = Arc<dyn Fn(Event) -> Option<Event> + Send + Sync>;
@@ -72,21 +73,6 @@ impl BoundClient {
     }
 }
 
-/// The trace an isolation scope belongs to when no span is active. Ids are made on first use,
-/// so an isolation scope that never captures anything never draws random numbers.
-#[derive(Default)]
-pub(crate) struct PropagationContext {
-    ids: OnceLock<(TraceId, SpanId)>,
-}
-
-impl PropagationContext {
-    pub(crate) fn ids(&self) -> (TraceId, SpanId) {
-        *self
-            .ids
-            .get_or_init(|| (TraceId::random(), SpanId::random()))
-    }
-}
-
 #[derive(Clone, Default)]
 pub(crate) struct ScopeData {
     pub(crate) level: Option<Level>,
@@ -102,6 +88,8 @@ pub(crate) struct ScopeData {
     pub(crate) attachments: SharedList<Attachment>,
     pub(crate) client: Option<BoundClient>,
     pub(crate) propagation: Arc<PropagationContext>,
+    /// The active span, when one was set on this scope.
+    pub(crate) span: Option<crate::trace::Span>,
     pub(crate) last_event_id: Option<EventId>,
 }
 

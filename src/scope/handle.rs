@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::data::{BoundClient, EventProcessor, Hint, PropagationContext, ScopeData};
 use crate::client::Client;
 use crate::protocol::{Attachment, Breadcrumb, Context, Event, EventId, Level, Request, User};
+use crate::trace::Span;
 
 /// A handle to one scope: cheap to clone, shared between threads, changed through `&self`.
 ///
@@ -439,6 +440,28 @@ impl Scope {
     /// The transaction name, if set.
     pub fn transaction(&self) -> Option<String> {
         self.read(|d| d.transaction.as_deref().map(str::to_owned))
+    }
+
+    /// Sets or clears the active span: events captured through this scope are tied to it
+    /// (`contexts.trace`, the transaction name, the trace's sampling context), and
+    /// [`trace_headers`](crate::trace_headers) propagate it. Spans of the tracing layer take
+    /// precedence while one is entered.
+    ///
+    /// ```
+    /// use scopeline::{Scope, TransactionContext};
+    ///
+    /// let scope = Scope::new();
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    /// scope.set_span(Some(tx.clone()));
+    /// assert_eq!(scope.span().unwrap().span_id(), tx.span_id());
+    /// ```
+    pub fn set_span(&self, span: Option<Span>) {
+        self.write(|d| d.span = span);
+    }
+
+    /// The active span set on this scope, if any.
+    pub fn span(&self) -> Option<Span> {
+        self.read(|d| d.span.clone())
     }
 
     /// Sets or clears the fingerprint that decides how events are grouped.

@@ -1,0 +1,4 @@
+//! Integrations with other crates, each behind its own cargo feature.
+
+#[cfg(feature = "tracing")]
+pub(crate) mod tracing_layer;

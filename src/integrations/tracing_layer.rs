@@ -1,0 +1,548 @@
+//! The `tracing` layer: spans and events become breadcrumbs, Sentry spans and events.
+//!
+//! Nothing happens on span enter or exit (the layer does not implement those hooks): the
+//! active span is looked up in the registry when an event is captured. The per-span state
+//! lives in the registry's extensions.
+
+use std::any::TypeId;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use serde_json::Value;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Dispatch, Event as TracingEvent, Level as TracingLevel, Metadata, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::client::ClientInner;
+use crate::protocol::{Breadcrumb, Event, Level};
+use crate::scope::Scope;
+use crate::trace::{Span, SpanStatus, TransactionContext};
+
+/// Set once a layer is attached to a subscriber, so captures without one skip the lookup.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// What the layer does with a `tracing` event.
+///
+/// ```
+/// use scopeline::{EventFilter, TracingLayer};
+///
+/// // Warnings and errors of the `payments` target become events, nothing else is kept.
+/// let layer = TracingLayer::new().event_filter(|meta| {
+///     if meta.target().starts_with("payments") && *meta.level() <= tracing::Level::WARN {
+///         EventFilter::Event
+///     } else {
+///         EventFilter::Ignore
+///     }
+/// });
+/// # let _ = layer;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventFilter {
+    /// Dropped.
+    Ignore,
+    /// Added as a breadcrumb to the running task's isolation scope.
+    Breadcrumb,
+    /// Captured as an event (an exception event when it has an error field).
+    Event,
+}
+
+type EventFilterFn = Arc<dyn Fn(&Metadata<'_>) -> EventFilter + Send + Sync>;
+type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
+
+/// A [`tracing_subscriber::Layer`] that turns spans and events into Sentry data:
+///
+/// - a closed span becomes a breadcrumb on the isolation scope of the task that created it
+///   (category: the target; message: the span name; data: its fields and `duration_ms`);
+/// - with tracing on (`traces_sample_rate` or `traces_sampler`), a span becomes a Sentry span
+///   whose parent is its *tracing* parent (an explicit `parent:` is honoured); a span with no
+///   parent becomes a child of the scope's active span, or else a transaction;
+/// - events become breadcrumbs (INFO and WARN) or events (ERROR) by default; see
+///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags, an error field (recorded
+///   with `&dyn Error`) becomes the exception with its source chain, other fields become extra
+///   data. Events inside a span carry its trace.
+///
+/// Special span fields: `sentry.op` (the Sentry op), `sentry.name` (the transaction's name),
+/// `sentry.trace` and `sentry.baggage` (continue the trace of a `sentry-trace`/`traceparent`
+/// and `baggage` header on a root span). Values under sensitive keys (protocol sheet §8.5)
+/// are replaced with `[Filtered]` unless `send_default_pii` is on.
+///
+/// # Examples
+///
+/// ```
+/// use tracing_subscriber::prelude::*;
+///
+/// let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
+/// tracing::subscriber::with_default(subscriber, || {
+///     let ((), events) = futures::executor::block_on(scopeline::testing::captured_events(async {
+///         tracing::info!(order = 7, "order received");
+///         tracing::error!(order = 7, "payment failed");
+///     }));
+///     assert_eq!(events.len(), 1);
+///     assert_eq!(events[0].breadcrumbs[0].message.as_deref(), Some("order received"));
+/// });
+/// ```
+#[derive(Clone)]
+pub struct TracingLayer {
+    event_filter: EventFilterFn,
+    span_filter: SpanFilterFn,
+    lookup: Option<Lookup>,
+}
+
+impl fmt::Debug for TracingLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracingLayer").finish_non_exhaustive()
+    }
+}
+
+impl Default for TracingLayer {
+    fn default() -> Self {
+        TracingLayer::new()
+    }
+}
+
+/// The default event filter: ERROR → event, WARN and INFO → breadcrumb, the rest ignored.
+pub fn default_event_filter(meta: &Metadata<'_>) -> EventFilter {
+    match *meta.level() {
+        TracingLevel::ERROR => EventFilter::Event,
+        TracingLevel::WARN | TracingLevel::INFO => EventFilter::Breadcrumb,
+        _ => EventFilter::Ignore,
+    }
+}
+
+impl TracingLayer {
+    /// A layer with the default filters: events as [`default_event_filter`] says, spans at
+    /// INFO and above.
+    pub fn new() -> Self {
+        TracingLayer {
+            event_filter: Arc::new(default_event_filter),
+            span_filter: Arc::new(|meta| *meta.level() <= TracingLevel::INFO),
+            lookup: None,
+        }
+    }
+
+    /// Decides, per event, whether it is ignored, a breadcrumb or an event.
+    pub fn event_filter<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&Metadata<'_>) -> EventFilter + Send + Sync + 'static,
+    {
+        self.event_filter = Arc::new(f);
+        self
+    }
+
+    /// Decides, per span, whether it becomes a breadcrumb and a Sentry span (INFO and above
+    /// by default). Spans left out cost nothing here; their children attach to the nearest
+    /// ancestor that was kept.
+    ///
+    /// ```
+    /// let layer = scopeline::TracingLayer::new().span_filter(|meta| meta.target() != "hyper");
+    /// # let _ = layer;
+    /// ```
+    pub fn span_filter<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&Metadata<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.span_filter = Arc::new(f);
+        self
+    }
+}
+
+/// Finds the Sentry span of a tracing span, given the dispatcher it lives in. Made in
+/// `on_layer`, where the subscriber type is known; found through `downcast_raw`.
+#[derive(Clone, Copy)]
+struct Lookup(fn(&Dispatch, &Id) -> Option<Span>);
+
+fn lookup<S>(dispatch: &Dispatch, id: &Id) -> Option<Span>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let subscriber = dispatch.downcast_ref::<S>()?;
+    let span = subscriber.span(id)?;
+    span.scope().find_map(|s| {
+        s.extensions()
+            .get::<SpanState>()
+            .and_then(|st| st.sentry.clone())
+    })
+}
+
+/// The Sentry span of the innermost entered tracing span, if the layer is installed.
+pub(crate) fn current_sentry_span() -> Option<Span> {
+    if !INSTALLED.load(Ordering::Relaxed) {
+        return None;
+    }
+    tracing::dispatcher::get_default(|dispatch| {
+        let lookup = dispatch.downcast_ref::<Lookup>()?;
+        let current = dispatch.current_span();
+        (lookup.0)(dispatch, current.id()?)
+    })
+}
+
+/// What the layer keeps per span.
+struct SpanState {
+    fields: BTreeMap<String, Value>,
+    sentry: Option<Span>,
+    /// Where the span's breadcrumb goes.
+    isolation: Scope,
+    start: SystemTime,
+    name: &'static str,
+    target: &'static str,
+}
+
+fn client_of_task() -> Option<Arc<ClientInner>> {
+    if !crate::scope::any_client_bound() {
+        return None;
+    }
+    crate::scope::with_pair(|p| crate::client::resolve_client(&p.current, &p.isolation))
+}
+
+impl<S> tracing_subscriber::Layer<S> for TracingLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_layer(&mut self, _subscriber: &mut S) {
+        self.lookup = Some(Lookup(lookup::<S>));
+        INSTALLED.store(true, Ordering::Relaxed);
+    }
+
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let meta = attrs.metadata();
+        if !(self.span_filter)(meta) {
+            return;
+        }
+        let Some(client) = client_of_task() else {
+            return;
+        };
+        let pii = client.options().send_default_pii;
+        let mut visitor = FieldVisitor::new(pii);
+        attrs.record(&mut visitor);
+
+        let parent = match attrs.parent() {
+            Some(parent) => ctx.span(parent),
+            None if attrs.is_contextual() => ctx.lookup_current(),
+            None => None,
+        };
+        let parent_sentry = parent.and_then(|p| {
+            p.scope().find_map(|s| {
+                s.extensions()
+                    .get::<SpanState>()
+                    .map(|st| st.sentry.clone())
+            })
+        });
+        let isolation = crate::get_isolation_scope();
+        let op = visitor.op.take();
+        let sentry = match parent_sentry {
+            // The tracing parent is kept by this layer: follow it, sampled or not.
+            Some(Some(parent)) => Some(child(&parent, op, meta, &visitor.fields)),
+            Some(None) => None,
+            // A root span: below the scope's active span, or a new transaction.
+            None => match crate::client::active_span(&crate::get_current_scope(), &isolation) {
+                Some(parent) => Some(child(&parent, op, meta, &visitor.fields)),
+                None if client.tracing_enabled() => {
+                    let name = visitor
+                        .name
+                        .take()
+                        .unwrap_or_else(|| meta.name().to_owned());
+                    let ctx = TransactionContext::new(name, op.unwrap_or(Cow::Borrowed("default")))
+                        .with_source(if visitor.named { "custom" } else { "task" })
+                        .with_origin("auto.tracing");
+                    let continued = visitor.trace.as_deref().and_then(|t| {
+                        crate::trace::continued_context(
+                            crate::trace::parse_trace_header(t),
+                            visitor.baggage.as_deref(),
+                        )
+                    });
+                    let span = match continued {
+                        Some(propagation) => Span::new_transaction_in(
+                            ctx,
+                            isolation.clone(),
+                            Some(client.clone()),
+                            &propagation,
+                        ),
+                        None => Span::new_transaction(ctx, isolation.clone(), Some(client.clone())),
+                    };
+                    for (k, v) in &visitor.fields {
+                        span.set_data(k.clone(), v.clone());
+                    }
+                    Some(span)
+                }
+                None => None,
+            },
+        };
+        let state = SpanState {
+            fields: visitor.fields,
+            sentry,
+            isolation,
+            start: SystemTime::now(),
+            name: meta.name(),
+            target: meta.target(),
+        };
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(state);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        let Some(state) = extensions.get_mut::<SpanState>() else {
+            return;
+        };
+        let pii = client_of_task().is_some_and(|c| c.options().send_default_pii);
+        let mut visitor = FieldVisitor::new(pii);
+        values.record(&mut visitor);
+        if let Some(sentry) = &state.sentry {
+            for (k, v) in &visitor.fields {
+                sentry.set_data(k.clone(), v.clone());
+            }
+        }
+        state.fields.extend(visitor.fields);
+    }
+
+    fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let filter = (self.event_filter)(meta);
+        if filter == EventFilter::Ignore {
+            return;
+        }
+        let Some(client) = client_of_task() else {
+            return;
+        };
+        let mut visitor = FieldVisitor::new(client.options().send_default_pii);
+        event.record(&mut visitor);
+        let level = level_of(meta.level());
+        match filter {
+            EventFilter::Breadcrumb => {
+                let mut crumb = Breadcrumb::new(visitor.message.take().unwrap_or_default());
+                crumb.category = Some(Cow::Borrowed(meta.target()));
+                crumb.level = level;
+                crumb.data = visitor.fields;
+                crumb.data.extend(
+                    visitor
+                        .tags
+                        .into_iter()
+                        .map(|(k, v)| (format!("tags.{k}"), Value::String(v))),
+                );
+                crate::add_breadcrumb(crumb);
+            }
+            EventFilter::Event => {
+                let mut out = Event::new();
+                out.level = level;
+                out.logger = Some(meta.target().to_owned());
+                out.tags = visitor.tags;
+                out.extra = visitor.fields;
+                if let Some(exceptions) = visitor.exceptions.take() {
+                    out.exceptions = exceptions;
+                    if let Some(message) = visitor.message.take() {
+                        out.extra.insert("message".into(), Value::String(message));
+                    }
+                } else {
+                    out.message = visitor.message.take();
+                }
+                // An explicit parent ties the event to that span, not to the entered one.
+                let parent = match event.parent() {
+                    Some(parent) => ctx.span(parent),
+                    None if event.is_contextual() => ctx.lookup_current(),
+                    None => None,
+                };
+                let sentry = parent.and_then(|p| {
+                    p.scope().find_map(|s| {
+                        s.extensions()
+                            .get::<SpanState>()
+                            .and_then(|st| st.sentry.clone())
+                    })
+                });
+                if let Some(span) = sentry {
+                    if level >= Level::Error {
+                        span.set_status(SpanStatus::InternalError);
+                    }
+                    out.contexts.insert("trace".into(), span.trace_context());
+                    out.transaction = Some(span.transaction_name());
+                }
+                crate::capture_event(out);
+            }
+            EventFilter::Ignore => {}
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(state) = span.extensions_mut().remove::<SpanState>() else {
+            return;
+        };
+        if let Some(sentry) = &state.sentry {
+            sentry.finish();
+        }
+        let mut crumb = Breadcrumb::new(state.name);
+        crumb.category = Some(Cow::Borrowed(state.target));
+        crumb.data = state.fields;
+        if let Ok(elapsed) = SystemTime::now().duration_since(state.start) {
+            crumb.data.insert(
+                "duration_ms".into(),
+                Value::from(elapsed.as_secs_f64() * 1e3),
+            );
+        }
+        crumb.timestamp = state.start;
+        crate::client::add_breadcrumb_to(&state.isolation, crumb, None);
+    }
+
+    // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,
+    // borrowed from `self`, which is what `downcast_raw`'s contract requires. This is the
+    // one `unsafe` item of the crate: `tracing` offers no safe way to expose `Lookup`.
+    #[allow(unsafe_code)]
+    unsafe fn downcast_raw(&self, id: TypeId) -> Option<*const ()> {
+        if id == TypeId::of::<Self>() {
+            Some(self as *const Self as *const ())
+        } else if id == TypeId::of::<Lookup>() {
+            self.lookup
+                .as_ref()
+                .map(|l| l as *const Lookup as *const ())
+        } else {
+            None
+        }
+    }
+}
+
+fn child(
+    parent: &Span,
+    op: Option<Cow<'static, str>>,
+    meta: &Metadata<'_>,
+    fields: &BTreeMap<String, Value>,
+) -> Span {
+    let span = parent.start_child(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name());
+    if span.is_sampled() {
+        for (k, v) in fields {
+            span.set_data(k.clone(), v.clone());
+        }
+        span.set_data("code.namespace", meta.target());
+    }
+    span
+}
+
+fn level_of(level: &TracingLevel) -> Level {
+    match *level {
+        TracingLevel::ERROR => Level::Error,
+        TracingLevel::WARN => Level::Warning,
+        TracingLevel::INFO => Level::Info,
+        _ => Level::Debug,
+    }
+}
+
+/// Collects the fields of a span or event.
+struct FieldVisitor {
+    send_default_pii: bool,
+    fields: BTreeMap<String, Value>,
+    tags: BTreeMap<String, String>,
+    message: Option<String>,
+    exceptions: Option<Vec<crate::protocol::Exception>>,
+    op: Option<Cow<'static, str>>,
+    name: Option<String>,
+    named: bool,
+    trace: Option<String>,
+    baggage: Option<String>,
+}
+
+impl FieldVisitor {
+    fn new(send_default_pii: bool) -> Self {
+        FieldVisitor {
+            send_default_pii,
+            fields: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            message: None,
+            exceptions: None,
+            op: None,
+            name: None,
+            named: false,
+            trace: None,
+            baggage: None,
+        }
+    }
+
+    fn put(&mut self, field: &Field, value: Value) {
+        let name = field.name();
+        let scrub = crate::pii::is_sensitive_key(name, self.send_default_pii);
+        let value = if scrub {
+            Value::String(crate::pii::FILTERED.to_owned())
+        } else {
+            value
+        };
+        match name {
+            "message" => {
+                self.message = Some(match value {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+            "sentry.op" => self.op = value.as_str().map(|s| Cow::Owned(s.to_owned())),
+            "sentry.name" | "sentry.transaction" => {
+                self.name = value.as_str().map(str::to_owned);
+                self.named = self.name.is_some();
+            }
+            "sentry.trace" => self.trace = value.as_str().map(str::to_owned),
+            "sentry.baggage" => self.baggage = value.as_str().map(str::to_owned),
+            _ => match name.strip_prefix("tags.") {
+                Some(tag) => {
+                    let text = match value {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    self.tags.insert(tag.to_owned(), text);
+                }
+                None => {
+                    self.fields.insert(name.to_owned(), value);
+                }
+            },
+        }
+    }
+}
+
+impl Visit for FieldVisitor {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // NaN and infinities have no JSON form: keep them as text.
+        let value = serde_json::Number::from_f64(value)
+            .map_or_else(|| Value::String(value.to_string()), Value::Number);
+        self.put(field, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, value.into());
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.into());
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
+        let ty = format!("{value:?}");
+        let ty = ty
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .next()
+            .filter(|t| !t.is_empty())
+            .unwrap_or("Error")
+            .to_owned();
+        let exceptions =
+            crate::client::exceptions_from_error(ty, value.to_string(), value.source());
+        if self.exceptions.is_none() {
+            self.exceptions = Some(exceptions);
+        }
+        self.put(field, Value::String(value.to_string()));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, Value::String(format!("{value:?}")));
+    }
+}

@@ -1,0 +1,116 @@
+//! Performance monitoring and trace propagation: spans, transactions, and the headers that
+//! carry a trace between services.
+
+mod propagation;
+mod span;
+
+use std::sync::Arc;
+
+pub(crate) use propagation::{Dsc, PropagationContext, format_rate};
+pub use span::{
+    SamplingContext, Span, SpanStatus, TraceHeaders, TransactionContext, start_transaction,
+};
+
+use propagation::{Incoming, parse_sentry_trace, parse_traceparent};
+
+/// Continues the trace of an incoming request or message in the running task's isolation
+/// scope, from its `sentry-trace` (or W3C `traceparent`) and `baggage` headers. Header names
+/// are matched case-insensitively; malformed values are ignored, never a panic. Starts no
+/// span: transactions started afterwards, and errors captured in this isolation scope, belong
+/// to the continued trace.
+///
+/// Call it inside a fresh isolation scope (one per request): it replaces that scope's trace.
+/// Returns whether a trace was continued.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// scopeline::isolation_scope(async {
+///     let continued = scopeline::continue_trace([
+///         ("sentry-trace", "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"),
+///         ("baggage", "sentry-trace_id=4bf92f3577b34da6a3ce929d0e0e4736,sentry-sample_rate=1"),
+///     ]);
+///     assert!(continued);
+///     let headers = scopeline::trace_headers();
+///     assert!(headers.sentry_trace().starts_with("4bf92f3577b34da6a3ce929d0e0e4736-"));
+///     assert!(!scopeline::continue_trace([("sentry-trace", "garbage")]));
+/// })
+/// .await;
+/// # });
+/// ```
+pub fn continue_trace<K, V>(headers: impl IntoIterator<Item = (K, V)>) -> bool
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut sentry_trace = None;
+    let mut traceparent = None;
+    let mut baggage = Vec::new();
+    for (name, value) in headers {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if name.eq_ignore_ascii_case("sentry-trace") {
+            sentry_trace = sentry_trace.or_else(|| parse_sentry_trace(value));
+        } else if name.eq_ignore_ascii_case("traceparent") {
+            traceparent = traceparent.or_else(|| parse_traceparent(value));
+        } else if name.eq_ignore_ascii_case("baggage") {
+            baggage.push(value.to_owned());
+        }
+    }
+    let Some(context) = continued_context(
+        sentry_trace.or(traceparent),
+        baggage.iter().map(String::as_str),
+    ) else {
+        return false;
+    };
+    crate::get_isolation_scope().write(|d| d.propagation = Arc::new(context));
+    true
+}
+
+/// The propagation context of a continued trace, or `None` when there is no valid parent or
+/// the trace belongs to another organization (protocol sheet §5.3).
+pub(crate) fn continued_context<'a>(
+    parent: Option<propagation::TraceParent>,
+    baggage: impl IntoIterator<Item = &'a str>,
+) -> Option<PropagationContext> {
+    let parent = parent?;
+    let dsc = Dsc::from_baggage(baggage);
+    // Another organization's trace is not continued (protocol sheet §5.3).
+    let own_org = crate::client::current_client()
+        .and_then(|c| c.dsn().and_then(|d| d.org_id().map(str::to_owned)));
+    if let (Some(own), Some(theirs)) = (own_org, dsc.as_ref().and_then(|d| d.get("org_id"))) {
+        if own != theirs {
+            return None;
+        }
+    }
+    Some(PropagationContext::continued(Incoming {
+        parent,
+        dsc: dsc.map(Arc::new),
+    }))
+}
+
+/// Parses a `sentry-trace` value, or failing that a `traceparent` one.
+pub(crate) fn parse_trace_header(value: &str) -> Option<propagation::TraceParent> {
+    parse_sentry_trace(value).or_else(|| parse_traceparent(value))
+}
+
+/// The headers to send on an outgoing request so the downstream service continues this
+/// trace: from the active span, else from the isolation scope's propagation context (with no
+/// sampling flag when no transaction decided one).
+///
+/// ```
+/// let headers = scopeline::trace_headers();
+/// assert_eq!(headers.sentry_trace().len(), 32 + 1 + 16);
+/// ```
+pub fn trace_headers() -> TraceHeaders {
+    crate::scope::with_pair(|pair| {
+        if let Some(span) = crate::client::active_span(&pair.current, &pair.isolation) {
+            return span.trace_headers();
+        }
+        let propagation = pair.isolation.read(|d| d.propagation.clone());
+        let client = crate::client::resolve_client(&pair.current, &pair.isolation);
+        let dsc = client
+            .as_ref()
+            .and_then(|c| propagation.dsc(|p| c.propagation_dsc(p.trace_id(), p.sample_rand())));
+        let (trace_id, span_id) = propagation.ids();
+        TraceHeaders::new(trace_id, span_id, propagation.sampled(), dsc.as_deref())
+    })
+}

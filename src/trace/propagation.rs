@@ -1,0 +1,368 @@
+//! Trace propagation: the propagation context of an isolation scope, the `sentry-trace`,
+//! `traceparent` and `baggage` headers, and the dynamic sampling context (DSC).
+
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use serde_json::Value;
+
+use crate::protocol::{SpanId, TraceId};
+
+/// Longest header value we look at; longer ones are ignored rather than parsed.
+const MAX_HEADER_LEN: usize = 8192;
+
+/// What a baggage value must escape: controls, space and the list delimiters of W3C baggage.
+const BAGGAGE_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%')
+    .add(b'=');
+
+/// The dynamic sampling context of a trace: `sentry-*` baggage entries without the prefix,
+/// all strings. Frozen once it has left the process.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Dsc {
+    entries: Vec<(String, String)>,
+}
+
+impl Dsc {
+    pub(crate) fn set(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key.to_owned(), value)),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The envelope's `trace` header.
+    pub(crate) fn to_json(&self) -> Value {
+        Value::Object(
+            self.entries
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    }
+
+    /// The `sentry-*` entries of an outgoing `baggage` header.
+    pub(crate) fn to_baggage(&self) -> String {
+        let mut out = String::new();
+        for (k, v) in &self.entries {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            let _ = write!(out, "sentry-{k}={}", utf8_percent_encode(v, BAGGAGE_VALUE));
+        }
+        out
+    }
+
+    /// The `sentry-*` entries of incoming `baggage` values; other vendors' entries are
+    /// dropped. `None` when there are none (an old SDK upstream).
+    pub(crate) fn from_baggage<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Dsc> {
+        let mut dsc = Dsc::default();
+        for value in values {
+            if value.len() > MAX_HEADER_LEN {
+                continue;
+            }
+            for member in value.split(',') {
+                // Properties after `;` belong to the member and are not part of the value.
+                let member = member.split(';').next().unwrap_or("");
+                let Some((key, val)) = member.split_once('=') else {
+                    continue;
+                };
+                let Some(key) = key.trim().strip_prefix("sentry-") else {
+                    continue;
+                };
+                if key.is_empty() {
+                    continue;
+                }
+                let val = percent_decode_str(val.trim()).decode_utf8_lossy();
+                dsc.set(key, val.into_owned());
+            }
+        }
+        (!dsc.is_empty()).then_some(dsc)
+    }
+}
+
+/// A `sentry-trace` or `traceparent` header, parsed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct TraceParent {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: SpanId,
+    pub(crate) sampled: Option<bool>,
+}
+
+/// Parses `{trace_id}-{span_id}[-{0|1}]`, leniently about surrounding blanks and case.
+pub(crate) fn parse_sentry_trace(value: &str) -> Option<TraceParent> {
+    if value.len() > MAX_HEADER_LEN {
+        return None;
+    }
+    let mut parts = value.trim_matches([' ', '\t']).split('-');
+    let trace_id = parts.next()?.to_ascii_lowercase().parse().ok()?;
+    let span_id = parts.next()?.to_ascii_lowercase().parse().ok()?;
+    let sampled = match parts.next() {
+        None => None,
+        Some("1") => Some(true),
+        Some("0") => Some(false),
+        Some(_) => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(TraceParent {
+        trace_id,
+        span_id,
+        sampled,
+    })
+}
+
+/// Parses a W3C `traceparent`: `{version}-{trace_id}-{parent_id}-{flags}`.
+pub(crate) fn parse_traceparent(value: &str) -> Option<TraceParent> {
+    if value.len() > MAX_HEADER_LEN {
+        return None;
+    }
+    let mut parts = value.trim_matches([' ', '\t']).split('-');
+    let version = parts.next()?;
+    if version.len() != 2 || version.eq_ignore_ascii_case("ff") {
+        return None;
+    }
+    u8::from_str_radix(version, 16).ok()?;
+    let trace_id = parts.next()?.to_ascii_lowercase().parse().ok()?;
+    let span_id = parts.next()?.to_ascii_lowercase().parse().ok()?;
+    let flags = parts.next()?;
+    if flags.len() != 2 {
+        return None;
+    }
+    let flags = u8::from_str_radix(flags, 16).ok()?;
+    // Version 00 has exactly four parts; later versions may append more.
+    if version == "00" && parts.next().is_some() {
+        return None;
+    }
+    Some(TraceParent {
+        trace_id,
+        span_id,
+        sampled: Some(flags & 1 == 1),
+    })
+}
+
+/// A trace continued from an upstream service.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) parent: TraceParent,
+    /// The upstream DSC, frozen as received; `None` when upstream sent no `sentry-*` entry.
+    pub(crate) dsc: Option<Arc<Dsc>>,
+}
+
+struct Lazy {
+    trace_id: TraceId,
+    span_id: SpanId,
+    sample_rand: f64,
+}
+
+/// The trace an isolation scope belongs to when no span is active. Ids are made on first use,
+/// so an isolation scope that never captures anything never draws random numbers.
+#[derive(Default)]
+pub(crate) struct PropagationContext {
+    incoming: Option<Incoming>,
+    lazy: OnceLock<Lazy>,
+    /// The DSC made here (no upstream one), frozen at first use.
+    own_dsc: OnceLock<Arc<Dsc>>,
+}
+
+impl PropagationContext {
+    pub(crate) fn continued(incoming: Incoming) -> Self {
+        PropagationContext {
+            incoming: Some(incoming),
+            ..Self::default()
+        }
+    }
+
+    fn lazy(&self) -> &Lazy {
+        self.lazy.get_or_init(|| {
+            let trace_id = match &self.incoming {
+                Some(i) => i.parent.trace_id,
+                None => TraceId::random(),
+            };
+            Lazy {
+                trace_id,
+                span_id: SpanId::random(),
+                sample_rand: self.initial_sample_rand(),
+            }
+        })
+    }
+
+    /// `sample_rand` from upstream when valid, else drawn consistently with what upstream
+    /// decided (protocol sheet §5.4).
+    fn initial_sample_rand(&self) -> f64 {
+        let incoming = self.incoming.as_ref();
+        let dsc = incoming.and_then(|i| i.dsc.as_deref());
+        if let Some(rand) = dsc
+            .and_then(|d| d.get("sample_rand"))
+            .and_then(|r| r.parse::<f64>().ok())
+            .filter(|r| (0.0..1.0).contains(r))
+        {
+            return rand;
+        }
+        let rate = dsc
+            .and_then(|d| d.get("sample_rate"))
+            .and_then(|r| r.parse::<f64>().ok())
+            .filter(|r| (0.0..=1.0).contains(r));
+        match (rate, incoming.and_then(|i| i.parent.sampled)) {
+            (Some(rate), Some(true)) => fastrand::f64() * rate,
+            (Some(rate), Some(false)) => rate + fastrand::f64() * (1.0 - rate),
+            _ => fastrand::f64(),
+        }
+    }
+
+    pub(crate) fn ids(&self) -> (TraceId, SpanId) {
+        let lazy = self.lazy();
+        (lazy.trace_id, lazy.span_id)
+    }
+
+    pub(crate) fn trace_id(&self) -> TraceId {
+        self.lazy().trace_id
+    }
+
+    pub(crate) fn sample_rand(&self) -> f64 {
+        self.lazy().sample_rand
+    }
+
+    pub(crate) fn parent_span_id(&self) -> Option<SpanId> {
+        self.incoming.as_ref().map(|i| i.parent.span_id)
+    }
+
+    /// Upstream's sampling decision; `None` for a new trace or a deferred one.
+    pub(crate) fn sampled(&self) -> Option<bool> {
+        self.incoming.as_ref().and_then(|i| i.parent.sampled)
+    }
+
+    pub(crate) fn incoming(&self) -> Option<&Incoming> {
+        self.incoming.as_ref()
+    }
+
+    /// The DSC of this trace: upstream's, frozen as received, or one made here on first use
+    /// by `make` and frozen from then on.
+    pub(crate) fn dsc(&self, make: impl FnOnce(&Self) -> Dsc) -> Option<Arc<Dsc>> {
+        match &self.incoming {
+            // An upstream that propagates a trace without a DSC: the DSC stays empty.
+            Some(incoming) => incoming.dsc.clone(),
+            None => Some(self.own_dsc.get_or_init(|| Arc::new(make(self))).clone()),
+        }
+    }
+}
+
+/// Formats a sample rate or `sample_rand` as Sentry wants it: plain decimal notation.
+pub(crate) fn format_rate(rate: f64) -> String {
+    let text = format!("{:.6}", rate.clamp(0.0, 1.0));
+    let text = text.trim_end_matches('0');
+    text.strip_suffix('.').unwrap_or(text).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentry_trace_forms() {
+        let t = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let s = "00f067aa0ba902b7";
+        let p = parse_sentry_trace(&format!("{t}-{s}-1")).unwrap();
+        assert_eq!(p.sampled, Some(true));
+        assert_eq!(p.trace_id.to_string(), t);
+        assert_eq!(
+            parse_sentry_trace(&format!(" {t}-{s} ")).unwrap().sampled,
+            None
+        );
+        assert_eq!(
+            parse_sentry_trace(&format!("{t}-{s}-0")).unwrap().sampled,
+            Some(false)
+        );
+        for bad in [
+            "",
+            "-",
+            "garbage",
+            &format!("{t}-{s}-2"),
+            &format!("{t}-{s}-1-1"),
+            &format!("{t}"),
+            &format!("{}-{s}", "0".repeat(32)),
+            &format!("{t}-xyz"),
+        ] {
+            assert_eq!(parse_sentry_trace(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn traceparent_forms() {
+        let p =
+            parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+        assert_eq!(p.sampled, Some(true));
+        let p =
+            parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00").unwrap();
+        assert_eq!(p.sampled, Some(false));
+        for bad in [
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+        ] {
+            assert_eq!(parse_traceparent(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn baggage_keeps_only_sentry_entries_and_round_trips() {
+        let dsc = Dsc::from_baggage([
+            "vendor=x, sentry-trace_id=abc,sentry-release=app%401.2.3",
+            "sentry-transaction=GET%20%2Fitems;prop=1,other=y",
+        ])
+        .unwrap();
+        assert_eq!(dsc.get("release"), Some("app@1.2.3"));
+        assert_eq!(dsc.get("transaction"), Some("GET /items"));
+        assert_eq!(dsc.get("vendor"), None);
+        let again = Dsc::from_baggage([dsc.to_baggage().as_str()]).unwrap();
+        assert_eq!(again, dsc);
+        assert!(Dsc::from_baggage(["vendor=x"]).is_none());
+    }
+
+    #[test]
+    fn rates_are_plain_decimals() {
+        assert_eq!(format_rate(0.25), "0.25");
+        assert_eq!(format_rate(1.0), "1");
+        assert_eq!(format_rate(0.0), "0");
+        assert_eq!(format_rate(0.1183401), "0.11834");
+    }
+
+    #[test]
+    fn sample_rand_agrees_with_upstream_decision() {
+        for sampled in [true, false] {
+            let mut dsc = Dsc::default();
+            dsc.set("sample_rate", "0.25");
+            let ctx = PropagationContext::continued(Incoming {
+                parent: TraceParent {
+                    trace_id: TraceId::random(),
+                    span_id: SpanId::random(),
+                    sampled: Some(sampled),
+                },
+                dsc: Some(Arc::new(dsc)),
+            });
+            assert_eq!(ctx.sample_rand() < 0.25, sampled);
+        }
+    }
+}

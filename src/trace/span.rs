@@ -1,0 +1,750 @@
+//! Spans and transactions: the performance-monitoring model that the scope's span slot, the
+//! tracing layer and the tower layer feed.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use serde_json::{Map, Value, json};
+
+use super::propagation::{Dsc, PropagationContext, format_rate};
+use crate::client::{ClientInner, guarded};
+use crate::protocol::{Event, SpanId, SpanRecord, TraceId, TransactionInfo};
+use crate::scope::Scope;
+
+/// Most child spans one transaction keeps; later ones are dropped and counted.
+const MAX_SPANS: usize = 1000;
+
+/// How a span ended, as Sentry names it.
+///
+/// ```
+/// use scopeline::SpanStatus;
+///
+/// assert_eq!(SpanStatus::from_http_status(404), SpanStatus::NotFound);
+/// assert_eq!(SpanStatus::from_http_status(503).as_str(), "unavailable");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SpanStatus {
+    /// It worked.
+    Ok,
+    /// The caller went away (HTTP 499).
+    Cancelled,
+    /// It failed for an unknown reason.
+    Unknown,
+    /// Bad input (HTTP 400).
+    InvalidArgument,
+    /// Timed out (HTTP 504).
+    DeadlineExceeded,
+    /// Not found (HTTP 404).
+    NotFound,
+    /// Conflict (HTTP 409).
+    AlreadyExists,
+    /// Forbidden (HTTP 403).
+    PermissionDenied,
+    /// Rate limited or out of quota (HTTP 429).
+    ResourceExhausted,
+    /// The system is not in a state to do it.
+    FailedPrecondition,
+    /// Aborted, for instance by a concurrency conflict.
+    Aborted,
+    /// Out of range.
+    OutOfRange,
+    /// Not implemented (HTTP 501).
+    Unimplemented,
+    /// A bug or unexpected failure (HTTP 500).
+    InternalError,
+    /// Unavailable (HTTP 503).
+    Unavailable,
+    /// Data lost or corrupted.
+    DataLoss,
+    /// Not authenticated (HTTP 401).
+    Unauthenticated,
+}
+
+impl SpanStatus {
+    /// The name Sentry uses.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SpanStatus::Ok => "ok",
+            SpanStatus::Cancelled => "cancelled",
+            SpanStatus::Unknown => "unknown_error",
+            SpanStatus::InvalidArgument => "invalid_argument",
+            SpanStatus::DeadlineExceeded => "deadline_exceeded",
+            SpanStatus::NotFound => "not_found",
+            SpanStatus::AlreadyExists => "already_exists",
+            SpanStatus::PermissionDenied => "permission_denied",
+            SpanStatus::ResourceExhausted => "resource_exhausted",
+            SpanStatus::FailedPrecondition => "failed_precondition",
+            SpanStatus::Aborted => "aborted",
+            SpanStatus::OutOfRange => "out_of_range",
+            SpanStatus::Unimplemented => "unimplemented",
+            SpanStatus::InternalError => "internal_error",
+            SpanStatus::Unavailable => "unavailable",
+            SpanStatus::DataLoss => "data_loss",
+            SpanStatus::Unauthenticated => "unauthenticated",
+        }
+    }
+
+    /// The status of an HTTP response code.
+    pub fn from_http_status(code: u16) -> SpanStatus {
+        match code {
+            100..=399 => SpanStatus::Ok,
+            401 => SpanStatus::Unauthenticated,
+            403 => SpanStatus::PermissionDenied,
+            404 => SpanStatus::NotFound,
+            409 => SpanStatus::AlreadyExists,
+            429 => SpanStatus::ResourceExhausted,
+            499 => SpanStatus::Cancelled,
+            501 => SpanStatus::Unimplemented,
+            503 => SpanStatus::Unavailable,
+            504 => SpanStatus::DeadlineExceeded,
+            // 400 and the other client errors.
+            400..=499 => SpanStatus::InvalidArgument,
+            _ => SpanStatus::InternalError,
+        }
+    }
+}
+
+impl fmt::Display for SpanStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a transaction starts from: its name, its op, where the name came from.
+///
+/// ```
+/// use scopeline::TransactionContext;
+///
+/// let ctx = TransactionContext::new("GET /items/{id}", "http.server").with_source("route");
+/// assert_eq!(ctx.name(), "GET /items/{id}");
+/// ```
+#[derive(Clone, Debug)]
+pub struct TransactionContext {
+    name: String,
+    op: Cow<'static, str>,
+    source: Cow<'static, str>,
+    origin: Cow<'static, str>,
+    sampled: Option<bool>,
+}
+
+impl TransactionContext {
+    /// A transaction named `name` doing `op` (such as `http.server` or `task`), with source
+    /// `custom`.
+    pub fn new(name: impl Into<String>, op: impl Into<Cow<'static, str>>) -> Self {
+        TransactionContext {
+            name: name.into(),
+            op: op.into(),
+            source: Cow::Borrowed("custom"),
+            origin: Cow::Borrowed("manual"),
+            sampled: None,
+        }
+    }
+
+    /// Where the name came from: `custom`, `url`, `route`, `view`, `component` or `task`.
+    pub fn with_source(mut self, source: impl Into<Cow<'static, str>>) -> Self {
+        self.source = source.into();
+        self
+    }
+
+    /// What made the transaction: `manual`, or `auto.<category>.<integration>`.
+    pub fn with_origin(mut self, origin: impl Into<Cow<'static, str>>) -> Self {
+        self.origin = origin.into();
+        self
+    }
+
+    /// Forces the sampling decision, overriding rates, samplers and upstream decisions.
+    pub fn with_sampled(mut self, sampled: bool) -> Self {
+        self.sampled = Some(sampled);
+        self
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The op.
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+}
+
+/// What a `traces_sampler` sees when it decides about a new transaction.
+///
+/// ```
+/// use scopeline::ClientOptions;
+///
+/// // Keep every checkout, 10% of everything else, and follow upstream when there is one.
+/// let options = ClientOptions::new().traces_sampler(|ctx| {
+///     if let Some(sampled) = ctx.parent_sampled() {
+///         return if sampled { 1.0 } else { 0.0 };
+///     }
+///     if ctx.name().contains("checkout") { 1.0 } else { 0.1 }
+/// });
+/// # let _ = options;
+/// ```
+#[derive(Debug)]
+pub struct SamplingContext<'a> {
+    name: &'a str,
+    op: &'a str,
+    parent_sampled: Option<bool>,
+    parent_sample_rate: Option<f64>,
+}
+
+impl SamplingContext<'_> {
+    /// The transaction's name.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// The transaction's op.
+    pub fn op(&self) -> &str {
+        self.op
+    }
+
+    /// The upstream service's decision, when the trace was continued.
+    pub fn parent_sampled(&self) -> Option<bool> {
+        self.parent_sampled
+    }
+
+    /// The upstream service's sample rate, when it sent one.
+    pub fn parent_sample_rate(&self) -> Option<f64> {
+        self.parent_sample_rate
+    }
+}
+
+/// A span or a transaction (the root span of a local trace). Cheap to clone; clones are
+/// the same span.
+///
+/// Child spans finished before their transaction are sent with it when it finishes, as one
+/// `transaction` envelope item. A span that is never finished is never sent. Below an
+/// unsampled transaction, `start_child` allocates nothing and every method does nothing.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{SpanStatus, TransactionContext};
+///
+/// let ((), events) = futures::executor::block_on(scopeline::testing::captured_events_options(
+///     scopeline::ClientOptions::new().traces_sample_rate(1.0),
+///     async {
+///         let tx = scopeline::start_transaction(TransactionContext::new("nightly-report", "task"));
+///         let child = tx.start_child("db.query", "SELECT 1");
+///         child.finish();
+///         tx.finish_with_status(SpanStatus::Ok);
+///     },
+/// ));
+/// # let _ = events;
+/// ```
+#[derive(Clone)]
+pub struct Span {
+    inner: Arc<SpanInner>,
+    /// `false` for the stand-ins below an unsampled span: they share its ids and do nothing.
+    live: bool,
+}
+
+struct SpanInner {
+    trace_id: TraceId,
+    span_id: SpanId,
+    parent_span_id: Option<SpanId>,
+    /// The transaction itself, not a child.
+    root: bool,
+    start: SystemTime,
+    tx: Arc<Tx>,
+    state: Mutex<SpanState>,
+}
+
+#[derive(Default)]
+struct SpanState {
+    op: Option<Cow<'static, str>>,
+    description: Option<String>,
+    status: Option<SpanStatus>,
+    tags: BTreeMap<String, String>,
+    data: BTreeMap<String, Value>,
+    origin: Option<Cow<'static, str>>,
+    finished: bool,
+}
+
+struct Tx {
+    sampled: bool,
+    client: Option<Arc<ClientInner>>,
+    /// The isolation scope the transaction started in: its tags, user and contexts go on
+    /// the transaction, whichever thread finishes it.
+    isolation: Scope,
+    name: Mutex<(String, Cow<'static, str>)>,
+    spans: Mutex<Vec<SpanRecord>>,
+    dsc: Arc<Dsc>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Span")
+            .field("trace_id", &self.inner.trace_id)
+            .field("span_id", &self.inner.span_id)
+            .field("sampled", &self.is_sampled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts a transaction in the running task's trace: it continues what [`continue_trace`]
+/// stored on the isolation scope, or the isolation scope's own fresh trace. Sampling is
+/// decided here, once, and inherited by every child.
+///
+/// The transaction is not made the scope's active span; use [`Scope::set_span`] for that.
+///
+/// [`continue_trace`]: crate::continue_trace
+///
+/// ```
+/// let tx = scopeline::start_transaction(scopeline::TransactionContext::new("job", "task"));
+/// // No client bound: the transaction exists, unsampled, and sends nothing.
+/// assert!(!tx.is_sampled());
+/// tx.finish();
+/// ```
+pub fn start_transaction(ctx: TransactionContext) -> Span {
+    let (isolation, client) = crate::scope::with_pair(|p| {
+        (
+            p.isolation.clone(),
+            crate::client::resolve_client(&p.current, &p.isolation),
+        )
+    });
+    Span::new_transaction(ctx, isolation, client)
+}
+
+impl Span {
+    pub(crate) fn new_transaction(
+        ctx: TransactionContext,
+        isolation: Scope,
+        client: Option<Arc<ClientInner>>,
+    ) -> Span {
+        let propagation = isolation.read(|d| d.propagation.clone());
+        Span::new_transaction_in(ctx, isolation, client, &propagation)
+    }
+
+    /// Starts a transaction in the trace of `propagation`, which need not be the isolation
+    /// scope's own (the tracing layer continues traces named by span fields).
+    pub(crate) fn new_transaction_in(
+        ctx: TransactionContext,
+        isolation: Scope,
+        client: Option<Arc<ClientInner>>,
+        propagation: &PropagationContext,
+    ) -> Span {
+        let incoming_dsc = propagation.incoming().and_then(|i| i.dsc.clone());
+        let parent_rate = incoming_dsc
+            .as_deref()
+            .and_then(|d| d.get("sample_rate"))
+            .and_then(|r| r.parse::<f64>().ok());
+        let parent_sampled = propagation.sampled();
+        let (sampled, rate) = match (&client, ctx.sampled) {
+            (_, Some(forced)) => (forced, if forced { 1.0 } else { 0.0 }),
+            (None, None) => (false, 0.0),
+            (Some(client), None) => {
+                let options = client.options();
+                let rate = if let Some(sampler) = &options.traces_sampler {
+                    let sampling = SamplingContext {
+                        name: &ctx.name,
+                        op: &ctx.op,
+                        parent_sampled,
+                        parent_sample_rate: parent_rate,
+                    };
+                    Some(guarded("traces_sampler", || sampler(&sampling)).unwrap_or(0.0))
+                } else if let Some(parent) = parent_sampled {
+                    Some(parent_rate.unwrap_or(if parent { 1.0 } else { 0.0 }))
+                } else {
+                    options.traces_sample_rate
+                };
+                match rate {
+                    None => (false, 0.0),
+                    Some(rate) => {
+                        let rate = if rate.is_finite() {
+                            rate.clamp(0.0, 1.0)
+                        } else {
+                            0.0
+                        };
+                        let sampled = match (options.traces_sampler.is_some(), parent_sampled) {
+                            // Upstream decisions win unless a sampler decides.
+                            (false, Some(parent)) => parent,
+                            _ => propagation.sample_rand() < rate,
+                        };
+                        (sampled, rate)
+                    }
+                }
+            }
+        };
+        let dsc = match incoming_dsc {
+            Some(dsc) => dsc,
+            None => {
+                let mut dsc = client
+                    .as_deref()
+                    .map(|c| c.base_dsc(propagation.trace_id()))
+                    .unwrap_or_default();
+                if ctx.source != "url" {
+                    dsc.set("transaction", ctx.name.clone());
+                }
+                dsc.set("sample_rate", format_rate(rate));
+                dsc.set("sample_rand", format_rate(propagation.sample_rand()));
+                dsc.set("sampled", if sampled { "true" } else { "false" });
+                Arc::new(dsc)
+            }
+        };
+        let tx = Arc::new(Tx {
+            sampled,
+            client,
+            isolation,
+            name: Mutex::new((ctx.name, ctx.source)),
+            spans: Mutex::new(Vec::new()),
+            dsc,
+        });
+        Span {
+            inner: Arc::new(SpanInner {
+                trace_id: propagation.trace_id(),
+                span_id: SpanId::random(),
+                parent_span_id: propagation.parent_span_id(),
+                root: true,
+                start: SystemTime::now(),
+                tx,
+                state: Mutex::new(SpanState {
+                    op: Some(ctx.op),
+                    origin: Some(ctx.origin),
+                    ..SpanState::default()
+                }),
+            }),
+            live: true,
+        }
+    }
+
+    /// Starts a child span. Below an unsampled span this allocates nothing.
+    ///
+    /// ```
+    /// let tx = scopeline::start_transaction(scopeline::TransactionContext::new("job", "task"));
+    /// let child = tx.start_child("http.client", "GET https://example.com");
+    /// assert_eq!(child.trace_id(), tx.trace_id());
+    /// ```
+    pub fn start_child(
+        &self,
+        op: impl Into<Cow<'static, str>>,
+        description: impl Into<String>,
+    ) -> Span {
+        if !self.is_sampled() {
+            return Span {
+                inner: self.inner.clone(),
+                live: false,
+            };
+        }
+        Span {
+            inner: Arc::new(SpanInner {
+                trace_id: self.inner.trace_id,
+                span_id: SpanId::random(),
+                parent_span_id: Some(self.inner.span_id),
+                root: false,
+                start: SystemTime::now(),
+                tx: self.inner.tx.clone(),
+                state: Mutex::new(SpanState {
+                    op: Some(op.into()),
+                    description: Some(description.into()),
+                    ..SpanState::default()
+                }),
+            }),
+            live: true,
+        }
+    }
+
+    /// The trace this span belongs to.
+    pub fn trace_id(&self) -> TraceId {
+        self.inner.trace_id
+    }
+
+    /// The span's id (for a stand-in below an unsampled span, its parent's).
+    pub fn span_id(&self) -> SpanId {
+        self.inner.span_id
+    }
+
+    /// The span this one is a child of, local or upstream.
+    pub fn parent_span_id(&self) -> Option<SpanId> {
+        self.inner.parent_span_id
+    }
+
+    /// Whether the transaction was sampled: only sampled ones are sent.
+    pub fn is_sampled(&self) -> bool {
+        self.live && self.inner.tx.sampled
+    }
+
+    /// Whether this is the transaction itself, not a child span.
+    pub fn is_transaction(&self) -> bool {
+        self.live && self.inner.root
+    }
+
+    /// Sets how the span ended.
+    pub fn set_status(&self, status: SpanStatus) {
+        if self.live {
+            lock(&self.inner.state).status = Some(status);
+        }
+    }
+
+    /// Sets a data value.
+    pub fn set_data(&self, key: impl Into<String>, value: impl Into<Value>) {
+        if self.is_sampled() {
+            lock(&self.inner.state)
+                .data
+                .insert(key.into(), value.into());
+        }
+    }
+
+    /// Sets a tag.
+    pub fn set_tag(&self, key: impl Into<String>, value: impl Into<String>) {
+        if self.is_sampled() {
+            lock(&self.inner.state)
+                .tags
+                .insert(key.into(), value.into());
+        }
+    }
+
+    /// Sets the op.
+    pub fn set_op(&self, op: impl Into<Cow<'static, str>>) {
+        if self.is_sampled() {
+            lock(&self.inner.state).op = Some(op.into());
+        }
+    }
+
+    /// Sets the description.
+    pub fn set_description(&self, description: impl Into<String>) {
+        if self.is_sampled() {
+            lock(&self.inner.state).description = Some(description.into());
+        }
+    }
+
+    /// Renames the transaction this span belongs to, with where the name came from.
+    pub fn set_transaction_name(
+        &self,
+        name: impl Into<String>,
+        source: impl Into<Cow<'static, str>>,
+    ) {
+        if self.live {
+            *lock(&self.inner.tx.name) = (name.into(), source.into());
+        }
+    }
+
+    /// The name of the transaction this span belongs to.
+    pub fn transaction_name(&self) -> String {
+        lock(&self.inner.tx.name).0.clone()
+    }
+
+    /// Whether the span was finished.
+    pub fn is_finished(&self) -> bool {
+        lock(&self.inner.state).finished
+    }
+
+    /// Finishes the span with a status.
+    pub fn finish_with_status(&self, status: SpanStatus) {
+        self.set_status(status);
+        self.finish();
+    }
+
+    /// Finishes the span: a child is recorded in its transaction, a transaction is sent
+    /// with its finished children. Only the first call counts.
+    pub fn finish(&self) {
+        if !self.live {
+            return;
+        }
+        let end = SystemTime::now();
+        let record = {
+            let mut state = lock(&self.inner.state);
+            if state.finished {
+                return;
+            }
+            state.finished = true;
+            if !self.inner.tx.sampled {
+                drop(state);
+                if self.inner.root {
+                    if let Some(client) = &self.inner.tx.client {
+                        if client.tracing_enabled() {
+                            client.record_discard(
+                                crate::client::reason::SAMPLE_RATE,
+                                "transaction",
+                                1,
+                            );
+                        }
+                    }
+                }
+                return;
+            }
+            SpanRecord {
+                trace_id: self.inner.trace_id,
+                span_id: self.inner.span_id,
+                parent_span_id: self.inner.parent_span_id,
+                op: state.op.clone(),
+                description: state.description.clone(),
+                status: Some(Cow::Borrowed(
+                    state.status.unwrap_or(SpanStatus::Ok).as_str(),
+                )),
+                start_timestamp: self.inner.start,
+                timestamp: end,
+                tags: std::mem::take(&mut state.tags),
+                data: std::mem::take(&mut state.data),
+                origin: state.origin.clone(),
+            }
+        };
+        if self.inner.root {
+            self.send_transaction(record);
+        } else {
+            let mut spans = lock(&self.inner.tx.spans);
+            if spans.len() < MAX_SPANS {
+                spans.push(record);
+            } else if let Some(client) = &self.inner.tx.client {
+                client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
+            }
+        }
+    }
+
+    fn send_transaction(&self, root: SpanRecord) {
+        let tx = &self.inner.tx;
+        let Some(client) = &tx.client else { return };
+        let spans = std::mem::take(&mut *lock(&tx.spans));
+        let (name, source) = lock(&tx.name).clone();
+        let mut event = Event::new();
+        event.ty = Some(Cow::Borrowed("transaction"));
+        event.level = crate::Level::Info;
+        event.transaction = Some(name);
+        event.transaction_info = Some(TransactionInfo::new(source));
+        event.start_timestamp = Some(root.start_timestamp);
+        event.timestamp = root.timestamp;
+        event.contexts.insert("trace".into(), trace_context(&root));
+        event.tags = root.tags;
+        event.spans = spans;
+        client.capture_transaction(event, &tx.isolation, tx.dsc.clone());
+    }
+
+    /// The `contexts.trace` of events captured while this span is active.
+    pub(crate) fn trace_context(&self) -> Map<String, Value> {
+        let state = lock(&self.inner.state);
+        let mut ctx = Map::new();
+        ctx.insert("type".into(), "trace".into());
+        ctx.insert("trace_id".into(), self.inner.trace_id.to_string().into());
+        ctx.insert("span_id".into(), self.inner.span_id.to_string().into());
+        if let Some(parent) = self.inner.parent_span_id {
+            ctx.insert("parent_span_id".into(), parent.to_string().into());
+        }
+        if let Some(op) = &state.op {
+            ctx.insert("op".into(), op.as_ref().into());
+        }
+        if let Some(status) = state.status {
+            ctx.insert("status".into(), status.as_str().into());
+        }
+        ctx
+    }
+
+    pub(crate) fn dsc(&self) -> Arc<Dsc> {
+        self.inner.tx.dsc.clone()
+    }
+
+    /// The headers that carry this span's trace to a downstream service.
+    ///
+    /// ```
+    /// let tx = scopeline::start_transaction(scopeline::TransactionContext::new("job", "task"));
+    /// let headers = tx.trace_headers();
+    /// assert!(headers.sentry_trace().starts_with(&tx.trace_id().to_string()));
+    /// ```
+    pub fn trace_headers(&self) -> TraceHeaders {
+        TraceHeaders::new(
+            self.inner.trace_id,
+            self.inner.span_id,
+            Some(self.inner.tx.sampled),
+            Some(&self.inner.tx.dsc),
+        )
+    }
+}
+
+fn trace_context(root: &SpanRecord) -> Map<String, Value> {
+    let mut ctx = match json!({
+        "type": "trace",
+        "trace_id": root.trace_id,
+        "span_id": root.span_id,
+        "op": root.op,
+        "status": root.status,
+    }) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    if let Some(parent) = root.parent_span_id {
+        ctx.insert("parent_span_id".into(), parent.to_string().into());
+    }
+    if let Some(origin) = &root.origin {
+        ctx.insert("origin".into(), origin.as_ref().into());
+    }
+    if !root.data.is_empty() {
+        ctx.insert("data".into(), json!(root.data));
+    }
+    ctx
+}
+
+/// The headers that carry a trace to a downstream service: `sentry-trace`, `baggage` and
+/// W3C `traceparent`.
+///
+/// ```
+/// let headers = scopeline::trace_headers();
+/// let names: Vec<&str> = headers.iter().map(|(name, _)| name).collect();
+/// assert!(names.contains(&"sentry-trace"));
+/// assert!(names.contains(&"traceparent"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceHeaders {
+    sentry_trace: String,
+    baggage: Option<String>,
+    traceparent: String,
+}
+
+impl TraceHeaders {
+    pub(crate) fn new(
+        trace_id: TraceId,
+        span_id: SpanId,
+        sampled: Option<bool>,
+        dsc: Option<&Dsc>,
+    ) -> Self {
+        let flag = match sampled {
+            Some(true) => "-1",
+            Some(false) => "-0",
+            None => "",
+        };
+        TraceHeaders {
+            sentry_trace: format!("{trace_id}-{span_id}{flag}"),
+            baggage: dsc.filter(|d| !d.is_empty()).map(Dsc::to_baggage),
+            traceparent: format!(
+                "00-{trace_id}-{span_id}-{}",
+                if sampled == Some(true) { "01" } else { "00" }
+            ),
+        }
+    }
+
+    /// The `sentry-trace` value.
+    pub fn sentry_trace(&self) -> &str {
+        &self.sentry_trace
+    }
+
+    /// The `sentry-*` members of `baggage`, when the trace has a sampling context.
+    pub fn baggage(&self) -> Option<&str> {
+        self.baggage.as_deref()
+    }
+
+    /// The W3C `traceparent` value.
+    pub fn traceparent(&self) -> &str {
+        &self.traceparent
+    }
+
+    /// Name and value of each header to send.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            Some(("sentry-trace", self.sentry_trace.as_str())),
+            self.baggage.as_deref().map(|b| ("baggage", b)),
+            Some(("traceparent", self.traceparent.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
