@@ -285,6 +285,46 @@ impl CrumbNode {
     }
 }
 
+/// A short list that is written rarely (event processors, attachments): an `Arc` slice that
+/// is rebuilt on write, and no allocation (nor reference count to touch on fork) while empty.
+pub(crate) struct SharedList<T>(Option<Arc<[T]>>);
+
+impl<T> Clone for SharedList<T> {
+    fn clone(&self) -> Self {
+        SharedList(self.0.clone())
+    }
+}
+
+impl<T> Default for SharedList<T> {
+    fn default() -> Self {
+        SharedList(None)
+    }
+}
+
+impl<T: Clone> SharedList<T> {
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.as_deref().unwrap_or(&[]).iter()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_deref().map_or(0, <[T]>::len)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `more` after the current items.
+    pub(crate) fn extend(&mut self, more: impl IntoIterator<Item = T>) {
+        let items: Arc<[T]> = self.iter().cloned().chain(more).collect();
+        self.0 = (!items.is_empty()).then_some(items);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,45 +416,5 @@ mod tests {
             assert_eq!(messages(&buf), Vec::from(model.clone()));
         }
         assert!(buf.head.as_ref().unwrap().depth <= MAX_DEPTH);
-    }
-}
-
-/// A short list that is written rarely (event processors, attachments): an `Arc` slice that
-/// is rebuilt on write, and no allocation (nor reference count to touch on fork) while empty.
-pub(crate) struct SharedList<T>(Option<Arc<[T]>>);
-
-impl<T> Clone for SharedList<T> {
-    fn clone(&self) -> Self {
-        SharedList(self.0.clone())
-    }
-}
-
-impl<T> Default for SharedList<T> {
-    fn default() -> Self {
-        SharedList(None)
-    }
-}
-
-impl<T: Clone> SharedList<T> {
-    pub(crate) fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.0.as_deref().unwrap_or(&[]).iter()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.as_deref().map_or(0, <[T]>::len)
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Appends `more` after the current items.
-    pub(crate) fn extend(&mut self, more: impl IntoIterator<Item = T>) {
-        let items: Arc<[T]> = self.iter().cloned().chain(more).collect();
-        self.0 = (!items.is_empty()).then_some(items);
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.0 = None;
     }
 }

@@ -94,10 +94,21 @@ pub(crate) fn sync_scoped<R>(pair: ScopePair, f: impl FnOnce() -> R) -> R {
 
 impl ScopePair {
     /// The pair a spawned task starts with: the same isolation scope, a fork of current.
+    ///
+    /// With the tracing layer installed, the Sentry span of the spawning code's tracing span
+    /// becomes the child's active span: tracing's current span is per thread and does not
+    /// follow a spawn, so without this the child's spans would start a new transaction.
     pub(crate) fn for_child() -> ScopePair {
-        with_pair(|p| ScopePair {
-            isolation: p.isolation.clone(),
-            current: p.current.fork(),
+        with_pair(|p| {
+            let current = p.current.fork();
+            #[cfg(feature = "tracing")]
+            if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
+                current.set_span(Some(span));
+            }
+            ScopePair {
+                isolation: p.isolation.clone(),
+                current,
+            }
         })
     }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
-use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::protocol::{SpanId, TraceId};
@@ -12,15 +12,13 @@ use crate::protocol::{SpanId, TraceId};
 /// Longest header value we look at; longer ones are ignored rather than parsed.
 const MAX_HEADER_LEN: usize = 8192;
 
-/// What a baggage value must escape: controls, space and the list delimiters of W3C baggage.
-const BAGGAGE_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b',')
-    .add(b';')
-    .add(b'\\')
-    .add(b'%')
-    .add(b'=');
+/// What a baggage value escapes: everything but the unreserved characters of RFC 3986, as
+/// the other SDKs' URI encoding does (`app@1.2` becomes `app%401.2`).
+const BAGGAGE_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The dynamic sampling context of a trace: `sentry-*` baggage entries without the prefix,
 /// all strings. Frozen once it has left the process.
@@ -298,7 +296,7 @@ mod tests {
             "garbage",
             &format!("{t}-{s}-2"),
             &format!("{t}-{s}-1-1"),
-            &format!("{t}"),
+            t,
             &format!("{}-{s}", "0".repeat(32)),
             &format!("{t}-xyz"),
         ] {
