@@ -1,5 +1,6 @@
 //! Instrumented async fns become one transaction with nested spans: the tracing parent is the
 //! Sentry parent across `.await` and scopeline's spawn, and an error event is tied to its span.
+#![cfg(feature = "tracing")]
 mod common;
 
 use std::collections::HashMap;

@@ -229,16 +229,15 @@ impl SamplingContext<'_> {
 /// ```
 /// use scopeline::{SpanStatus, TransactionContext};
 ///
-/// let ((), events) = futures::executor::block_on(scopeline::testing::captured_events_options(
-///     scopeline::ClientOptions::new().traces_sample_rate(1.0),
-///     async {
-///         let tx = scopeline::start_transaction(TransactionContext::new("nightly-report", "task"));
-///         let child = tx.start_child("db.query", "SELECT 1");
-///         child.finish();
-///         tx.finish_with_status(SpanStatus::Ok);
-///     },
-/// ));
-/// # let _ = events;
+/// // Forced sampling, so the example needs no client.
+/// let tx = scopeline::start_transaction(
+///     TransactionContext::new("nightly-report", "task").with_sampled(true),
+/// );
+/// let child = tx.start_child("db.query", "SELECT 1");
+/// assert_eq!(child.parent_span_id(), Some(tx.span_id()));
+/// child.finish();
+/// tx.finish_with_status(SpanStatus::Ok);
+/// assert!(tx.is_finished());
 /// ```
 #[derive(Clone)]
 pub struct Span {
