@@ -410,7 +410,7 @@ impl<'a> EventSource<'a> {
 
 /// The name of an error's type: the static type for the outermost error, the leading
 /// identifier of the `Debug` output for sources (which are only known as `dyn Error`).
-fn type_name_of(debug: &str) -> String {
+pub(crate) fn type_name_of(debug: &str) -> String {
     let name: String = debug
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')

@@ -18,7 +18,7 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Dispatch, Event as TracingEvent, Level as TracingLevel, Metadata, Subscriber};
 use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::client::ClientInner;
 use crate::protocol::{Breadcrumb, Event, Level};
@@ -164,12 +164,34 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let subscriber = dispatch.downcast_ref::<S>()?;
-    let span = subscriber.span(id)?;
+    nearest_kept(subscriber.span(id)?).flatten()
+}
+
+/// The Sentry span of the nearest span this layer kept, looking from `span` up: `None` when
+/// no ancestor was kept, `Some(None)` when the nearest kept one has no Sentry span (then none
+/// of its ancestors has one either).
+fn nearest_kept<'a, R: LookupSpan<'a>>(span: SpanRef<'a, R>) -> Option<Option<Span>> {
     span.scope().find_map(|s| {
         s.extensions()
             .get::<SpanState>()
-            .and_then(|st| st.sentry.clone())
+            .map(|st| st.sentry.clone())
     })
+}
+
+/// The tracing parent of a new span or an event: the explicit one, else the entered one.
+fn parent_of<'a, S>(
+    ctx: &'a Context<'_, S>,
+    explicit: Option<&Id>,
+    contextual: bool,
+) -> Option<SpanRef<'a, S>>
+where
+    S: Subscriber + for<'l> LookupSpan<'l>,
+{
+    match explicit {
+        Some(parent) => ctx.span(parent),
+        None if contextual => ctx.lookup_current(),
+        None => None,
+    }
 }
 
 /// The Sentry span of the innermost entered tracing span, if the layer is installed.
@@ -223,18 +245,8 @@ where
         let mut visitor = FieldVisitor::new(pii);
         attrs.record(&mut visitor);
 
-        let parent = match attrs.parent() {
-            Some(parent) => ctx.span(parent),
-            None if attrs.is_contextual() => ctx.lookup_current(),
-            None => None,
-        };
-        let parent_sentry = parent.and_then(|p| {
-            p.scope().find_map(|s| {
-                s.extensions()
-                    .get::<SpanState>()
-                    .map(|st| st.sentry.clone())
-            })
-        });
+        let parent_sentry =
+            parent_of(&ctx, attrs.parent(), attrs.is_contextual()).and_then(nearest_kept);
         let isolation = crate::get_isolation_scope();
         let op = visitor.op.take();
         let sentry = match parent_sentry {
@@ -346,18 +358,9 @@ where
                     out.message = visitor.message.take();
                 }
                 // An explicit parent ties the event to that span, not to the entered one.
-                let parent = match event.parent() {
-                    Some(parent) => ctx.span(parent),
-                    None if event.is_contextual() => ctx.lookup_current(),
-                    None => None,
-                };
-                let sentry = parent.and_then(|p| {
-                    p.scope().find_map(|s| {
-                        s.extensions()
-                            .get::<SpanState>()
-                            .and_then(|st| st.sentry.clone())
-                    })
-                });
+                let sentry = parent_of(&ctx, event.parent(), event.is_contextual())
+                    .and_then(nearest_kept)
+                    .flatten();
                 if let Some(span) = sentry {
                     if level >= Level::Error {
                         span.set_status(SpanStatus::InternalError);
@@ -527,13 +530,7 @@ impl Visit for FieldVisitor {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
-        let ty = format!("{value:?}");
-        let ty = ty
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-            .next()
-            .filter(|t| !t.is_empty())
-            .unwrap_or("Error")
-            .to_owned();
+        let ty = crate::client::type_name_of(&format!("{value:?}"));
         let exceptions =
             crate::client::exceptions_from_error(ty, value.to_string(), value.source());
         if self.exceptions.is_none() {
