@@ -4,47 +4,6 @@
 /// What a filtered value is replaced with.
 pub(crate) const FILTERED: &str = "[Filtered]";
 
-/// Keys whose values are scrubbed from automatically collected data (exact match, case and
-/// `-`/`_` insensitive), as in the Python SDK's default denylist.
-const DENYLIST: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "api_key",
-    "apikey",
-    "auth",
-    "credentials",
-    "mysql_pwd",
-    "privatekey",
-    "private_key",
-    "token",
-    "session",
-    "csrftoken",
-    "sessionid",
-    "x_csrftoken",
-    "x_forwarded_for",
-    "set_cookie",
-    "cookie",
-    "authorization",
-    "proxy_authorization",
-    "x_api_key",
-    "aiohttp_session",
-    "connect.sid",
-    "csrf_token",
-    "csrf",
-    "_csrf",
-    "_csrf_token",
-    "phpsessid",
-    "_session",
-    "symfony",
-    "user_session",
-    "_xsrf",
-    "xsrf_token",
-];
-
-/// Scrubbed too while `send_default_pii` is off: addresses that identify a person.
-const PII_KEYS: &[&str] = &["x_real_ip", "ip_address", "remote_addr", "client_ip"];
-
 /// Substrings that make a header's value secret whatever the PII setting.
 const SECRET_HEADER_PARTS: &[&str] = &[
     "auth",
@@ -78,13 +37,80 @@ fn normalized(key: &str) -> String {
         .collect()
 }
 
-/// Whether an automatically collected value under `key` must be scrubbed.
+/// Writes `key` lowercased, with `-` read as `_`, into `buf`; `None` when it is too long
+/// to be any listed key.
+fn fold<'b>(key: &str, buf: &'b mut [u8; 24]) -> Option<&'b [u8]> {
+    let out = buf.get_mut(..key.len())?;
+    for (o, k) in out.iter_mut().zip(key.bytes()) {
+        *o = if k == b'-' {
+            b'_'
+        } else {
+            k.to_ascii_lowercase()
+        };
+    }
+    Some(out)
+}
+
+/// Keys whose values are scrubbed from automatically collected data (exact match after
+/// [`fold`]), as in the Python SDK's default denylist.
+fn denied(key: &[u8]) -> bool {
+    matches!(
+        key,
+        b"password"
+            | b"passwd"
+            | b"secret"
+            | b"api_key"
+            | b"apikey"
+            | b"auth"
+            | b"credentials"
+            | b"mysql_pwd"
+            | b"privatekey"
+            | b"private_key"
+            | b"token"
+            | b"session"
+            | b"csrftoken"
+            | b"sessionid"
+            | b"x_csrftoken"
+            | b"x_forwarded_for"
+            | b"set_cookie"
+            | b"cookie"
+            | b"authorization"
+            | b"proxy_authorization"
+            | b"x_api_key"
+            | b"aiohttp_session"
+            | b"connect.sid"
+            | b"csrf_token"
+            | b"csrf"
+            | b"_csrf"
+            | b"_csrf_token"
+            | b"phpsessid"
+            | b"_session"
+            | b"symfony"
+            | b"user_session"
+            | b"_xsrf"
+            | b"xsrf_token"
+    )
+}
+
+/// Scrubbed too while `send_default_pii` is off: addresses that identify a person.
+fn personal(key: &[u8]) -> bool {
+    matches!(
+        key,
+        b"x_real_ip" | b"ip_address" | b"remote_addr" | b"client_ip"
+    )
+}
+
+/// Whether an automatically collected value under `key` must be scrubbed. Allocates
+/// nothing: this runs for every field of every span and event the tracing layer sees.
 pub(crate) fn is_sensitive_key(key: &str, send_default_pii: bool) -> bool {
-    let key = normalized(key);
+    let key = key.trim();
     // `tags.` and similar prefixes do not hide a sensitive name.
-    let last = key.rsplit('.').next().unwrap_or(&key);
-    DENYLIST.iter().any(|d| *d == key || *d == last)
-        || (!send_default_pii && PII_KEYS.iter().any(|d| *d == key || *d == last))
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let (mut a, mut b) = ([0u8; 24], [0u8; 24]);
+    let whole = fold(key, &mut a);
+    let last = fold(last, &mut b);
+    let listed = |f: fn(&[u8]) -> bool| whole.is_some_and(f) || last.is_some_and(f);
+    listed(denied) || (!send_default_pii && listed(personal))
 }
 
 /// Whether a request header's value is secret (always filtered) or, with PII off, personal.

@@ -175,7 +175,7 @@ fn trim_exception(e: &mut Exception) {
 }
 
 fn trim_breadcrumb(c: &mut Breadcrumb) {
-    truncate_opt(&mut c.message, MESSAGE);
+    truncate_cow(&mut c.message, MESSAGE);
     if c.ty.len() > CRUMB_KIND {
         let mut t = c.ty.to_string();
         truncate(&mut t, CRUMB_KIND);

@@ -114,7 +114,7 @@ mod tests {
     }
 
     fn crumb_at(msg: &str, secs: u64) -> Breadcrumb {
-        let mut c = Breadcrumb::new(msg);
+        let mut c = Breadcrumb::new(msg.to_owned());
         c.timestamp = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
         c
     }

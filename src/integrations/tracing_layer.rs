@@ -249,13 +249,14 @@ where
             parent_of(&ctx, attrs.parent(), attrs.is_contextual()).and_then(nearest_kept);
         let isolation = crate::get_isolation_scope();
         let op = visitor.op.take();
+        let start = SystemTime::now();
         let sentry = match parent_sentry {
             // The tracing parent is kept by this layer: follow it, sampled or not.
-            Some(Some(parent)) => Some(child(&parent, op, meta, &visitor.fields)),
+            Some(Some(parent)) => Some(child(&parent, op, meta, &visitor.fields, start)),
             Some(None) => None,
             // A root span: below the scope's active span, or a new transaction.
             None => match crate::client::active_span(&crate::get_current_scope(), &isolation) {
-                Some(parent) => Some(child(&parent, op, meta, &visitor.fields)),
+                Some(parent) => Some(child(&parent, op, meta, &visitor.fields, start)),
                 None if client.tracing_enabled() => {
                     let name = visitor
                         .name
@@ -291,7 +292,7 @@ where
             fields: visitor.fields,
             sentry,
             isolation,
-            start: SystemTime::now(),
+            start,
             name: meta.name(),
             target: meta.target(),
         };
@@ -379,19 +380,19 @@ where
         let Some(state) = span.extensions_mut().remove::<SpanState>() else {
             return;
         };
+        let end = SystemTime::now();
         if let Some(sentry) = &state.sentry {
-            sentry.finish();
+            sentry.finish_at(end);
         }
-        let mut crumb = Breadcrumb::new(state.name);
+        let mut crumb = Breadcrumb::at(state.start, Some(Cow::Borrowed(state.name)));
         crumb.category = Some(Cow::Borrowed(state.target));
         crumb.data = state.fields;
-        if let Ok(elapsed) = SystemTime::now().duration_since(state.start) {
+        if let Ok(elapsed) = end.duration_since(state.start) {
             crumb.data.insert(
                 "duration_ms".into(),
                 Value::from(elapsed.as_secs_f64() * 1e3),
             );
         }
-        crumb.timestamp = state.start;
         crate::client::add_breadcrumb_to(&state.isolation, crumb, None);
     }
 
@@ -417,8 +418,9 @@ fn child(
     op: Option<Cow<'static, str>>,
     meta: &Metadata<'_>,
     fields: &BTreeMap<String, Value>,
+    start: SystemTime,
 ) -> Span {
-    let span = parent.start_child(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name());
+    let span = parent.start_child_at(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name(), start);
     if span.is_sampled() {
         for (k, v) in fields {
             span.set_data(k.clone(), v.clone());

@@ -126,7 +126,7 @@ pub struct Breadcrumb {
     pub level: Level,
     /// What happened, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Cow<'static, str>>,
     /// Structured detail.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub data: BTreeMap<String, Value>,
@@ -147,23 +147,26 @@ fn is_default_type(ty: &str) -> bool {
 
 impl Default for Breadcrumb {
     fn default() -> Self {
-        Breadcrumb {
-            timestamp: SystemTime::now(),
-            ty: default_type(),
-            category: None,
-            level: Level::Info,
-            message: None,
-            data: BTreeMap::new(),
-        }
+        Breadcrumb::at(SystemTime::now(), None)
     }
 }
 
 impl Breadcrumb {
-    /// A breadcrumb with a message, stamped now, at level info.
-    pub fn new(message: impl Into<String>) -> Self {
+    /// A breadcrumb with a message, stamped now, at level info. A `&'static str` message is
+    /// kept without copying.
+    pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
+        Breadcrumb::at(SystemTime::now(), Some(message.into()))
+    }
+
+    /// A breadcrumb stamped at a time the caller already read.
+    pub(crate) fn at(timestamp: SystemTime, message: Option<Cow<'static, str>>) -> Self {
         Breadcrumb {
-            message: Some(message.into()),
-            ..Default::default()
+            timestamp,
+            ty: default_type(),
+            category: None,
+            level: Level::Info,
+            message,
+            data: BTreeMap::new(),
         }
     }
 
@@ -609,7 +612,7 @@ pub struct SpanRecord {
     pub op: Option<Cow<'static, str>>,
     /// What it did, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Cow<'static, str>>,
     /// How it ended: `ok`, `internal_error`, `cancelled`…
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Cow<'static, str>>,

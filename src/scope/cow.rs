@@ -334,7 +334,9 @@ mod tests {
     }
 
     fn messages(buf: &CrumbBuf) -> Vec<String> {
-        buf.iter().map(|c| c.message.clone().unwrap()).collect()
+        buf.iter()
+            .map(|c| c.message.clone().unwrap().into_owned())
+            .collect()
     }
 
     #[test]

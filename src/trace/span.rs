@@ -260,7 +260,7 @@ struct SpanInner {
 #[derive(Default)]
 struct SpanState {
     op: Option<Cow<'static, str>>,
-    description: Option<String>,
+    description: Option<Cow<'static, str>>,
     status: Option<SpanStatus>,
     tags: BTreeMap<String, String>,
     data: BTreeMap<String, Value>,
@@ -429,7 +429,17 @@ impl Span {
     pub fn start_child(
         &self,
         op: impl Into<Cow<'static, str>>,
-        description: impl Into<String>,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Span {
+        self.start_child_at(op, description, SystemTime::now())
+    }
+
+    /// [`Span::start_child`] with a start time the caller already read.
+    pub(crate) fn start_child_at(
+        &self,
+        op: impl Into<Cow<'static, str>>,
+        description: impl Into<Cow<'static, str>>,
+        start: SystemTime,
     ) -> Span {
         if !self.is_sampled() {
             return Span {
@@ -443,7 +453,7 @@ impl Span {
                 span_id: SpanId::random(),
                 parent_span_id: Some(self.inner.span_id),
                 root: false,
-                start: SystemTime::now(),
+                start,
                 tx: self.inner.tx.clone(),
                 state: Mutex::new(SpanState {
                     op: Some(op.into()),
@@ -513,7 +523,7 @@ impl Span {
     }
 
     /// Sets the description.
-    pub fn set_description(&self, description: impl Into<String>) {
+    pub fn set_description(&self, description: impl Into<Cow<'static, str>>) {
         if self.is_sampled() {
             lock(&self.inner.state).description = Some(description.into());
         }
@@ -549,10 +559,14 @@ impl Span {
     /// Finishes the span: a child is recorded in its transaction, a transaction is sent
     /// with its finished children. Only the first call counts.
     pub fn finish(&self) {
+        self.finish_at(SystemTime::now());
+    }
+
+    /// [`Span::finish`] with an end time the caller already read.
+    pub(crate) fn finish_at(&self, end: SystemTime) {
         if !self.live {
             return;
         }
-        let end = SystemTime::now();
         let record = {
             let mut state = lock(&self.inner.state);
             if state.finished {
@@ -579,7 +593,7 @@ impl Span {
                 span_id: self.inner.span_id,
                 parent_span_id: self.inner.parent_span_id,
                 op: state.op.clone(),
-                description: state.description.clone(),
+                description: state.description.take(),
                 status: Some(Cow::Borrowed(
                     state.status.unwrap_or(SpanStatus::Ok).as_str(),
                 )),
