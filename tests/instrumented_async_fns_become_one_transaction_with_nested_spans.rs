@@ -25,7 +25,7 @@ async fn handle(order: u32) {
     scopeline::spawn(notify(order)).await.unwrap();
 }
 
-#[instrument(fields(sentry.op = "db.query"))]
+#[instrument(fields(sentry.op = "db.query", tags.db = "orders"))]
 async fn load(order: u32) {
     tokio::task::yield_now().await;
     tracing::info!(order, "loaded");
@@ -82,6 +82,11 @@ async fn span_tree_and_error_share_one_trace() {
             "instrument arguments become span data"
         );
     }
+    assert_eq!(
+        by_op["db.query"].tags.get("db").map(String::as_str),
+        Some("orders"),
+        "`tags.*` span fields become span tags"
+    );
     assert_eq!(
         by_op["queue.publish"].status.as_deref(),
         Some("internal_error")

@@ -22,7 +22,6 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::client::ClientInner;
 use crate::protocol::{Breadcrumb, Event, Level};
-use crate::scope::Scope;
 use crate::trace::{Span, SpanStatus, TransactionContext};
 
 /// Set once a layer is attached to a subscriber, so captures without one skip the lookup.
@@ -59,13 +58,14 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 
 /// A [`tracing_subscriber::Layer`] that turns spans and events into Sentry data:
 ///
-/// - a closed span becomes a breadcrumb on the isolation scope of the task that created it
+/// - a closed span becomes a breadcrumb on the isolation scope of the task that ran (and so
+///   closed) it
 ///   (category: the target; message: the span name; data: its fields and `duration_ms`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a span becomes a Sentry span
 ///   whose parent is its *tracing* parent (an explicit `parent:` is honoured); a span with no
 ///   parent becomes a child of the scope's active span, or else a transaction;
 /// - events become breadcrumbs (INFO and WARN) or events (ERROR) by default; see
-///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags, an error field (recorded
+///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags (of the event, or of the Sentry span), an error field (recorded
 ///   with `&dyn Error`) becomes the exception with its source chain, other fields become extra
 ///   data. Events inside a span carry its trace.
 ///
@@ -210,8 +210,6 @@ pub(crate) fn current_sentry_span() -> Option<Span> {
 struct SpanState {
     fields: BTreeMap<String, Value>,
     sentry: Option<Span>,
-    /// Where the span's breadcrumb goes.
-    isolation: Scope,
     start: SystemTime,
     name: &'static str,
     target: &'static str,
@@ -288,10 +286,14 @@ where
                 None => None,
             },
         };
+        if let Some(span) = sentry.as_ref().filter(|s| s.is_sampled()) {
+            for (k, v) in &visitor.tags {
+                span.set_tag(k.clone(), v.clone());
+            }
+        }
         let state = SpanState {
             fields: visitor.fields,
             sentry,
-            isolation,
             start,
             name: meta.name(),
             target: meta.target(),
@@ -393,7 +395,10 @@ where
                 Value::from(elapsed.as_secs_f64() * 1e3),
             );
         }
-        crate::client::add_breadcrumb_to(&state.isolation, crumb, None);
+        // The task that closes a span is the one that ran it (an instrumented future closes its
+        // span when dropped, inside the isolation scope that wrapped it), even when the span
+        // was created before the future was wrapped.
+        crate::client::add_breadcrumb_to(&crate::get_isolation_scope(), crumb, None);
     }
 
     // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ids::{EventId, SpanId, TraceId};
-use super::time::{timestamp_float, timestamp_float_opt};
+use super::time::{timestamp_float, timestamp_float_opt, timestamp_rfc3339};
 
 /// A context object, such as `os`, `runtime` or one of your own: a JSON object.
 pub type Context = serde_json::Map<String, Value>;
@@ -481,7 +481,7 @@ pub struct Event {
     /// The event's id.
     pub event_id: EventId,
     /// When it happened.
-    #[serde(with = "timestamp_float")]
+    #[serde(with = "timestamp_rfc3339")]
     pub timestamp: SystemTime,
     /// Its severity.
     pub level: Level,
@@ -620,7 +620,7 @@ pub struct SpanRecord {
     #[serde(with = "timestamp_float")]
     pub start_timestamp: SystemTime,
     /// When it ended.
-    #[serde(with = "timestamp_float")]
+    #[serde(with = "timestamp_rfc3339")]
     pub timestamp: SystemTime,
     /// Short indexed values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

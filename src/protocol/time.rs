@@ -1,4 +1,6 @@
-//! Timestamps as Sentry wants them: float Unix seconds in payloads, RFC 3339 in headers.
+//! Timestamps as Sentry wants them: float Unix seconds for start times and breadcrumbs, RFC
+//! 3339 for end times (what `sentry-types`, and so the official SDK, reads for transactions
+//! and spans) and in headers. Every server accepts both forms for every field.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -53,5 +55,31 @@ pub(crate) mod timestamp_float_opt {
         d: D,
     ) -> Result<Option<SystemTime>, D::Error> {
         super::timestamp_float::deserialize(d).map(Some)
+    }
+}
+
+/// Serde helpers for `SystemTime` as an RFC 3339 string in UTC with microsecond precision;
+/// reads either that or float seconds.
+pub(crate) mod timestamp_rfc3339 {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&humantime::format_rfc3339_micros(*t))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Secs(f64),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Secs(secs) => {
+                super::timestamp_float::deserialize(serde::de::value::F64Deserializer::new(secs))
+            }
+            Either::Text(text) => humantime::parse_rfc3339_weak(&text)
+                .map_err(|e| serde::de::Error::custom(format!("timestamp {text:?}: {e}"))),
+        }
     }
 }
