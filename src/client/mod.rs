@@ -1,5 +1,6 @@
 //! The client: options, the event pipeline, and `init`.
 
+mod discards;
 mod dsn;
 mod init;
 mod merge;
@@ -12,7 +13,7 @@ use std::error::Error;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -22,21 +23,15 @@ pub use init::{ClientInitGuard, InitError, init, try_init};
 pub use options::ClientOptions;
 
 use crate::protocol::{
-    Breadcrumb, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId, Exception, Level,
-    Mechanism,
+    Breadcrumb, ClientReport, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId,
+    Exception, Level, Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span};
 use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
 /// Reasons a client drops data, as named in Sentry's client reports.
-pub(crate) mod reason {
-    pub(crate) const SAMPLE_RATE: &str = "sample_rate";
-    pub(crate) const BEFORE_SEND: &str = "before_send";
-    pub(crate) const EVENT_PROCESSOR: &str = "event_processor";
-    pub(crate) const QUEUE_OVERFLOW: &str = "queue_overflow";
-    pub(crate) const BUFFER_OVERFLOW: &str = "buffer_overflow";
-}
+pub(crate) use discards::{Discards, reason};
 
 /// A client: options plus a transport. Cheap to clone; clones share everything.
 ///
@@ -62,7 +57,7 @@ pub(crate) struct ClientInner {
     dsn: Option<Dsn>,
     transport: Option<Arc<dyn Transport>>,
     closed: AtomicBool,
-    discards: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    discards: Arc<Discards>,
     default_contexts: BTreeMap<String, Context>,
     server_name: Option<std::borrow::Cow<'static, str>>,
     /// The background thread that runs the pipeline after the calling task has queued an
@@ -148,28 +143,42 @@ impl Client {
             Some(text) => Some(text.parse::<Dsn>().map_err(InitError::Dsn)?),
             None => None,
         };
-        let transport: Option<Arc<dyn Transport>> =
-            match (&options.transport, &dsn, &options.json_lines) {
-                (Some(t), _, _) => Some(t.clone()),
-                (None, Some(_), _) => {
-                    if options.debug {
-                        tracing::warn!(
-                            target: "scopeline",
-                            "a DSN is set but this build has no HTTP transport; events are dropped"
-                        );
-                    }
-                    None
-                }
-                (None, None, Some(target)) => Some(Arc::new(
-                    JsonLinesTransport::with_queue(
-                        target.clone(),
-                        Default::default(),
-                        options.queue_size,
-                    )
-                    .map_err(InitError::Io)?,
-                )),
-                (None, None, None) => None,
-            };
+        let discards = Arc::new(Discards::default());
+        let transport: Option<Arc<dyn Transport>> = match (
+            &options.transport,
+            &dsn,
+            &options.json_lines,
+        ) {
+            (Some(t), _, _) => Some(t.clone()),
+            #[cfg(feature = "http")]
+            (None, Some(dsn), _) => Some(Arc::new(
+                crate::transport::HttpTransport::new(
+                    dsn,
+                    options.queue_size,
+                    options.http_timeout,
+                    options.debug,
+                    discards.clone(),
+                )
+                .map_err(InitError::Io)?,
+            )),
+            #[cfg(not(feature = "http"))]
+            (None, Some(_), _) => {
+                tracing::warn!(
+                    target: "scopeline",
+                    "a DSN is set but scopeline was built without its `http` feature; events are dropped"
+                );
+                None
+            }
+            (None, None, Some(target)) => Some(Arc::new(
+                JsonLinesTransport::with_queue(
+                    target.clone(),
+                    Default::default(),
+                    options.queue_size,
+                )
+                .map_err(InitError::Io)?,
+            )),
+            (None, None, None) => None,
+        };
         let server_name = options.server_name.clone().or_else(|| {
             gethostname::gethostname()
                 .into_string()
@@ -182,7 +191,7 @@ impl Client {
                 dsn,
                 transport,
                 closed: AtomicBool::new(false),
-                discards: Mutex::new(BTreeMap::new()),
+                discards,
                 default_contexts: default_contexts(),
                 server_name,
                 pipeline: OnceLock::new(),
@@ -230,6 +239,7 @@ impl Client {
         if let Some(pipeline) = self.inner.pipeline.get() {
             pipeline.flush(timeout)?;
         }
+        self.inner.send_client_report();
         match &self.inner.transport {
             Some(t) => t.flush(deadline.saturating_duration_since(Instant::now())),
             None => Ok(()),
@@ -264,6 +274,7 @@ impl Client {
             Some(pipeline) => pipeline.shutdown(timeout),
             None => Ok(()),
         };
+        self.inner.send_client_report();
         let shut = match &self.inner.transport {
             Some(t) => t.shutdown(deadline.saturating_duration_since(Instant::now())),
             None => Ok(()),
@@ -291,18 +302,7 @@ impl Client {
     /// assert_eq!(drops[0].quantity, 1);
     /// ```
     pub fn discarded_events(&self) -> Vec<DiscardedEvent> {
-        let map = self
-            .inner
-            .discards
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        map.iter()
-            .map(|(&(reason, category), &quantity)| DiscardedEvent {
-                reason: reason.into(),
-                category: category.into(),
-                quantity,
-            })
-            .collect()
+        self.inner.discards.totals()
     }
 }
 
@@ -486,8 +486,7 @@ impl ClientInner {
         if self.options.debug {
             tracing::debug!(target: "scopeline", reason, category, quantity = n, "dropped");
         }
-        let mut map = self.discards.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((reason, category)).or_insert(0) += n;
+        self.discards.record(reason, category, n);
     }
 
     pub(crate) fn add_breadcrumb(&self, scope: &Scope, crumb: Breadcrumb, hint: Option<&Hint>) {
@@ -744,17 +743,54 @@ impl ClientInner {
     }
 
     /// Hands an envelope to the transport; counts it when the queue is full or closed.
-    pub(crate) fn send(&self, envelope: Envelope) -> bool {
+    pub(crate) fn send(&self, mut envelope: Envelope) -> bool {
         let Some(transport) = &self.transport else {
             return false;
         };
+        if let Some(report) = self.pending_client_report() {
+            envelope.add_item(report);
+        }
         match transport.send_envelope(envelope) {
             Ok(()) => true,
             Err(SendError::Full(envelope) | SendError::Closed(envelope)) => {
                 for item in &envelope.items {
-                    self.record_discard(reason::QUEUE_OVERFLOW, item.category(), 1);
+                    match item {
+                        // Not lost: its counts go out with a later envelope.
+                        EnvelopeItem::ClientReport(report) => self.restore(report),
+                        item => self.discards.record_item(reason::QUEUE_OVERFLOW, item),
+                    }
                 }
                 false
+            }
+        }
+    }
+
+    /// The drops not yet reported, as a client report item (when reports are on).
+    fn pending_client_report(&self) -> Option<EnvelopeItem> {
+        if !self.options.send_client_reports || !self.discards.has_unsent() {
+            return None;
+        }
+        Some(EnvelopeItem::ClientReport(ClientReport::new(
+            self.discards.take_unsent(),
+        )))
+    }
+
+    /// Puts the counts of a report that could not be sent back among the unsent ones.
+    fn restore(&self, report: &ClientReport) {
+        self.discards.restore(&report.discarded_events);
+    }
+
+    /// Sends the drops not yet reported on their own.
+    fn send_client_report(&self) {
+        if let (Some(transport), Some(report)) = (&self.transport, self.pending_client_report()) {
+            let mut envelope = Envelope::new();
+            envelope.add_item(report);
+            if let Err(SendError::Full(envelope) | SendError::Closed(envelope)) =
+                transport.send_envelope(envelope)
+            {
+                if let Some(EnvelopeItem::ClientReport(report)) = envelope.items.first() {
+                    self.restore(report);
+                }
             }
         }
     }

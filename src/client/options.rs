@@ -60,6 +60,8 @@ pub struct ClientOptions {
     pub(crate) traces_sample_rate: Option<f64>,
     pub(crate) traces_sampler: Option<TracesSampler>,
     pub(crate) before_send_transaction: Option<BeforeSend>,
+    pub(crate) send_client_reports: bool,
+    pub(crate) http_timeout: Duration,
 }
 
 impl Default for ClientOptions {
@@ -85,6 +87,8 @@ impl Default for ClientOptions {
             traces_sample_rate: None,
             traces_sampler: None,
             before_send_transaction: None,
+            send_client_reports: true,
+            http_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -113,6 +117,8 @@ impl fmt::Debug for ClientOptions {
             .field("json_lines", &self.json_lines)
             .field("capture_panics", &self.capture_panics)
             .field("queue_size", &self.queue_size)
+            .field("send_client_reports", &self.send_client_reports)
+            .field("http_timeout", &self.http_timeout)
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("traces_sampler", &self.traces_sampler.is_some())
             .field(
@@ -268,6 +274,33 @@ impl ClientOptions {
     /// target `scopeline`. The DSN's secret is never logged.
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;
+        self
+    }
+
+    /// Whether to tell the server what the SDK dropped (client reports: counts by reason and
+    /// category, riding on later envelopes or sent on flush). On by default.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().send_client_reports(false);
+    /// # drop(options);
+    /// ```
+    pub fn send_client_reports(mut self, on: bool) -> Self {
+        self.send_client_reports = on;
+        self
+    }
+
+    /// How long the HTTP transport gives one request, connecting included (30 s by default).
+    /// A request that runs out of time counts its items as `network_error`; nothing is
+    /// retried, so nothing arrives twice.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let options = scopeline::ClientOptions::new().http_timeout(Duration::from_secs(5));
+    /// # drop(options);
+    /// ```
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
         self
     }
 

@@ -4,18 +4,28 @@
 //! ones queue envelopes for a background thread (bounded: a full queue drops and counts)
 //! that delivers them:
 //!
+//! - with a DSN (and the default `http` feature), the HTTP transport posts gzipped envelopes
+//!   to the server's envelope endpoint, honours its rate limits, counts what it drops and
+//!   reports the counts (client reports); proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/
+//!   `ALL_PROXY` (and `NO_PROXY`);
 //! - [`JsonLinesTransport`] writes JSON lines to stdout, stderr or a file;
 //! - with the `test-util` feature, [`CapturingTransport`](crate::testing::CapturingTransport)
 //!   keeps envelopes in memory for your tests.
 //!
 //! Write your own by implementing [`Transport`].
 
+#[cfg(feature = "http")]
+mod http;
 mod json_lines;
+#[cfg(feature = "http")]
+mod rate_limits;
 mod worker;
 
 use std::fmt;
 use std::time::Duration;
 
+#[cfg(feature = "http")]
+pub(crate) use http::HttpTransport;
 pub use json_lines::{JsonLinesFormat, JsonLinesTarget, JsonLinesTransport};
 pub(crate) use worker::{Rejected, Worker};
 

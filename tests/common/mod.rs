@@ -2,6 +2,8 @@
 //! every test runs in parallel with its own client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod server;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -1,0 +1,125 @@
+//! Counts of what the SDK dropped, by reason and category: the running totals users read, and
+//! what has not yet gone out in a client report.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::protocol::{DiscardedEvent, EnvelopeItem};
+
+/// Why something was dropped (protocol sheet §7.4).
+pub(crate) mod reason {
+    pub(crate) const SAMPLE_RATE: &str = "sample_rate";
+    pub(crate) const BEFORE_SEND: &str = "before_send";
+    pub(crate) const EVENT_PROCESSOR: &str = "event_processor";
+    pub(crate) const QUEUE_OVERFLOW: &str = "queue_overflow";
+    pub(crate) const BUFFER_OVERFLOW: &str = "buffer_overflow";
+    pub(crate) const RATELIMIT_BACKOFF: &str = "ratelimit_backoff";
+    pub(crate) const NETWORK_ERROR: &str = "network_error";
+    pub(crate) const SEND_ERROR: &str = "send_error";
+    pub(crate) const INTERNAL_SDK_ERROR: &str = "internal_sdk_error";
+}
+
+type Counts = BTreeMap<(&'static str, &'static str), u64>;
+
+/// Shared by a client and its transport.
+#[derive(Debug, Default)]
+pub(crate) struct Discards {
+    counts: Mutex<(Counts, Counts)>,
+}
+
+impl Discards {
+    /// Counts `n` dropped items of `category` for `reason`.
+    pub(crate) fn record(&self, reason: &'static str, category: &'static str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, unsent) = &mut *counts;
+        *total.entry((reason, category)).or_insert(0) += n;
+        *unsent.entry((reason, category)).or_insert(0) += n;
+    }
+
+    /// Counts a dropped envelope item: a transaction counts its spans too (its own span
+    /// included), as the protocol asks.
+    pub(crate) fn record_item(&self, reason: &'static str, item: &EnvelopeItem) {
+        match item {
+            // Client reports are not counted: reporting them would never end.
+            EnvelopeItem::ClientReport(_) => {}
+            EnvelopeItem::Transaction(tx) => {
+                self.record(reason, "transaction", 1);
+                self.record(reason, "span", tx.spans.len() as u64 + 1);
+            }
+            other => self.record(reason, other.category(), 1),
+        }
+    }
+
+    /// Every count so far.
+    pub(crate) fn totals(&self) -> Vec<DiscardedEvent> {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        to_list(&counts.0)
+    }
+
+    /// The counts not yet reported, which are then forgotten.
+    pub(crate) fn take_unsent(&self) -> Vec<DiscardedEvent> {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let list = to_list(&counts.1);
+        counts.1.clear();
+        list
+    }
+
+    /// Puts counts taken by [`Discards::take_unsent`] back, for a report that was not sent.
+    pub(crate) fn restore(&self, events: &[DiscardedEvent]) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        for e in events {
+            if let (Some(reason), Some(category)) = (intern(&e.reason), intern(&e.category)) {
+                *counts.1.entry((reason, category)).or_insert(0) += e.quantity;
+            }
+        }
+    }
+
+    /// Whether there is anything to report.
+    pub(crate) fn has_unsent(&self) -> bool {
+        !self
+            .counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .is_empty()
+    }
+}
+
+/// The static name inside a count's key (counts made here always borrow one).
+fn intern(name: &Cow<'static, str>) -> Option<&'static str> {
+    match name {
+        Cow::Borrowed(s) => Some(s),
+        Cow::Owned(_) => None,
+    }
+}
+
+fn to_list(counts: &Counts) -> Vec<DiscardedEvent> {
+    counts
+        .iter()
+        .map(|(&(reason, category), &quantity)| DiscardedEvent {
+            reason: reason.into(),
+            category: category.into(),
+            quantity,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_keep_counting_after_a_report_takes_the_unsent() {
+        let d = Discards::default();
+        d.record(reason::SAMPLE_RATE, "error", 2);
+        assert_eq!(d.take_unsent()[0].quantity, 2);
+        assert!(!d.has_unsent());
+        d.record(reason::SAMPLE_RATE, "error", 1);
+        assert_eq!(d.totals()[0].quantity, 3);
+        assert_eq!(d.take_unsent()[0].quantity, 1);
+    }
+}
