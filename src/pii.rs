@@ -1,5 +1,7 @@
 //! Personal data rules (protocol sheet §8.5) for data scopeline collects on its own: tracing
 //! fields, request headers. Data users set explicitly is never touched.
+// Used by the tracing layer now and by the tower layer later.
+#![cfg_attr(not(feature = "tracing"), allow(dead_code))]
 
 /// What a filtered value is replaced with.
 pub(crate) const FILTERED: &str = "[Filtered]";

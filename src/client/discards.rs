@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use crate::protocol::{DiscardedEvent, EnvelopeItem};
 
 /// Why something was dropped (protocol sheet §7.4).
+#[cfg_attr(not(feature = "http"), allow(dead_code))] // some are the HTTP transport's
 pub(crate) mod reason {
     pub(crate) const SAMPLE_RATE: &str = "sample_rate";
     pub(crate) const BEFORE_SEND: &str = "before_send";
@@ -90,6 +91,7 @@ impl Discards {
 }
 
 /// The static name inside a count's key (counts made here always borrow one).
+#[allow(clippy::ptr_arg)] // the `Cow` variant is what tells a static name apart
 fn intern(name: &Cow<'static, str>) -> Option<&'static str> {
     match name {
         Cow::Borrowed(s) => Some(s),

@@ -88,6 +88,7 @@ pub(crate) fn continued_context<'a>(
 }
 
 /// Parses a `sentry-trace` value, or failing that a `traceparent` one.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the tracing layer's `sentry.trace` field
 pub(crate) fn parse_trace_header(value: &str) -> Option<propagation::TraceParent> {
     parse_sentry_trace(value).or_else(|| parse_traceparent(value))
 }

@@ -15,7 +15,7 @@ use flate2::write::GzEncoder;
 use super::rate_limits::RateLimits;
 use super::{FlushError, SendError, Transport, Worker};
 use crate::client::{Discards, Dsn, reason};
-use crate::protocol::Envelope;
+use crate::protocol::{Envelope, EnvelopeItem};
 
 /// What every request says about the SDK.
 const USER_AGENT: &str = concat!("scopeline/", env!("CARGO_PKG_VERSION"));
@@ -116,7 +116,11 @@ fn retain_unlimited(envelope: &mut Envelope, limits: &RateLimits, discards: &Dis
     envelope.items.retain(|item| {
         let limited = limits.is_limited(item.category(), now);
         if limited {
-            discards.record_item(reason::RATELIMIT_BACKOFF, item);
+            match item {
+                // Known not to have been sent: its counts wait for a later report.
+                EnvelopeItem::ClientReport(report) => discards.restore(&report.discarded_events),
+                item => discards.record_item(reason::RATELIMIT_BACKOFF, item),
+            }
         }
         !limited
     });
