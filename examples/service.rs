@@ -1,9 +1,9 @@
 //! A service-shaped workload: concurrent requests, each in its own isolation scope with its
 //! own user and request id, spawning child tasks, leaving breadcrumbs and failing sometimes.
 //!
-//! Run it with `cargo run --example service`. With no DSN the captured events come out on
-//! stdout as JSON lines (a summary goes to stderr); every event carries exactly its own
-//! request's user, tags and breadcrumbs:
+//! Run it with `cargo run --example service`. With `SENTRY_DSN` set the events go to that
+//! server; with no DSN they come out on stdout as JSON lines (a summary goes to stderr).
+//! Every event carries exactly its own request's user, tags and breadcrumbs:
 //!
 //! ```text
 //! cargo run -q --example service | jq -c '{request: .tags.request_id, user: .user.id, crumbs: [.breadcrumbs.values[].message]}'
@@ -114,5 +114,9 @@ fn main() {
         }
         failures
     });
-    eprintln!("handled 60 requests, {failures} failed; events are on stdout");
+    let destination = match std::env::var("SENTRY_DSN") {
+        Ok(dsn) if !dsn.is_empty() => "sent to the SENTRY_DSN server",
+        _ => "on stdout",
+    };
+    eprintln!("handled 60 requests, {failures} failed; events are {destination}");
 }
