@@ -27,13 +27,25 @@ type Counts = BTreeMap<(&'static str, &'static str), u64>;
 #[derive(Debug, Default)]
 pub(crate) struct Discards {
     counts: Mutex<(Counts, Counts)>,
+    /// Log each drop (the client's `debug` option).
+    debug: bool,
 }
 
 impl Discards {
+    pub(crate) fn new(debug: bool) -> Discards {
+        Discards {
+            debug,
+            ..Discards::default()
+        }
+    }
+
     /// Counts `n` dropped items of `category` for `reason`.
     pub(crate) fn record(&self, reason: &'static str, category: &'static str, n: u64) {
         if n == 0 {
             return;
+        }
+        if self.debug {
+            tracing::debug!(target: "scopeline", reason, category, quantity = n, "dropped");
         }
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let (total, unsent) = &mut *counts;

@@ -143,7 +143,7 @@ impl Client {
             Some(text) => Some(text.parse::<Dsn>().map_err(InitError::Dsn)?),
             None => None,
         };
-        let discards = Arc::new(Discards::default());
+        let discards = Arc::new(Discards::new(options.debug));
         let transport: Option<Arc<dyn Transport>> = match (
             &options.transport,
             &dsn,
@@ -480,12 +480,6 @@ impl ClientInner {
     }
 
     pub(crate) fn record_discard(&self, reason: &'static str, category: &'static str, n: u64) {
-        if n == 0 {
-            return;
-        }
-        if self.options.debug {
-            tracing::debug!(target: "scopeline", reason, category, quantity = n, "dropped");
-        }
         self.discards.record(reason, category, n);
     }
 

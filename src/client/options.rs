@@ -270,8 +270,10 @@ impl ClientOptions {
         self
     }
 
-    /// Whether to log what the SDK decides (drops, transport errors) through `tracing`, with
-    /// target `scopeline`. The DSN's secret is never logged.
+    /// Whether to log what the SDK decides through `tracing`: drops under the target
+    /// `scopeline`, HTTP deliveries, refusals and rate limits under `scopeline::transport`
+    /// (filter them like any other target). The DSN's secret is never logged. A 413 (envelope
+    /// too large) is logged as an error even with this off.
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;
         self
