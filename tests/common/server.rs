@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 server of the tests' own on loopback: it records every request (body
 //! gunzipped) and answers each one as the test scripts it, including slowly, or not at all.
+//! It also accepts `CONNECT`, as a proxy tunnelling to itself.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -144,6 +145,17 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Script) {
             seen.push(request.clone());
             seen.len() - 1
         };
+        if request.method == "CONNECT" {
+            // Act as a proxy that tunnels to itself: later requests on this connection are
+            // the client's requests to the origin.
+            if stream
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
         let reply = script(n, &request);
         std::thread::sleep(reply.delay);
         if reply.hang_up {
