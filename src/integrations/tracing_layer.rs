@@ -65,9 +65,9 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 ///   whose parent is its *tracing* parent (an explicit `parent:` is honoured); a span with no
 ///   parent becomes a child of the scope's active span, or else a transaction;
 /// - events become breadcrumbs (INFO and WARN) or events (ERROR) by default; see
-///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags (of the event, or of the Sentry span), an error field (recorded
-///   with `&dyn Error`) becomes the exception with its source chain, other fields become extra
-///   data. Events inside a span carry its trace.
+///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags (of the event, or of
+///   the Sentry span), an error field (recorded with `&dyn Error`) becomes the exception with
+///   its source chain, other fields become extra data. Events inside a span carry its trace.
 ///
 /// Special span fields: `sentry.op` (the Sentry op), `sentry.name` (the transaction's name),
 /// `sentry.trace` and `sentry.baggage` (continue the trace of a `sentry-trace`/`traceparent`
