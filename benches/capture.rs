@@ -5,7 +5,6 @@
 mod support;
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
@@ -103,16 +102,7 @@ fn scopeline_capture(b: &mut criterion::Bencher<'_>, until_serialized: bool) {
 }
 
 fn sentry_capture(b: &mut criterion::Bencher<'_>, serialize: bool) {
-    let mut options = sentry_core::ClientOptions::default();
-    options.dsn = Some("https://public@example.com/1".parse().unwrap());
-    options.transport = Some(Arc::new(move |_: &sentry_core::ClientOptions| {
-        Arc::new(SentryHandoff { serialize }) as Arc<dyn sentry_core::Transport>
-    }));
-    let client = Arc::new(sentry_core::Client::from(options));
-    let hub = Arc::new(sentry_core::Hub::new(
-        Some(client),
-        Arc::new(Default::default()),
-    ));
+    let hub = support::sentry_hub(Default::default(), SentryHandoff { serialize });
     sentry_core::Hub::run(hub, || {
         sentry_core::configure_scope(|s| {
             for i in 0..20 {

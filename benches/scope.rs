@@ -5,63 +5,16 @@
 
 mod support;
 
-use std::future::Future;
+use support::{Discard, Pending, SentryDiscard, poll_loop, sentry_hub};
+
 use std::hint::black_box;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 use criterion::{Criterion, criterion_group};
-use scopeline::protocol::Envelope;
-use scopeline::transport::{SendError, Transport};
 use scopeline::{Breadcrumb, Client, ClientOptions, Level, Scope};
-
-/// A future that is never ready: polling it measures only the wrapper around it.
-struct Pending;
-impl Future for Pending {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        Poll::Pending
-    }
-}
 
 tokio::task_local! {
     static BARE: Arc<u64>;
-}
-
-#[derive(Debug)]
-struct Discard;
-impl Transport for Discard {
-    fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
-        black_box(envelope);
-        Ok(())
-    }
-}
-
-struct SentryDiscard;
-impl sentry_core::Transport for SentryDiscard {
-    fn send_envelope(&self, envelope: sentry_core::Envelope) {
-        black_box(envelope);
-    }
-}
-
-fn sentry_hub() -> Arc<sentry_core::Hub> {
-    let mut options = sentry_core::ClientOptions::default();
-    options.dsn = Some("https://public@example.com/1".parse().unwrap());
-    options.transport = Some(Arc::new(|_: &sentry_core::ClientOptions| {
-        Arc::new(SentryDiscard) as Arc<dyn sentry_core::Transport>
-    }));
-    let client = Arc::new(sentry_core::Client::from(options));
-    Arc::new(sentry_core::Hub::new(
-        Some(client),
-        Arc::new(Default::default()),
-    ))
-}
-
-fn poll_loop<F: Future>(b: &mut criterion::Bencher<'_>, fut: F) {
-    let mut fut = Box::pin(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    b.iter(|| black_box(fut.as_mut().poll(&mut cx)));
 }
 
 fn per_poll(c: &mut Criterion) {
@@ -74,7 +27,7 @@ fn per_poll(c: &mut Criterion) {
         poll_loop(b, scopeline::isolation_scope(Pending))
     });
     g.bench_function("sentry_bind_hub", |b| {
-        let hub = sentry_hub();
+        let hub = sentry_hub(Default::default(), SentryDiscard);
         poll_loop(b, sentry_core::SentryFutureExt::bind_hub(Pending, hub))
     });
     g.finish();
@@ -109,7 +62,7 @@ fn set_tag(c: &mut Criterion) {
         with_scopeline_client(|| b.iter(|| scopeline::get_current_scope().set_tag("key", "value")))
     });
     g.bench_function("sentry_configure_scope", |b| {
-        sentry_core::Hub::run(sentry_hub(), || {
+        sentry_core::Hub::run(sentry_hub(Default::default(), SentryDiscard), || {
             b.iter(|| sentry_core::configure_scope(|s| s.set_tag("key", "value")))
         })
     });
@@ -154,7 +107,7 @@ fn fork_and_set_tag(c: &mut Criterion) {
         })
     });
     g.bench_function("sentry_with_scope", |b| {
-        sentry_core::Hub::run(sentry_hub(), || {
+        sentry_core::Hub::run(sentry_hub(Default::default(), SentryDiscard), || {
             fill_sentry();
             b.iter(|| sentry_core::with_scope(|s| s.set_tag("key", "value"), || ()))
         })
@@ -170,7 +123,7 @@ fn add_breadcrumb(c: &mut Criterion) {
         })
     });
     g.bench_function("sentry", |b| {
-        sentry_core::Hub::run(sentry_hub(), || {
+        sentry_core::Hub::run(sentry_hub(Default::default(), SentryDiscard), || {
             b.iter(|| {
                 sentry_core::add_breadcrumb(sentry_core::protocol::Breadcrumb {
                     message: Some("user clicked pay".into()),
@@ -184,9 +137,7 @@ fn add_breadcrumb(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = support::short_runs();
     targets = no_client, per_poll, set_tag, fork_and_set_tag, add_breadcrumb
 }
 

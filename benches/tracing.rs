@@ -8,44 +8,13 @@
 
 mod support;
 
-use std::future::Future;
-use std::hint::black_box;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use support::{Discard, Pending, SentryDiscard, poll_loop, sentry_hub};
 
 use criterion::{Criterion, criterion_group};
-use scopeline::protocol::Envelope;
-use scopeline::transport::{SendError, Transport};
 use scopeline::{Client, ClientOptions, TracingLayer};
 use tracing::{Dispatch, Instrument, Level};
 use tracing_subscriber::filter::{LevelFilter, filter_fn};
 use tracing_subscriber::prelude::*;
-
-/// A future that is never ready: polling it measures only the wrappers around it.
-struct Pending;
-impl Future for Pending {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        Poll::Pending
-    }
-}
-
-#[derive(Debug)]
-struct Discard;
-impl Transport for Discard {
-    fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
-        black_box(envelope);
-        Ok(())
-    }
-}
-
-struct SentryDiscard;
-impl sentry_core::Transport for SentryDiscard {
-    fn send_envelope(&self, envelope: sentry_core::Envelope) {
-        black_box(envelope);
-    }
-}
 
 /// The three set-ups every bench runs under.
 #[derive(Clone, Copy)]
@@ -98,37 +67,27 @@ impl Setup {
                 )));
                 f()
             }),
-            Setup::Sentry => sentry_core::Hub::run(sentry_hub(), f),
+            Setup::Sentry => sentry_core::Hub::run(
+                sentry_hub(
+                    sentry_core::ClientOptions::default().traces_sample_rate(1.0),
+                    SentryDiscard,
+                ),
+                f,
+            ),
         })
     }
 }
 
-fn sentry_hub() -> Arc<sentry_core::Hub> {
-    let mut options = sentry_core::ClientOptions::default().traces_sample_rate(1.0);
-    options.dsn = Some("https://public@example.com/1".parse().unwrap());
-    options.transport = Some(Arc::new(|_: &sentry_core::ClientOptions| {
-        Arc::new(SentryDiscard) as Arc<dyn sentry_core::Transport>
-    }));
-    let client = Arc::new(sentry_core::Client::from(options));
-    Arc::new(sentry_core::Hub::new(
-        Some(client),
-        Arc::new(Default::default()),
-    ))
-}
-
 fn per_poll(c: &mut Criterion) {
     let mut g = c.benchmark_group("tracing_per_poll");
-    g.bench_function("bare_future", |b| {
-        let mut fut = Box::pin(Pending);
-        let mut cx = Context::from_waker(Waker::noop());
-        b.iter(|| black_box(fut.as_mut().poll(&mut cx)));
-    });
+    g.bench_function("bare_future", |b| poll_loop(b, Pending));
     for setup in Setup::ALL {
         g.bench_function(setup.name(), |b| {
             setup.run(|| {
-                let mut fut = Box::pin(Pending.instrument(tracing::info_span!("request", id = 7)));
-                let mut cx = Context::from_waker(Waker::noop());
-                b.iter(|| black_box(fut.as_mut().poll(&mut cx)));
+                poll_loop(
+                    b,
+                    Pending.instrument(tracing::info_span!("request", id = 7)),
+                )
             })
         });
     }
@@ -157,9 +116,7 @@ fn span_lifecycle(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = support::short_runs();
     targets = per_poll, span_lifecycle
 }
 

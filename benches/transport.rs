@@ -10,6 +10,8 @@
 //! `cargo bench --bench transport` prints criterion's numbers, then events per second and peak
 //! memory for both.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -138,6 +140,22 @@ fn run_sentry(hub: &sentry::Hub, client: &sentry::Client, n: u64) {
     }
 }
 
+/// Benches `run` (capture and deliver so many events), then checks the server got them all.
+fn delivery(b: &mut criterion::Bencher<'_>, received: &AtomicUsize, mut run: impl FnMut(u64)) {
+    let mut sent = 0;
+    b.iter_custom(|iters| {
+        let start = Instant::now();
+        run(iters);
+        sent += iters;
+        start.elapsed()
+    });
+    assert_eq!(
+        received.load(Ordering::Relaxed) as u64,
+        sent,
+        "every event arrived"
+    );
+}
+
 fn throughput(c: &mut Criterion) {
     let mut g = c.benchmark_group("http_throughput");
     g.throughput(Throughput::Elements(1));
@@ -146,34 +164,12 @@ fn throughput(c: &mut Criterion) {
     g.bench_function("scopeline", |b| {
         let (port, received) = start_server();
         let client = scopeline_client(port);
-        let mut sent = 0;
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            run_scopeline(&client, iters);
-            sent += iters;
-            start.elapsed()
-        });
-        assert_eq!(
-            received.load(Ordering::Relaxed) as u64,
-            sent,
-            "every event arrived"
-        );
+        delivery(b, &received, |n| run_scopeline(&client, n));
     });
     g.bench_function("sentry", |b| {
         let (port, received) = start_server();
         let (hub, client) = sentry_hub(port);
-        let mut sent = 0;
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            run_sentry(&hub, &client, iters);
-            sent += iters;
-            start.elapsed()
-        });
-        assert_eq!(
-            received.load(Ordering::Relaxed) as u64,
-            sent,
-            "every event arrived"
-        );
+        delivery(b, &received, |n| run_sentry(&hub, &client, n));
     });
     g.finish();
 }
@@ -216,15 +212,7 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
 
     println!("\n== HTTP transport: scopeline vs sentry 0.49 (same run) ==");
-    let per_sec = |name: &str| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target/criterion/http_throughput")
-            .join(name)
-            .join("new/estimates.json");
-        let text = std::fs::read_to_string(dir).ok()?;
-        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-        v["mean"]["point_estimate"].as_f64().map(|ns| 1e9 / ns)
-    };
+    let per_sec = |name: &str| support::mean_ns("http_throughput", name).map(|ns| 1e9 / ns);
     for name in ["scopeline", "sentry"] {
         match per_sec(name) {
             Some(eps) => println!("{name:<10} {eps:>10.0} events/s"),

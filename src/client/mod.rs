@@ -744,13 +744,18 @@ impl ClientInner {
         if let Some(report) = self.pending_client_report() {
             envelope.add_item(report);
         }
+        if envelope.items.is_empty() {
+            return false;
+        }
         match transport.send_envelope(envelope) {
             Ok(()) => true,
             Err(SendError::Full(envelope) | SendError::Closed(envelope)) => {
                 for item in &envelope.items {
                     match item {
                         // Not lost: its counts go out with a later envelope.
-                        EnvelopeItem::ClientReport(report) => self.restore(report),
+                        EnvelopeItem::ClientReport(report) => {
+                            self.discards.restore(&report.discarded_events)
+                        }
                         item => self.discards.record_item(reason::QUEUE_OVERFLOW, item),
                     }
                 }
@@ -769,24 +774,10 @@ impl ClientInner {
         )))
     }
 
-    /// Puts the counts of a report that could not be sent back among the unsent ones.
-    fn restore(&self, report: &ClientReport) {
-        self.discards.restore(&report.discarded_events);
-    }
-
-    /// Sends the drops not yet reported on their own.
+    /// Sends the drops not yet reported on their own: [`ClientInner::send`] attaches them to
+    /// an empty envelope, and sends nothing when there are none (or reports are off).
     fn send_client_report(&self) {
-        if let (Some(transport), Some(report)) = (&self.transport, self.pending_client_report()) {
-            let mut envelope = Envelope::new();
-            envelope.add_item(report);
-            if let Err(SendError::Full(envelope) | SendError::Closed(envelope)) =
-                transport.send_envelope(envelope)
-            {
-                if let Some(EnvelopeItem::ClientReport(report)) = envelope.items.first() {
-                    self.restore(report);
-                }
-            }
-        }
+        self.send(Envelope::new());
     }
 
     fn fill_defaults(&self, event: &mut Event) {
