@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ids::{EventId, SpanId, TraceId};
-use super::time::{timestamp_float, timestamp_float_opt, timestamp_rfc3339};
+use super::time::{timestamp_float, timestamp_rfc3339, timestamp_rfc3339_opt};
 
 /// A context object, such as `os`, `runtime` or one of your own: a JSON object.
 pub type Context = serde_json::Map<String, Value>;
@@ -552,7 +552,7 @@ pub struct Event {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "timestamp_float_opt"
+        with = "timestamp_rfc3339_opt"
     )]
     pub start_timestamp: Option<SystemTime>,
     /// The finished child spans of a transaction.
@@ -617,7 +617,7 @@ pub struct SpanRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Cow<'static, str>>,
     /// When it started.
-    #[serde(with = "timestamp_float")]
+    #[serde(with = "timestamp_rfc3339")]
     pub start_timestamp: SystemTime,
     /// When it ended.
     #[serde(with = "timestamp_rfc3339")]

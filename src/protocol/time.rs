@@ -1,6 +1,8 @@
-//! Timestamps as Sentry wants them: float Unix seconds for start times and breadcrumbs, RFC
-//! 3339 for end times (what `sentry-types`, and so the official SDK, reads for transactions
-//! and spans) and in headers. Every server accepts both forms for every field.
+//! Timestamps as Sentry wants them: float Unix seconds for breadcrumbs and client reports, RFC
+//! 3339 with microseconds for the start and end of events, transactions and spans (what
+//! `sentry-types`, and so the official SDK, reads for transactions and spans; one exact form
+//! for both ends keeps `start <= end` true after parsing) and in headers. Every server accepts
+//! both forms for every field.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -37,8 +39,8 @@ pub(crate) mod timestamp_float {
     }
 }
 
-/// Like [`timestamp_float`], for an optional time.
-pub(crate) mod timestamp_float_opt {
+/// Like [`timestamp_rfc3339`], for an optional time.
+pub(crate) mod timestamp_rfc3339_opt {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(
@@ -46,7 +48,7 @@ pub(crate) mod timestamp_float_opt {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => super::timestamp_float::serialize(t, s),
+            Some(t) => super::timestamp_rfc3339::serialize(t, s),
             None => s.serialize_none(),
         }
     }
@@ -54,7 +56,7 @@ pub(crate) mod timestamp_float_opt {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<SystemTime>, D::Error> {
-        super::timestamp_float::deserialize(d).map(Some)
+        super::timestamp_rfc3339::deserialize(d).map(Some)
     }
 }
 
