@@ -1,5 +1,6 @@
 //! Capturing panics as fatal events.
 
+use std::cell::Cell;
 use std::panic::{self, PanicHookInfo};
 use std::sync::Once;
 
@@ -28,6 +29,11 @@ pub(crate) fn event_from_panic(info: &PanicHookInfo<'_>) -> Event {
             loc.column()
         );
     }
+    panic_event(value, crate::client::stacktrace::capture())
+}
+
+/// The event for a panic with this message: level fatal, mechanism `panic`, unhandled.
+pub(crate) fn panic_event(value: String, stacktrace: Option<crate::protocol::Stacktrace>) -> Event {
     let mut event = Event::new();
     event.level = Level::Fatal;
     event.exceptions = vec![Exception {
@@ -39,10 +45,42 @@ pub(crate) fn event_from_panic(info: &PanicHookInfo<'_>) -> Event {
             synthetic: true,
             ..Mechanism::default()
         }),
-        stacktrace: crate::client::stacktrace::capture(),
+        stacktrace,
         ..Exception::default()
     }];
     event
+}
+
+thread_local! {
+    /// How many integrations that catch panics (the tower layer) are polling on this thread.
+    static CATCHING: Cell<u32> = const { Cell::new(0) };
+    /// Whether the hook captured the panic such an integration is about to catch.
+    static HOOK_CAPTURED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the thread as running code whose panics an integration catches, for as long as the
+/// guard lives: the hook then captures them at level `error` and does not flush, since the
+/// process goes on.
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) struct Catching(());
+
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+impl Catching {
+    pub(crate) fn enter() -> Catching {
+        CATCHING.with(|c| c.set(c.get() + 1));
+        Catching(())
+    }
+
+    /// Whether the hook already captured the panic just caught; resets the mark.
+    pub(crate) fn hook_captured(&self) -> bool {
+        HOOK_CAPTURED.with(|c| c.replace(false))
+    }
+}
+
+impl Drop for Catching {
+    fn drop(&mut self) {
+        CATCHING.with(|c| c.set(c.get() - 1));
+    }
 }
 
 /// Installs a panic hook that captures every panic as a fatal event with the panicking task's
@@ -64,9 +102,16 @@ pub fn install_panic_hook() {
         panic::set_hook(Box::new(move |info| {
             if !crate::client::in_callback() {
                 if let Some(client) = crate::client::current_client() {
-                    let event = event_from_panic(info);
-                    crate::capture_event(event);
-                    let _ = client.flush(client.options().get_shutdown_timeout());
+                    let mut event = event_from_panic(info);
+                    if CATCHING.with(Cell::get) > 0 {
+                        // Caught and answered by an integration: the process goes on.
+                        event.level = Level::Error;
+                        crate::capture_event(event);
+                        HOOK_CAPTURED.with(|c| c.set(true));
+                    } else {
+                        crate::capture_event(event);
+                        let _ = client.flush(client.options().get_shutdown_timeout());
+                    }
                 }
             }
             previous(info);

@@ -1,7 +1,7 @@
 //! Personal data rules (protocol sheet §8.5) for data scopeline collects on its own: tracing
 //! fields, request headers. Data users set explicitly is never touched.
-// Used by the tracing layer now and by the tower layer later.
-#![cfg_attr(not(feature = "tracing"), allow(dead_code))]
+// Used by the tracing and tower layers.
+#![cfg_attr(not(any(feature = "tracing", feature = "tower")), allow(dead_code))]
 
 /// What a filtered value is replaced with.
 pub(crate) const FILTERED: &str = "[Filtered]";
@@ -116,7 +116,6 @@ pub(crate) fn is_sensitive_key(key: &str, send_default_pii: bool) -> bool {
 }
 
 /// Whether a request header's value is secret (always filtered) or, with PII off, personal.
-#[allow(dead_code)] // used by the tower layer, which comes next
 pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
     let name = normalized(name);
     SECRET_HEADER_PARTS.iter().any(|part| name.contains(part))

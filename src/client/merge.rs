@@ -74,7 +74,7 @@ pub(crate) fn apply_layers(
     }
     if event.request.is_none() {
         if let Some(layer) = highest(&|l| l.request.is_some()) {
-            event.request = layer.request.as_deref().cloned();
+            event.request = layer.request.as_ref().map(|r| r.request().clone());
         }
     }
     if !event.contexts.contains_key("trace") {

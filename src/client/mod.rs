@@ -924,8 +924,13 @@ pub(crate) fn add_breadcrumb_to(scope: &Scope, crumb: Breadcrumb, hint: Option<&
 
 /// The client the running task resolves to, if any.
 pub(crate) fn current_client() -> Option<Client> {
+    current_inner().map(Client::from_inner)
+}
+
+/// The client of the running task's scopes; returns at once when none is bound anywhere.
+pub(crate) fn current_inner() -> Option<Arc<ClientInner>> {
     if !crate::scope::any_client_bound() {
         return None;
     }
-    crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation)).map(Client::from_inner)
+    crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation))
 }

@@ -2,3 +2,6 @@
 
 #[cfg(feature = "tracing")]
 pub(crate) mod tracing_layer;
+
+#[cfg(feature = "tower")]
+pub(crate) mod tower;

@@ -20,7 +20,6 @@ use tracing::{Dispatch, Event as TracingEvent, Level as TracingLevel, Metadata, 
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
-use crate::client::ClientInner;
 use crate::protocol::{Breadcrumb, Event, Level};
 use crate::trace::{Span, SpanStatus, TransactionContext};
 
@@ -215,13 +214,6 @@ struct SpanState {
     target: &'static str,
 }
 
-fn client_of_task() -> Option<Arc<ClientInner>> {
-    if !crate::scope::any_client_bound() {
-        return None;
-    }
-    crate::scope::with_pair(|p| crate::client::resolve_client(&p.current, &p.isolation))
-}
-
 impl<S> tracing_subscriber::Layer<S> for TracingLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -236,7 +228,7 @@ where
         if !(self.span_filter)(meta) {
             return;
         }
-        let Some(client) = client_of_task() else {
+        let Some(client) = crate::client::current_inner() else {
             return;
         };
         let pii = client.options().send_default_pii;
@@ -309,7 +301,7 @@ where
         let Some(state) = extensions.get_mut::<SpanState>() else {
             return;
         };
-        let pii = client_of_task().is_some_and(|c| c.options().send_default_pii);
+        let pii = crate::client::current_inner().is_some_and(|c| c.options().send_default_pii);
         let mut visitor = FieldVisitor::new(pii);
         values.record(&mut visitor);
         if let Some(sentry) = &state.sentry {
@@ -326,7 +318,7 @@ where
         if filter == EventFilter::Ignore {
             return;
         }
-        let Some(client) = client_of_task() else {
+        let Some(client) = crate::client::current_inner() else {
             return;
         };
         let mut visitor = FieldVisitor::new(client.options().send_default_pii);

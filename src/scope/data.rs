@@ -73,13 +73,25 @@ impl BoundClient {
     }
 }
 
+/// Where a scope's request comes from: set by the user, or kept raw by an integration and
+/// turned into a [`Request`] only when an event needs it.
+pub(crate) trait RequestSource: Send + Sync {
+    fn request(&self) -> &Request;
+}
+
+impl RequestSource for Request {
+    fn request(&self) -> &Request {
+        self
+    }
+}
+
 #[derive(Clone, Default)]
 pub(crate) struct ScopeData {
     pub(crate) level: Option<Level>,
     pub(crate) user: Option<Arc<User>>,
     pub(crate) transaction: Option<Arc<str>>,
     pub(crate) fingerprint: Option<Arc<[String]>>,
-    pub(crate) request: Option<Arc<Request>>,
+    pub(crate) request: Option<Arc<dyn RequestSource>>,
     pub(crate) tags: CowMap<crate::scope::cow::Key>,
     pub(crate) extra: CowMap<Value>,
     pub(crate) contexts: CowMap<Context>,
@@ -91,6 +103,17 @@ pub(crate) struct ScopeData {
     /// The active span, when one was set on this scope.
     pub(crate) span: Option<crate::trace::Span>,
     pub(crate) last_event_id: Option<EventId>,
+}
+
+impl ScopeData {
+    /// Nothing but the event processors and bound client of `self`, and a fresh trace.
+    pub(crate) fn emptied(&self) -> ScopeData {
+        ScopeData {
+            processors: self.processors.clone(),
+            client: self.client.clone(),
+            ..ScopeData::default()
+        }
+    }
 }
 
 impl fmt::Debug for ScopeData {

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use arc_swap::ArcSwap;
 use serde_json::Value;
 
-use super::data::{BoundClient, EventProcessor, Hint, PropagationContext, ScopeData};
+use super::data::{
+    BoundClient, EventProcessor, Hint, PropagationContext, RequestSource, ScopeData,
+};
 use crate::client::Client;
 use crate::protocol::{Attachment, Breadcrumb, Context, Event, EventId, Level, Request, User};
 use crate::trace::Span;
@@ -180,15 +182,12 @@ impl Scope {
     /// assert!(scope.tags().is_empty());
     /// ```
     pub fn clear(&self) {
-        self.write(|d| {
-            let processors = d.processors.clone();
-            let client = d.client.take();
-            *d = ScopeData {
-                processors,
-                client,
-                ..ScopeData::default()
-            };
-        });
+        self.write(|d| *d = d.emptied());
+    }
+
+    /// A new scope with nothing of this one but its event processors and bound client.
+    pub(crate) fn emptied(&self) -> Scope {
+        Scope::from_data(self.read(ScopeData::emptied))
     }
 
     /// Copies everything `other` has set into this scope.
@@ -491,13 +490,13 @@ impl Scope {
     /// assert_eq!(scope.request().unwrap().method.as_deref(), Some("POST"));
     /// ```
     pub fn set_request(&self, request: Option<Request>) {
-        let request = request.map(Arc::new);
+        let request = request.map(|r| Arc::new(r) as Arc<dyn RequestSource>);
         self.write(|d| d.request = request);
     }
 
     /// The request, if set.
     pub fn request(&self) -> Option<Request> {
-        self.read(|d| d.request.as_deref().cloned())
+        self.read(|d| d.request.as_ref().map(|r| r.request().clone()))
     }
 
     /// Adds a function that sees, edits or drops (by returning `None`) every event captured

@@ -17,7 +17,7 @@ mod handle;
 mod storage;
 
 pub use data::Hint;
-pub(crate) use data::{ScopeData, local_clients_bound};
+pub(crate) use data::{RequestSource, ScopeData, local_clients_bound};
 pub use future::Scoped;
 pub use handle::Scope;
 pub(crate) use storage::{ScopePair, with_pair};

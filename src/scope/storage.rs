@@ -84,12 +84,12 @@ pub(crate) fn with_pair<R>(f: impl FnOnce(&ScopePair) -> R) -> R {
     }
 }
 
-pub(crate) fn scoped<F: Future>(pair: ScopePair, future: F) -> Scoped<F> {
-    Scoped::new(SCOPES.scope(Arc::new(pair), future))
+pub(crate) fn scoped<F: Future>(pair: impl Into<Arc<ScopePair>>, future: F) -> Scoped<F> {
+    Scoped::new(SCOPES.scope(pair.into(), future))
 }
 
-pub(crate) fn sync_scoped<R>(pair: ScopePair, f: impl FnOnce() -> R) -> R {
-    SCOPES.sync_scope(Arc::new(pair), f)
+pub(crate) fn sync_scoped<R>(pair: impl Into<Arc<ScopePair>>, f: impl FnOnce() -> R) -> R {
+    SCOPES.sync_scope(pair.into(), f)
 }
 
 impl ScopePair {
@@ -109,6 +109,17 @@ impl ScopePair {
                 isolation: p.isolation.clone(),
                 current,
             }
+        })
+    }
+
+    /// The pair of a request that must start empty (nothing leaks from the thread, the
+    /// process default or an earlier request): both scopes keep only the event processors
+    /// and bound client of the running task's, and the isolation scope starts a fresh trace.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn emptied() -> ScopePair {
+        with_pair(|p| ScopePair {
+            isolation: p.isolation.emptied(),
+            current: p.current.emptied(),
         })
     }
 

@@ -108,9 +108,11 @@ pub fn trace_headers() -> TraceHeaders {
         }
         let propagation = pair.isolation.read(|d| d.propagation.clone());
         let client = crate::client::resolve_client(&pair.current, &pair.isolation);
-        let dsc = client
-            .as_ref()
-            .and_then(|c| propagation.dsc(|p| c.propagation_dsc(p.trace_id(), p.sample_rand())));
+        // Without a client, only a DSC received from upstream is passed on.
+        let dsc = match &client {
+            Some(c) => propagation.dsc(|p| c.propagation_dsc(p.trace_id(), p.sample_rand())),
+            None => propagation.incoming_dsc(),
+        };
         let (trace_id, span_id) = propagation.ids();
         TraceHeaders::new(trace_id, span_id, propagation.sampled(), dsc.as_deref())
     })

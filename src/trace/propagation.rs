@@ -253,6 +253,11 @@ impl PropagationContext {
         self.incoming.as_ref()
     }
 
+    /// Upstream's DSC, when the trace was continued with one.
+    pub(crate) fn incoming_dsc(&self) -> Option<Arc<Dsc>> {
+        self.incoming.as_ref().and_then(|i| i.dsc.clone())
+    }
+
     /// The DSC of this trace: upstream's, frozen as received, or one made here on first use
     /// by `make` and frozen from then on.
     pub(crate) fn dsc(&self, make: impl FnOnce(&Self) -> Dsc) -> Option<Arc<Dsc>> {

@@ -3,6 +3,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod server;
+#[cfg(feature = "axum")]
+pub mod web;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,6 +39,13 @@ impl Memory {
             .collect()
     }
 
+    pub fn transactions(&self) -> Vec<Event> {
+        self.envelopes()
+            .iter()
+            .filter_map(|e| e.transaction().cloned())
+            .collect()
+    }
+
     pub fn envelopes(&self) -> Vec<Envelope> {
         self.client
             .flush(Duration::from_secs(30))
@@ -52,6 +61,14 @@ pub fn client(options: ClientOptions) -> (Client, Memory) {
         store,
         client: client.clone(),
     };
+    (client, memory)
+}
+
+/// Binds a fresh client to the global scope: for servers, whose connection tasks start with
+/// the process default scopes.
+pub fn bind_global(options: ClientOptions) -> (Client, Memory) {
+    let (client, memory) = client(options);
+    scopeline::get_global_scope().bind_client(Some(client.clone()));
     (client, memory)
 }
 

@@ -1,0 +1,631 @@
+//! The tower integration: every HTTP request runs in its own isolation scope, holds its
+//! request data, continues the caller's trace and, with tracing on, is a transaction.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, ready};
+
+use http::header::COOKIE;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::pii::{FILTERED, is_sensitive_header, is_sensitive_key};
+use crate::protocol::Request;
+use crate::scope::{RequestSource, ScopePair, Scoped, scoped, sync_scoped};
+use crate::{Level, Span, SpanStatus, TransactionContext};
+
+const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
+
+type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
+
+/// A [tower layer](tower_layer::Layer) that runs every HTTP request in its own isolation
+/// scope (feature `tower`).
+///
+/// For each request the wrapped service sees:
+///
+/// - a **fresh isolation and current scope**: no breadcrumbs, no user, no tags from the thread,
+///   the process default or an earlier request (event processors and a bound client carry
+///   over);
+/// - the **request** on the isolation scope: method, URL without credentials, query string
+///   and headers, with the values of secret headers (`Authorization`, anything with `token`,
+///   `key`, `session`, …) replaced by `[Filtered]`. Cookies, `X-Forwarded-For`-style headers
+///   and the peer address are kept only with `send_default_pii`. No body. The request data
+///   is built only when an event needs it;
+/// - the **caller's trace**, continued from `sentry-trace`/`traceparent` and `baggage`;
+/// - the **transaction name** `METHOD /route` on the isolation scope: axum's matched route
+///   (feature `axum`), otherwise the path, or what [`ScopeLayer::transaction_name`] returns;
+/// - with tracing on (`traces_sample_rate` or `traces_sampler`), a **transaction** with op
+///   `http.server` as the active span, finished with the status of the response, or
+///   `aborted` when the request is dropped before it answers (the client went away).
+///
+/// A panic in the service is captured with the request's scopes and answered with an empty
+/// `500 Internal Server Error`, so the server goes on serving (the response body type must
+/// implement `Default`, as axum's `Body` does).
+///
+/// Put it outermost, so that the layers inside it (and `tower_http::trace::TraceLayer`'s
+/// spans) run in the request's scope.
+///
+/// # Examples
+///
+/// ```
+/// use std::convert::Infallible;
+///
+/// use http::{Request, Response};
+/// use scopeline::ScopeLayer;
+/// use tower::{Layer, Service, ServiceExt, service_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let handler = service_fn(|req: Request<String>| async move {
+///     // Runs in the request's own isolation scope.
+///     scopeline::set_tag("path", req.uri().path());
+///     let tag = scopeline::get_isolation_scope().tag("path");
+///     Ok::<_, Infallible>(Response::new(tag.unwrap_or_default()))
+/// });
+/// let mut service = ScopeLayer::new().layer(handler);
+///
+/// let request = Request::get("/users/7").body(String::new()).unwrap();
+/// let response = service.ready().await.unwrap().call(request).await.unwrap();
+/// assert_eq!(response.body(), "/users/7");
+/// // Nothing leaked out of the request.
+/// assert_eq!(scopeline::get_isolation_scope().tag("path"), None);
+/// # }
+/// ```
+#[derive(Clone, Default)]
+pub struct ScopeLayer {
+    name: Option<Arc<NameFn>>,
+}
+
+impl ScopeLayer {
+    /// A layer with the default transaction names.
+    ///
+    /// ```
+    /// let layer = scopeline::ScopeLayer::new();
+    /// # let _ = layer;
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names each request's transaction with `f`; where it returns `None` (or panics), the
+    /// default name is used. A name given here has source `custom`.
+    ///
+    /// ```
+    /// let layer = scopeline::ScopeLayer::new().transaction_name(|parts| {
+    ///     parts.uri.path().starts_with("/api/").then(|| "api call".to_owned())
+    /// });
+    /// # let _ = layer;
+    /// ```
+    pub fn transaction_name<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&http::request::Parts) -> Option<String> + Send + Sync + 'static,
+    {
+        self.name = Some(Arc::new(f));
+        self
+    }
+
+    /// Fills the request's fresh scopes (the running task's now) and starts its transaction.
+    fn enter(&self, parts: &http::request::Parts) -> Option<Span> {
+        let client = crate::client::current_inner()?;
+        let pii = client.options().send_default_pii;
+
+        crate::continue_trace(
+            parts
+                .headers
+                .iter()
+                .filter(|(name, _)| is_trace_header(name))
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+        );
+
+        let custom = self.name.as_ref().and_then(|f| {
+            crate::client::guarded("the ScopeLayer transaction_name callback", || f(parts))
+                .flatten()
+        });
+        let (name, source) = match custom {
+            Some(name) => (name, "custom"),
+            None => match route(parts) {
+                Some(route) => (format!("{} {route}", parts.method), "route"),
+                None => (format!("{} {}", parts.method, parts.uri.path()), "url"),
+            },
+        };
+
+        let isolation = crate::get_isolation_scope();
+        let request: Arc<dyn RequestSource> = Arc::new(LazyRequest {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+            peer: if pii { peer(parts) } else { None },
+            pii,
+            built: OnceLock::new(),
+        });
+        isolation.write(|d| {
+            d.transaction = Some(Arc::from(name.as_str()));
+            d.request = Some(request);
+        });
+
+        if !client.tracing_enabled() {
+            return None;
+        }
+        let tx = crate::start_transaction(
+            TransactionContext::new(name, "http.server")
+                .with_source(source)
+                .with_origin("auto.http.tower"),
+        );
+        if tx.is_sampled() {
+            tx.set_data("http.request.method", parts.method.as_str());
+        }
+        crate::get_current_scope().set_span(Some(tx.clone()));
+        Some(tx)
+    }
+}
+
+impl fmt::Debug for ScopeLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopeLayer")
+            .field("transaction_name", &self.name.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for ScopeLayer {
+    type Service = ScopeService<S>;
+
+    fn layer(&self, inner: S) -> ScopeService<S> {
+        ScopeService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service [`ScopeLayer`] wraps around another (feature `tower`).
+///
+/// ```
+/// use tower::{Layer, service_fn};
+///
+/// let service: scopeline::ScopeService<_> = scopeline::ScopeLayer::new().layer(service_fn(
+///     |_req: http::Request<String>| async { Ok::<_, std::io::Error>(http::Response::new(String::new())) },
+/// ));
+/// # let _ = service;
+/// ```
+#[derive(Clone, Debug)]
+pub struct ScopeService<S> {
+    inner: S,
+    layer: ScopeLayer,
+}
+
+impl<S, B, R> Service<http::Request<B>> for ScopeService<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    R: Default,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future = ScopeFuture<S::Future>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> ScopeFuture<S::Future> {
+        let pair = Arc::new(ScopePair::emptied());
+        let (parts, body) = request.into_parts();
+        // The inner `call` runs in the request's scopes too: services may start work there.
+        let (tx, inner) = sync_scoped(pair.clone(), || {
+            let tx = self.layer.enter(&parts);
+            (tx, self.inner.call(http::Request::from_parts(parts, body)))
+        });
+        ScopeFuture {
+            inner: scoped(pair, CatchPanic { inner }),
+            tx: Transaction(tx),
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`ScopeService`]: the wrapped service's future, run in the
+    /// request's scopes (feature `tower`).
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ScopeFuture<F> {
+        #[pin]
+        inner: Scoped<CatchPanic<F>>,
+        // Declared after `inner`: a request dropped before it answers drops its handler
+        // first, inside its scopes, then finishes the transaction as aborted.
+        tx: Transaction,
+    }
+}
+
+impl<F, R, E> Future for ScopeFuture<F>
+where
+    F: Future<Output = Result<http::Response<R>, E>>,
+    R: Default,
+{
+    type Output = Result<http::Response<R>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let out = ready!(this.inner.poll(cx));
+        if let Some(tx) = this.tx.0.take() {
+            match &out {
+                Ok(response) => {
+                    let code = response.status().as_u16();
+                    if tx.is_sampled() {
+                        tx.set_data("http.response.status_code", code);
+                        tx.set_tag("http.status_code", code.to_string());
+                    }
+                    tx.finish_with_status(SpanStatus::from_http_status(code));
+                }
+                Err(_) => tx.finish_with_status(SpanStatus::InternalError),
+            }
+        }
+        Poll::Ready(out)
+    }
+}
+
+impl<F> fmt::Debug for ScopeFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopeFuture")
+            .field("transaction", &self.tx.0)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request's transaction until it answers; dropped unanswered, it finishes as aborted.
+struct Transaction(Option<Span>);
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            tx.finish_with_status(SpanStatus::Aborted);
+        }
+    }
+}
+
+pin_project! {
+    /// Answers a panic of the inner future with a `500`, after capturing it (here, inside the
+    /// request's scopes, unless the panic hook already did).
+    #[doc(hidden)]
+    pub struct CatchPanic<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, R, E> Future for CatchPanic<F>
+where
+    F: Future<Output = Result<http::Response<R>, E>>,
+    R: Default,
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let inner = self.project().inner;
+        let catching = crate::panic::Catching::enter();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => {
+                if !catching.hook_captured() {
+                    let message = crate::panic::panic_message(&*payload);
+                    let mut event = crate::panic::panic_event(message, None);
+                    event.level = Level::Error;
+                    crate::capture_event(event);
+                }
+                let mut response = http::Response::new(R::default());
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
+}
+
+fn is_trace_header(name: &HeaderName) -> bool {
+    name == BAGGAGE || name.as_str() == "sentry-trace" || name.as_str() == "traceparent"
+}
+
+#[cfg(feature = "axum")]
+fn route(parts: &http::request::Parts) -> Option<&str> {
+    parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str())
+}
+
+#[cfg(not(feature = "axum"))]
+fn route(_parts: &http::request::Parts) -> Option<&str> {
+    None
+}
+
+#[cfg(feature = "axum")]
+fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| parts.extensions.get::<SocketAddr>().copied())
+}
+
+#[cfg(not(feature = "axum"))]
+fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
+    parts.extensions.get::<SocketAddr>().copied()
+}
+
+/// What the request's events will say about it, kept raw and built on first use.
+struct LazyRequest {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    pii: bool,
+    built: OnceLock<Request>,
+}
+
+impl RequestSource for LazyRequest {
+    fn request(&self) -> &Request {
+        self.built.get_or_init(|| {
+            request_data(&self.method, &self.uri, &self.headers, self.peer, self.pii)
+        })
+    }
+}
+
+/// The request interface of the protocol sheet (§3.4) with the PII rules of §8.5 applied.
+fn request_data(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    pii: bool,
+) -> Request {
+    let host = uri
+        .authority()
+        .map(|a| a.host().to_owned() + &a.port().map(|p| format!(":{p}")).unwrap_or_default())
+        .or_else(|| {
+            let host = headers.get(http::header::HOST)?.to_str().ok()?;
+            // A Host header carries no credentials, but be safe.
+            Some(host.rsplit('@').next().unwrap_or(host).to_owned())
+        });
+    let url = match host {
+        Some(host) => format!(
+            "{}://{host}{}",
+            uri.scheme_str().unwrap_or("http"),
+            uri.path()
+        ),
+        None => uri.path().to_owned(),
+    };
+
+    let mut collected: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        if name == COOKIE {
+            continue;
+        }
+        let value = if is_sensitive_header(name.as_str(), pii) {
+            FILTERED.into()
+        } else {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        };
+        collected
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                if v != FILTERED {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                }
+            })
+            .or_insert(value);
+    }
+
+    let mut cookies = None;
+    let mut env = BTreeMap::new();
+    if pii {
+        let all: Vec<String> = headers
+            .get_all(COOKIE)
+            .iter()
+            .map(|v| filter_cookies(&String::from_utf8_lossy(v.as_bytes())))
+            .collect();
+        if !all.is_empty() {
+            cookies = Some(all.join("; "));
+        }
+        if let Some(peer) = peer {
+            env.insert("REMOTE_ADDR".into(), peer.ip().to_string());
+        }
+    }
+    Request {
+        method: Some(method.as_str().to_owned()),
+        url: Some(url),
+        query_string: uri.query().filter(|q| !q.is_empty()).map(filter_query),
+        headers: collected,
+        cookies,
+        env,
+        ..Request::default()
+    }
+}
+
+/// The query string with the values of sensitive keys filtered.
+fn filter_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+            if is_sensitive_key(&decoded, true) {
+                format!("{key}=%5BFiltered%5D")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A `Cookie` header with the values of sensitive cookies filtered; all of it when it does
+/// not parse.
+fn filter_cookies(header: &str) -> String {
+    let mut out = Vec::new();
+    for cookie in header.split(';').map(str::trim).filter(|c| !c.is_empty()) {
+        let Some((name, _)) = cookie.split_once('=') else {
+            return FILTERED.into();
+        };
+        if is_sensitive_key(name, true) {
+            out.push(format!("{name}={FILTERED}"));
+        } else {
+            out.push(cookie.to_owned());
+        }
+    }
+    out.join("; ")
+}
+
+/// Adds the running task's trace headers (`sentry-trace`, `traceparent`, and `baggage` when
+/// the trace has a sampling context) to an outgoing request's headers, so the service it
+/// calls continues the trace (feature `tower`). Other members of an existing `baggage`
+/// header are kept; its `sentry-*` members are replaced.
+///
+/// Works with anything built on the `http` crate: `http::Request::headers_mut()`, hyper, and
+/// reqwest, whose `Request::headers_mut()` is an `http::HeaderMap`:
+///
+/// ```no_run
+/// # async fn call(client: reqwest::Client) -> reqwest::Result<()> {
+/// let mut request = client.get("http://inventory.internal/items").build()?;
+/// scopeline::inject_trace_headers(request.headers_mut());
+/// let response = client.execute(request).await?;
+/// # let _ = response; Ok(()) }
+/// ```
+///
+/// ```
+/// let mut request = http::Request::get("http://inventory.internal/items")
+///     .header("baggage", "vendor=abc")
+///     .body(())
+///     .unwrap();
+/// scopeline::inject_trace_headers(request.headers_mut());
+/// let headers = request.headers();
+/// assert!(headers.contains_key("sentry-trace"));
+/// assert!(headers.contains_key("traceparent"));
+/// assert!(headers["baggage"].to_str().unwrap().starts_with("vendor=abc"));
+/// ```
+pub fn inject_trace_headers(headers: &mut HeaderMap) {
+    let trace = crate::trace_headers();
+    if let Ok(value) = HeaderValue::from_str(trace.sentry_trace()) {
+        headers.insert(HeaderName::from_static("sentry-trace"), value);
+    }
+    if let Ok(value) = HeaderValue::from_str(trace.traceparent()) {
+        headers.insert(HeaderName::from_static("traceparent"), value);
+    }
+    let Some(ours) = trace.baggage() else { return };
+    let mut members: Vec<&str> = Vec::new();
+    for value in headers.get_all(BAGGAGE) {
+        let Ok(value) = value.to_str() else { continue };
+        members.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty() && !m.starts_with("sentry-")),
+        );
+    }
+    members.push(ours);
+    if let Ok(value) = HeaderValue::from_str(&members.join(",")) {
+        headers.insert(BAGGAGE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn urls_lose_credentials_and_keep_host_and_path() {
+        let uri: Uri = "https://bob:hunter2@api.example.com:8443/v1/items?id=3"
+            .parse()
+            .unwrap();
+        let request = request_data(&Method::GET, &uri, &HeaderMap::new(), None, true);
+        assert_eq!(
+            request.url.as_deref(),
+            Some("https://api.example.com:8443/v1/items")
+        );
+        assert_eq!(request.query_string.as_deref(), Some("id=3"));
+
+        let uri: Uri = "/v1/items".parse().unwrap();
+        let host = headers(&[("host", "svc.internal:8080")]);
+        let request = request_data(&Method::POST, &uri, &host, None, false);
+        assert_eq!(
+            request.url.as_deref(),
+            Some("http://svc.internal:8080/v1/items")
+        );
+        assert_eq!(request.method.as_deref(), Some("POST"));
+    }
+
+    #[test]
+    fn secret_headers_are_always_filtered_and_personal_ones_without_pii() {
+        let map = headers(&[
+            ("authorization", "Bearer abc"),
+            ("x-upstream-token", "t"),
+            ("x-forwarded-for", "203.0.113.9"),
+            ("accept", "text/html"),
+            ("accept", "application/json"),
+            ("cookie", "theme=dark; sessionid=s3cret"),
+        ]);
+        let uri: Uri = "/".parse().unwrap();
+        let peer = Some("203.0.113.9:5000".parse().unwrap());
+
+        let off = request_data(&Method::GET, &uri, &map, peer, false);
+        assert_eq!(off.headers["authorization"], FILTERED);
+        assert_eq!(off.headers["x-upstream-token"], FILTERED);
+        assert_eq!(off.headers["x-forwarded-for"], FILTERED);
+        assert_eq!(off.headers["accept"], "text/html, application/json");
+        assert!(!off.headers.contains_key("cookie"));
+        assert_eq!(off.cookies, None);
+        assert!(off.env.is_empty());
+
+        let on = request_data(&Method::GET, &uri, &map, peer, true);
+        assert_eq!(on.headers["authorization"], FILTERED);
+        assert_eq!(on.headers["x-forwarded-for"], "203.0.113.9");
+        assert_eq!(
+            on.cookies.as_deref(),
+            Some("theme=dark; sessionid=[Filtered]")
+        );
+        assert_eq!(on.env["REMOTE_ADDR"], "203.0.113.9");
+    }
+
+    #[test]
+    fn sensitive_query_values_and_unparseable_cookies_are_filtered() {
+        assert_eq!(
+            filter_query("page=2&api_key=abc&token"),
+            "page=2&api_key=%5BFiltered%5D&token=%5BFiltered%5D"
+        );
+        assert_eq!(filter_cookies("garbage"), FILTERED);
+    }
+
+    #[test]
+    fn outgoing_baggage_keeps_other_vendors_and_replaces_sentry_members() {
+        let mut map = headers(&[("baggage", "vendor=1,sentry-trace_id=old")]);
+        crate::with_isolation_scope(|_| {
+            assert!(crate::continue_trace([
+                (
+                    "sentry-trace",
+                    "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"
+                ),
+                (
+                    "baggage",
+                    "sentry-trace_id=4bf92f3577b34da6a3ce929d0e0e4736"
+                ),
+            ]));
+            inject_trace_headers(&mut map);
+        });
+        let baggage = map["baggage"].to_str().unwrap();
+        assert!(baggage.starts_with("vendor=1,sentry-"), "{baggage}");
+        assert!(!baggage.contains("sentry-trace_id=old"), "{baggage}");
+    }
+}
