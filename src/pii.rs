@@ -26,19 +26,6 @@ const SECRET_HEADER_PARTS: &[&str] = &[
     "cookie",
 ];
 
-fn normalized(key: &str) -> String {
-    key.trim()
-        .chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect()
-}
-
 /// Writes `key` lowercased, with `-` read as `_`, into `buf`; `None` when it is too long
 /// to be any listed key.
 fn fold<'b>(key: &str, buf: &'b mut [u8; 24]) -> Option<&'b [u8]> {
@@ -116,17 +103,25 @@ pub(crate) fn is_sensitive_key(key: &str, send_default_pii: bool) -> bool {
 }
 
 /// Whether a request header's value is secret (always filtered) or, with PII off, personal.
+/// Allocates nothing: it runs for every header of every captured request.
 pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
-    let name = normalized(name);
-    SECRET_HEADER_PARTS.iter().any(|part| name.contains(part))
-        || (!send_default_pii
-            && [
-                "x_forwarded_for",
-                "x_real_ip",
-                "forwarded",
-                "cf_connecting_ip",
-            ]
-            .contains(&name.as_str()))
+    let name = name.trim();
+    let contains = |part: &str| {
+        name.as_bytes()
+            .windows(part.len())
+            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    };
+    if SECRET_HEADER_PARTS.iter().any(|part| contains(part)) {
+        return true;
+    }
+    let mut buf = [0u8; 24];
+    !send_default_pii
+        && fold(name, &mut buf).is_some_and(|n| {
+            matches!(
+                n,
+                b"x_forwarded_for" | b"x_real_ip" | b"forwarded" | b"cf_connecting_ip"
+            )
+        })
 }
 
 #[cfg(test)]

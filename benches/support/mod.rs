@@ -41,6 +41,30 @@ impl sentry_core::Transport for SentryDiscard {
     }
 }
 
+/// A sentry transport shaped like sentry's own HTTP transports: envelopes go through a
+/// bounded channel to a background thread (which drops them), as sentry's `TransportThread`
+/// does before it sends. The queue holds 1,024, like scopeline's, so neither drops under load.
+#[derive(Debug)]
+pub struct SentryThreadDiscard(std::sync::mpsc::SyncSender<sentry_core::Envelope>);
+
+impl SentryThreadDiscard {
+    pub fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<sentry_core::Envelope>(1024);
+        std::thread::spawn(move || {
+            for envelope in rx {
+                black_box(envelope);
+            }
+        });
+        SentryThreadDiscard(tx)
+    }
+}
+
+impl sentry_core::Transport for SentryThreadDiscard {
+    fn send_envelope(&self, envelope: sentry_core::Envelope) {
+        let _ = self.0.try_send(envelope);
+    }
+}
+
 /// Benches polling `fut` once per iteration, with a waker that does nothing.
 pub fn poll_loop<F: Future>(b: &mut criterion::Bencher<'_>, fut: F) {
     let mut fut = Box::pin(fut);
@@ -48,19 +72,26 @@ pub fn poll_loop<F: Future>(b: &mut criterion::Bencher<'_>, fut: F) {
     b.iter(|| black_box(fut.as_mut().poll(&mut cx)));
 }
 
-/// A sentry hub with its own client: `options` plus a DSN and `transport`.
-pub fn sentry_hub(
+/// A sentry client: `options` plus a DSN and `transport`.
+pub fn sentry_client(
     mut options: sentry_core::ClientOptions,
     transport: impl sentry_core::Transport,
-) -> Arc<sentry_core::Hub> {
+) -> Arc<sentry_core::Client> {
     options.dsn = Some("https://public@example.com/1".parse().unwrap());
     let transport: Arc<dyn sentry_core::Transport> = Arc::new(transport);
     options.transport = Some(Arc::new(move |_: &sentry_core::ClientOptions| {
         transport.clone()
     }));
-    let client = Arc::new(sentry_core::Client::from(options));
+    Arc::new(sentry_core::Client::from(options))
+}
+
+/// A sentry hub with its own client (see [`sentry_client`]).
+pub fn sentry_hub(
+    options: sentry_core::ClientOptions,
+    transport: impl sentry_core::Transport,
+) -> Arc<sentry_core::Hub> {
     Arc::new(sentry_core::Hub::new(
-        Some(client),
+        Some(sentry_client(options, transport)),
         Arc::new(Default::default()),
     ))
 }

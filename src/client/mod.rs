@@ -69,7 +69,9 @@ pub(crate) struct ClientInner {
 /// three scopes it merges (taken at capture) and the task's scopes themselves, in which user
 /// callbacks run.
 pub(crate) struct Job {
-    event: Event,
+    /// Boxed on its own: with it inline, a job is a "large" allocation for glibc, and each
+    /// one made while the pipeline thread frees the last consolidates the allocator's bins.
+    event: Box<Event>,
     global: Arc<ScopeData>,
     isolation: ScopeData,
     current: ScopeData,
@@ -538,7 +540,7 @@ impl ClientInner {
             None => current.clone(),
         };
         let job = Box::new(Job {
-            event,
+            event: Box::new(event),
             global: crate::scope::global_data(),
             isolation: isolation.snapshot(),
             current: current.snapshot(),
@@ -567,7 +569,7 @@ impl ClientInner {
             return;
         }
         let job = Box::new(Job {
-            event,
+            event: Box::new(event),
             global: crate::scope::global_data(),
             isolation: isolation.snapshot(),
             current: ScopeData::default(),
@@ -659,7 +661,7 @@ impl ClientInner {
             dsc,
         } = job;
         crate::scope::sync_scoped(scopes, || {
-            self.process_in_scope(event, &global, &isolation, &current, dsc)
+            self.process_in_scope(*event, &global, &isolation, &current, dsc)
         })
     }
 

@@ -64,7 +64,7 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let handler = service_fn(|req: Request<String>| async move {
 ///     // Runs in the request's own isolation scope.
-///     scopeline::set_tag("path", req.uri().path());
+///     scopeline::set_tag("path", req.uri().path().to_owned());
 ///     let tag = scopeline::get_isolation_scope().tag("path");
 ///     Ok::<_, Infallible>(Response::new(tag.unwrap_or_default()))
 /// });
@@ -495,6 +495,7 @@ fn filter_cookies(header: &str) -> String {
 /// scopeline::inject_trace_headers(request.headers_mut());
 /// let response = client.execute(request).await?;
 /// # let _ = response; Ok(()) }
+/// # let _ = call;
 /// ```
 ///
 /// ```

@@ -72,6 +72,17 @@ impl<'de> Deserialize<'de> for EventId {
     }
 }
 
+/// Writes `bytes` as lowercase hex into `buf` (twice as long) and returns it as text.
+fn hex<'b>(bytes: &[u8], buf: &'b mut [u8]) -> &'b str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
+    }
+    // Only ASCII hex digits were written.
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
 macro_rules! hex_id {
     ($(#[$meta:meta])* $name:ident, $bytes:literal) => {
         $(#[$meta])*
@@ -106,10 +117,10 @@ macro_rules! hex_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                for b in self.0 {
-                    write!(f, "{b:02x}")?;
-                }
-                Ok(())
+                // One write of the whole id: ids are formatted for every span, header and
+                // envelope, and a `write!` per byte costs several times more.
+                let mut buf = [0u8; $bytes * 2];
+                f.write_str(hex(&self.0, &mut buf))
             }
         }
 

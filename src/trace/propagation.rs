@@ -270,10 +270,21 @@ impl PropagationContext {
 }
 
 /// Formats a sample rate or `sample_rand` as Sentry wants it: plain decimal notation.
+/// Six decimals at most, like `{:.6}`, but from integers: float formatting is slow, and
+/// every transaction formats two of these.
 pub(crate) fn format_rate(rate: f64) -> String {
-    let text = format!("{:.6}", rate.clamp(0.0, 1.0));
-    let text = text.trim_end_matches('0');
-    text.strip_suffix('.').unwrap_or(text).to_owned()
+    // NaN becomes 0 (`as` saturates).
+    let micros = (rate.clamp(0.0, 1.0) * 1e6).round() as u64;
+    let (whole, mut frac) = (micros / 1_000_000, micros % 1_000_000);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let mut digits = 6;
+    while frac % 10 == 0 {
+        frac /= 10;
+        digits -= 1;
+    }
+    format!("{whole}.{frac:0digits$}")
 }
 
 #[cfg(test)]
@@ -350,6 +361,10 @@ mod tests {
         assert_eq!(format_rate(1.0), "1");
         assert_eq!(format_rate(0.0), "0");
         assert_eq!(format_rate(0.1183401), "0.11834");
+        assert_eq!(format_rate(0.000001), "0.000001");
+        assert_eq!(format_rate(0.0500004), "0.05");
+        assert_eq!(format_rate(0.9999996), "1");
+        assert_eq!(format_rate(f64::NAN), "0");
     }
 
     #[test]

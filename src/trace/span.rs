@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
@@ -276,7 +276,43 @@ struct Tx {
     isolation: Scope,
     name: Mutex<(String, Cow<'static, str>)>,
     spans: Mutex<Vec<SpanRecord>>,
-    dsc: Arc<Dsc>,
+    /// Made from `seed` at first use (outgoing headers or the transaction's envelope) and
+    /// frozen from then on (protocol sheet §5).
+    dsc: OnceLock<Arc<Dsc>>,
+    seed: DscSeed,
+}
+
+/// What a transaction's DSC is made of.
+struct DscSeed {
+    /// Upstream's, passed on as received.
+    incoming: Option<Arc<Dsc>>,
+    trace_id: TraceId,
+    rate: f64,
+    sample_rand: f64,
+}
+
+impl Tx {
+    fn dsc(&self) -> &Arc<Dsc> {
+        self.dsc.get_or_init(|| {
+            let seed = &self.seed;
+            if let Some(dsc) = &seed.incoming {
+                return dsc.clone();
+            }
+            let mut dsc = self
+                .client
+                .as_deref()
+                .map(|c| c.base_dsc(seed.trace_id))
+                .unwrap_or_default();
+            let (name, source) = lock(&self.name).clone();
+            if source != "url" {
+                dsc.set("transaction", name);
+            }
+            dsc.set("sample_rate", format_rate(seed.rate));
+            dsc.set("sample_rand", format_rate(seed.sample_rand));
+            dsc.set("sampled", if self.sampled { "true" } else { "false" });
+            Arc::new(dsc)
+        })
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -377,33 +413,25 @@ impl Span {
                 }
             }
         };
-        let dsc = match incoming_dsc {
-            Some(dsc) => dsc,
-            None => {
-                let mut dsc = client
-                    .as_deref()
-                    .map(|c| c.base_dsc(propagation.trace_id()))
-                    .unwrap_or_default();
-                if ctx.source != "url" {
-                    dsc.set("transaction", ctx.name.clone());
-                }
-                dsc.set("sample_rate", format_rate(rate));
-                dsc.set("sample_rand", format_rate(propagation.sample_rand()));
-                dsc.set("sampled", if sampled { "true" } else { "false" });
-                Arc::new(dsc)
-            }
-        };
+        let trace_id = propagation.trace_id();
+        let sample_rand = propagation.sample_rand();
         let tx = Arc::new(Tx {
             sampled,
             client,
             isolation,
             name: Mutex::new((ctx.name, ctx.source)),
             spans: Mutex::new(Vec::new()),
-            dsc,
+            dsc: OnceLock::new(),
+            seed: DscSeed {
+                incoming: incoming_dsc,
+                trace_id,
+                rate,
+                sample_rand,
+            },
         });
         Span {
             inner: Arc::new(SpanInner {
-                trace_id: propagation.trace_id(),
+                trace_id,
                 span_id: SpanId::random(),
                 parent_span_id: propagation.parent_span_id(),
                 root: true,
@@ -631,7 +659,7 @@ impl Span {
         event.contexts.insert("trace".into(), trace_context(&root));
         event.tags = root.tags;
         event.spans = spans;
-        client.capture_transaction(event, &tx.isolation, tx.dsc.clone());
+        client.capture_transaction(event, &tx.isolation, tx.dsc().clone());
     }
 
     /// The `contexts.trace` of events captured while this span is active.
@@ -654,7 +682,7 @@ impl Span {
     }
 
     pub(crate) fn dsc(&self) -> Arc<Dsc> {
-        self.inner.tx.dsc.clone()
+        self.inner.tx.dsc().clone()
     }
 
     /// The headers that carry this span's trace to a downstream service.
@@ -669,7 +697,7 @@ impl Span {
             self.inner.trace_id,
             self.inner.span_id,
             Some(self.inner.tx.sampled),
-            Some(&self.inner.tx.dsc),
+            Some(self.inner.tx.dsc()),
         )
     }
 }

@@ -3,19 +3,19 @@
 //! Used twice: by the client, to run the event pipeline off the capturing task, and by the
 //! built-in transports, to deliver envelopes.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::FlushError;
 
-enum Message<T> {
-    Item(T),
-    Stop,
-}
+/// How long the thread waits for more items after its queue runs dry before it parks. While
+/// it waits, senders do not wake it: under load, items are taken in batches and a send is a
+/// lock and a push, not a thread wake-up (a futex call and a context switch each).
+const LINGER: Duration = Duration::from_millis(2);
 
 /// Why [`Worker::send`] handed an item back.
 #[derive(Debug)]
@@ -24,6 +24,63 @@ pub(crate) enum Rejected<T> {
     Full(T),
     /// The worker was shut down or its thread is gone.
     Closed(T),
+}
+
+struct Queue<T> {
+    items: VecDeque<T>,
+    /// Items the thread took and has not finished: they count against the capacity, so
+    /// what waits or runs never exceeds it.
+    in_flight: usize,
+    /// The thread waits for a notification, not a timeout: the next send wakes it.
+    parked: bool,
+    stop: bool,
+}
+
+struct Shared<T> {
+    queue: Mutex<Queue<T>>,
+    ready: Condvar,
+    capacity: usize,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, Queue<T>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for items and takes them all, or returns `None` once stopped and drained.
+    fn next_batch(&self, spare: &mut VecDeque<T>) -> Option<()> {
+        let mut queue = self.lock();
+        // The previous batch is done.
+        queue.in_flight = 0;
+        let mut lingered = false;
+        loop {
+            if !queue.items.is_empty() {
+                std::mem::swap(&mut queue.items, spare);
+                queue.in_flight = spare.len();
+                return Some(());
+            }
+            if queue.stop {
+                return None;
+            }
+            if lingered {
+                queue.parked = true;
+                queue = self.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
+                queue.parked = false;
+            } else {
+                lingered = true;
+                queue = self
+                    .ready
+                    .wait_timeout(queue, LINGER)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.ready.notify_all();
+    }
 }
 
 struct Progress {
@@ -44,7 +101,7 @@ struct Done {
 
 /// Runs a sink on its own thread, fed through a bounded queue.
 pub(crate) struct Worker<T> {
-    tx: SyncSender<Message<T>>,
+    shared: Arc<Shared<T>>,
     progress: Arc<Progress>,
     closed: AtomicBool,
 }
@@ -64,7 +121,16 @@ impl<T: Send + 'static> Worker<T> {
     where
         S: FnMut(T) + Send + 'static,
     {
-        let (tx, rx) = mpsc::sync_channel::<Message<T>>(capacity);
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                in_flight: 0,
+                parked: false,
+                stop: false,
+            }),
+            ready: Condvar::new(),
+            capacity,
+        });
         let progress = Arc::new(Progress {
             taken: AtomicU64::new(0),
             done: Mutex::new(Done {
@@ -74,14 +140,18 @@ impl<T: Send + 'static> Worker<T> {
             changed: Condvar::new(),
             alive: AtomicBool::new(true),
         });
-        let p = progress.clone();
+        let (q, p) = (shared.clone(), progress.clone());
         std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
-                while let Ok(Message::Item(item)) = rx.recv() {
-                    let _ = catch_unwind(AssertUnwindSafe(|| sink(item)));
+                let mut batch = VecDeque::new();
+                while q.next_batch(&mut batch).is_some() {
+                    let n = batch.len() as u64;
+                    for item in batch.drain(..) {
+                        let _ = catch_unwind(AssertUnwindSafe(|| sink(item)));
+                    }
                     let mut done = p.done.lock().unwrap_or_else(|e| e.into_inner());
-                    done.count += 1;
+                    done.count += n;
                     if done.count >= done.wanted {
                         done.wanted = u64::MAX;
                         p.changed.notify_all();
@@ -94,7 +164,7 @@ impl<T: Send + 'static> Worker<T> {
                 drop(_done);
             })?;
         Ok(Worker {
-            tx,
+            shared,
             progress,
             closed: AtomicBool::new(false),
         })
@@ -104,22 +174,28 @@ impl<T: Send + 'static> Worker<T> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Rejected::Closed(item));
         }
-        self.progress.taken.fetch_add(1, Ordering::AcqRel);
-        match self.tx.try_send(Message::Item(item)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.progress.taken.fetch_sub(1, Ordering::AcqRel);
-                match e {
-                    TrySendError::Full(Message::Item(item)) => Err(Rejected::Full(item)),
-                    TrySendError::Disconnected(Message::Item(item)) => Err(Rejected::Closed(item)),
-                    _ => unreachable!("only items are sent by `send`"),
-                }
-            }
+        let mut queue = self.shared.lock();
+        if queue.stop || !self.progress.alive.load(Ordering::Acquire) {
+            return Err(Rejected::Closed(item));
         }
+        if queue.items.len() + queue.in_flight >= self.shared.capacity {
+            return Err(Rejected::Full(item));
+        }
+        // Counted before the thread can take it, so a flush never misses it.
+        self.progress.taken.fetch_add(1, Ordering::AcqRel);
+        queue.items.push_back(item);
+        let wake = std::mem::take(&mut queue.parked);
+        drop(queue);
+        if wake {
+            self.shared.ready.notify_one();
+        }
+        Ok(())
     }
 
     pub(crate) fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         let target = self.progress.taken.load(Ordering::Acquire);
+        // Do not leave queued items waiting out the thread's linger.
+        self.shared.ready.notify_one();
         let deadline = Instant::now() + timeout;
         let mut done = self.progress.done.lock().unwrap_or_else(|e| e.into_inner());
         while done.count < target {
@@ -145,14 +221,22 @@ impl<T: Send + 'static> Worker<T> {
     pub(crate) fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
         let result = self.flush(timeout);
         self.closed.store(true, Ordering::Release);
-        // Best effort: a full queue means the thread is busy and exits when the sender drops.
-        let _ = self.tx.try_send(Message::Stop);
+        // The thread drains what is queued, then exits.
+        self.shared.stop();
         result
+    }
+}
+
+impl<T> Drop for Worker<T> {
+    fn drop(&mut self) {
+        self.shared.stop();
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+
     use super::*;
     use crate::protocol::Envelope;
 
@@ -160,7 +244,8 @@ mod tests {
     fn full_queue_hands_the_envelope_back_and_flush_times_out() {
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let release_rx = Mutex::new(release_rx);
-        let worker = Worker::spawn("test", 1, move |_| {
+        // Room for two: the one the thread runs and one waiting.
+        let worker = Worker::spawn("test", 2, move |_| {
             let _ = release_rx.lock().unwrap().recv();
         })
         .unwrap();
