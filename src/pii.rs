@@ -7,6 +7,7 @@
 pub(crate) const FILTERED: &str = "[Filtered]";
 
 /// Substrings that make a header's value secret whatever the PII setting.
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
 const SECRET_HEADER_PARTS: &[&str] = &[
     "auth",
     "token",
@@ -104,6 +105,7 @@ pub(crate) fn is_sensitive_key(key: &str, send_default_pii: bool) -> bool {
 
 /// Whether a request header's value is secret (always filtered) or, with PII off, personal.
 /// Allocates nothing: it runs for every header of every captured request.
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
 pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
     let name = name.trim();
     let contains = |part: &str| {

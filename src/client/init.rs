@@ -11,6 +11,9 @@ pub enum InitError {
     Dsn(DsnParseError),
     /// The JSON-lines file could not be opened.
     Io(io::Error),
+    /// The HTTP transport could not be set up: its CA file (`ca_certs`) is unreadable or
+    /// holds no certificate, or its thread could not start.
+    Http(io::Error),
 }
 
 impl fmt::Display for InitError {
@@ -18,6 +21,7 @@ impl fmt::Display for InitError {
         match self {
             InitError::Dsn(e) => fmt::Display::fmt(e, f),
             InitError::Io(e) => write!(f, "cannot open the JSON-lines output: {e}"),
+            InitError::Http(e) => write!(f, "cannot set up the HTTP transport: {e}"),
         }
     }
 }
@@ -26,7 +30,7 @@ impl std::error::Error for InitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             InitError::Dsn(e) => Some(e),
-            InitError::Io(e) => Some(e),
+            InitError::Io(e) | InitError::Http(e) => Some(e),
         }
     }
 }

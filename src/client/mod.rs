@@ -158,10 +158,11 @@ impl Client {
                     dsn,
                     options.queue_size,
                     options.http_timeout,
+                    options.ca_certs.as_deref(),
                     options.debug,
                     discards.clone(),
                 )
-                .map_err(InitError::Io)?,
+                .map_err(InitError::Http)?,
             )),
             #[cfg(not(feature = "http"))]
             (None, Some(_), _) => {

@@ -62,6 +62,7 @@ pub struct ClientOptions {
     pub(crate) before_send_transaction: Option<BeforeSend>,
     pub(crate) send_client_reports: bool,
     pub(crate) http_timeout: Duration,
+    pub(crate) ca_certs: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -89,6 +90,7 @@ impl Default for ClientOptions {
             before_send_transaction: None,
             send_client_reports: true,
             http_timeout: Duration::from_secs(30),
+            ca_certs: None,
         }
     }
 }
@@ -119,6 +121,7 @@ impl fmt::Debug for ClientOptions {
             .field("queue_size", &self.queue_size)
             .field("send_client_reports", &self.send_client_reports)
             .field("http_timeout", &self.http_timeout)
+            .field("ca_certs", &self.ca_certs)
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("traces_sampler", &self.traces_sampler.is_some())
             .field(
@@ -303,6 +306,21 @@ impl ClientOptions {
     /// ```
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file, instead of the built-in roots, for the
+    /// HTTP transport's TLS connections: for a self-hosted Sentry, GlitchTip or Bugsink behind
+    /// an internal CA. The file is read by [`try_init`](crate::try_init) (and
+    /// [`Client::try_new`](crate::Client::try_new)); an unreadable file, or one without a
+    /// certificate, is an error there that names the file.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().ca_certs("/etc/ssl/internal-ca.pem");
+    /// # drop(options);
+    /// ```
+    pub fn ca_certs(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_certs = Some(path.into());
         self
     }
 

@@ -17,7 +17,9 @@ mod handle;
 mod storage;
 
 pub use data::Hint;
-pub(crate) use data::{RequestSource, ScopeData, local_clients_bound};
+#[cfg(feature = "tower")]
+pub(crate) use data::RequestSource;
+pub(crate) use data::{ScopeData, local_clients_bound};
 pub use future::Scoped;
 pub use handle::Scope;
 pub(crate) use storage::{ScopePair, with_pair};

@@ -47,6 +47,7 @@ impl HttpTransport {
         dsn: &Dsn,
         queue_size: usize,
         timeout: Duration,
+        ca_certs: Option<&std::path::Path>,
         debug: bool,
         discards: Arc<Discards>,
     ) -> std::io::Result<HttpTransport> {
@@ -64,12 +65,19 @@ impl HttpTransport {
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
             .max_idle_connections_per_host(2);
-        #[cfg(feature = "system-roots")]
-        let config = config.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                .build(),
-        );
+        let roots = match ca_certs {
+            Some(path) => Some(read_ca_certs(path)?),
+            #[cfg(feature = "system-roots")]
+            None => Some(ureq::tls::RootCerts::PlatformVerifier),
+            #[cfg(not(feature = "system-roots"))]
+            None => None,
+        };
+        let config = match roots {
+            Some(roots) => {
+                config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+            }
+            None => config,
+        };
         let mut sender = Sender {
             gzip: Gzip::new(),
             agent: config.build().into(),
@@ -91,6 +99,30 @@ impl HttpTransport {
             discards,
         })
     }
+}
+
+/// The certificates of a PEM file, or an error that names the file and what is wrong.
+fn read_ca_certs(path: &std::path::Path) -> std::io::Result<ureq::tls::RootCerts> {
+    let invalid = |what: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("CA file {}: {what}", path.display()),
+        )
+    };
+    let pem = std::fs::read(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("CA file {}: {e}", path.display())))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(invalid(format!("not valid PEM ({e})"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(invalid("no CERTIFICATE block in it".into()));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
 }
 
 impl Transport for HttpTransport {

@@ -178,7 +178,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Script) {
     }
 }
 
-fn read_request(reader: &mut impl BufRead) -> Option<Request> {
+pub fn read_request(reader: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok().filter(|n| *n > 0)?;
     let mut parts = line.split_whitespace();
