@@ -110,12 +110,17 @@ impl ScopeLayer {
         self
     }
 
-    /// Fills the request's fresh scopes (the running task's now) and starts its transaction.
-    fn enter(&self, parts: &http::request::Parts) -> Option<Span> {
-        let client = crate::client::current_inner()?;
+    /// Fills the request's fresh scopes and starts its transaction. Runs inside them, so the
+    /// user's callbacks see them, but writes to `pair` directly: one write to the isolation
+    /// scope, no task-local lookups.
+    fn enter(&self, parts: &http::request::Parts, pair: &ScopePair) -> Option<Span> {
+        if !crate::scope::any_client_bound() {
+            return None;
+        }
+        let client = crate::client::resolve_client(&pair.current, &pair.isolation)?;
         let pii = client.options().send_default_pii;
 
-        crate::continue_trace(
+        let continued = crate::trace::incoming_context(
             parts
                 .headers
                 .iter()
@@ -135,7 +140,6 @@ impl ScopeLayer {
             },
         };
 
-        let isolation = crate::get_isolation_scope();
         let request: Arc<dyn RequestSource> = Arc::new(LazyRequest {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
@@ -144,7 +148,10 @@ impl ScopeLayer {
             pii,
             built: OnceLock::new(),
         });
-        isolation.write(|d| {
+        pair.isolation.write(|d| {
+            if let Some(continued) = continued {
+                d.propagation = Arc::new(continued);
+            }
             d.transaction = Some(Arc::from(name.as_str()));
             d.request = Some(request);
         });
@@ -152,15 +159,17 @@ impl ScopeLayer {
         if !client.tracing_enabled() {
             return None;
         }
-        let tx = crate::start_transaction(
+        let tx = Span::new_transaction(
             TransactionContext::new(name, "http.server")
                 .with_source(source)
                 .with_origin("auto.http.tower"),
+            pair.isolation.clone(),
+            Some(client),
         );
         if tx.is_sampled() {
             tx.set_data("http.request.method", parts.method.as_str());
         }
-        crate::get_current_scope().set_span(Some(tx.clone()));
+        pair.current.set_span(Some(tx.clone()));
         Some(tx)
     }
 }
@@ -219,7 +228,7 @@ where
         let (parts, body) = request.into_parts();
         // The inner `call` runs in the request's scopes too: services may start work there.
         let (tx, inner) = sync_scoped(pair.clone(), || {
-            let tx = self.layer.enter(&parts);
+            let tx = self.layer.enter(&parts, &pair);
             (tx, self.inner.call(http::Request::from_parts(parts, body)))
         });
         ScopeFuture {

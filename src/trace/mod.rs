@@ -42,6 +42,21 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    let Some(context) = incoming_context(headers) else {
+        return false;
+    };
+    crate::get_isolation_scope().write(|d| d.propagation = Arc::new(context));
+    true
+}
+
+/// The propagation context [`continue_trace`] would store for these headers.
+pub(crate) fn incoming_context<K, V>(
+    headers: impl IntoIterator<Item = (K, V)>,
+) -> Option<PropagationContext>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     let mut sentry_trace = None;
     let mut traceparent = None;
     let mut baggage = Vec::new();
@@ -55,14 +70,10 @@ where
             baggage.push(value.to_owned());
         }
     }
-    let Some(context) = continued_context(
+    continued_context(
         sentry_trace.or(traceparent),
         baggage.iter().map(String::as_str),
-    ) else {
-        return false;
-    };
-    crate::get_isolation_scope().write(|d| d.propagation = Arc::new(context));
-    true
+    )
 }
 
 /// The propagation context of a continued trace, or `None` when there is no valid parent or
