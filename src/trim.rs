@@ -26,6 +26,14 @@ const EXTRA_TOTAL: usize = 256 * 1024;
 const CRUMB_DATA: (usize, usize) = (5, 2 * 1024);
 /// Depth and byte budget of one context (docs: 8 kB per context).
 const CONTEXT: (usize, usize) = (5, 8 * 1024);
+/// Depth and byte budget of request headers, env and body (Relay: large bag, depth 7, 8 KiB).
+const REQUEST_BAG: (usize, usize) = (7, 8 * 1024);
+/// Byte budget of a query string (Relay: small bag, 1 KiB) and of cookies (medium, 2 KiB).
+const QUERY: usize = 1024;
+const COOKIES: usize = 2 * 1024;
+/// Budget of a span's data (Relay: large bag) and length of its op and description.
+const SPAN_DATA: (usize, usize) = (7, 8 * 1024);
+const SPAN_OP: usize = 128;
 /// The largest event item Relay takes.
 pub(crate) const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
@@ -82,11 +90,11 @@ pub(crate) fn tag_key(key: &str) -> Option<String> {
 /// Makes a tag value Relay accepts: no line breaks, trimmed, at most 200 characters.
 /// `None` when empty.
 pub(crate) fn tag_value(value: &str) -> Option<String> {
-    let mut out: String = value
-        .trim()
+    let spaced: String = value
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    let mut out = spaced.trim().to_owned();
     if out.is_empty() {
         return None;
     }
@@ -98,19 +106,50 @@ fn json_len(v: &Value) -> usize {
     serde_json::to_vec(v).map_or(0, |b| b.len())
 }
 
-/// Trims a JSON value to a depth and an estimated byte budget: long strings are cut,
-/// containers at the last level become their JSON text, and items past the budget are
-/// dropped. Returns the bytes used.
+/// The bytes `c` takes inside a JSON string.
+fn json_char_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// Cuts `s` so that, written as a JSON string, it takes at most `budget` bytes with its
+/// quotes, ending in `...` when cut. Returns the bytes it takes.
+fn cut_json_string(s: &mut String, budget: usize) -> usize {
+    let mut used = 2;
+    // Where to cut if the string turns out too long: the last point with room for `...`.
+    let mut cut = None;
+    for (i, c) in s.char_indices() {
+        let n = json_char_len(c);
+        if cut.is_none() && used + n + 3 > budget {
+            cut = Some((i, used));
+        }
+        if used + n > budget {
+            let (at, before) = cut.unwrap_or((i, used));
+            s.truncate(at);
+            s.push_str("...");
+            return before + 3;
+        }
+        used += n;
+    }
+    used
+}
+
+/// The longest map key kept whole inside a data bag, in JSON bytes.
+const BAG_KEY: usize = 256;
+
+/// Trims a JSON value to a depth and a byte budget of its JSON text: long strings and keys
+/// are cut, containers at the last level become their JSON text, and items past the budget
+/// are dropped. Every value keeps at least a short prefix, so the result can pass the budget
+/// by a few bytes. Returns the bytes used.
 pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usize {
     match value {
-        Value::String(s) => {
-            truncate(s, budget.clamp(16, MESSAGE * 2));
-            s.len() + 2
-        }
+        Value::String(s) => cut_json_string(s, budget.clamp(16, MESSAGE * 2)),
         Value::Array(_) | Value::Object(_) if depth == 0 => {
             let mut text = serde_json::to_string(value).unwrap_or_default();
-            truncate(&mut text, budget.max(16));
-            let used = text.len() + 2;
+            let used = cut_json_string(&mut text, budget.max(16));
             *value = Value::String(text);
             used
         }
@@ -129,21 +168,16 @@ pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usiz
         }
         Value::Object(map) => {
             let mut used = 2;
-            let mut drop_from = None;
-            for (i, (k, v)) in map.iter_mut().enumerate() {
+            let mut kept = serde_json::Map::new();
+            for (mut k, mut v) in std::mem::take(map) {
                 if used >= budget {
-                    drop_from = Some(i);
                     break;
                 }
-                used += k.len() + 4;
-                used += trim_value(v, depth - 1, budget.saturating_sub(used));
+                used += cut_json_string(&mut k, BAG_KEY) + 2;
+                used += trim_value(&mut v, depth - 1, budget.saturating_sub(used));
+                kept.insert(k, v);
             }
-            if let Some(from) = drop_from {
-                let extra: Vec<String> = map.keys().skip(from).cloned().collect();
-                for k in extra {
-                    map.remove(&k);
-                }
-            }
+            *map = kept;
             used
         }
         other => json_len(other),
@@ -157,6 +191,20 @@ fn trim_map(map: &mut BTreeMap<String, Value>, (depth, each): (usize, usize), to
             return false;
         }
         used += trim_value(v, depth, each.min(total - used));
+        true
+    });
+}
+
+/// Cuts a map of strings (headers, env) to a byte budget: long values are cut, entries past
+/// the budget dropped.
+fn trim_strings(map: &mut BTreeMap<String, String>, budget: usize) {
+    let mut used = 0;
+    map.retain(|k, v| {
+        if used >= budget {
+            return false;
+        }
+        truncate(v, (budget - used).max(16));
+        used += k.len() + v.len() + 6;
         true
     });
 }
@@ -196,11 +244,10 @@ pub(crate) fn trim_event(event: &mut Event) {
     truncate_cow(&mut event.server_name, SERVER_NAME);
 
     let tags = std::mem::take(&mut event.tags);
-    for (k, v) in tags {
-        if let (Some(k), Some(v)) = (tag_key(&k), tag_value(&v)) {
-            event.tags.insert(k, v);
-        }
-    }
+    event.tags = tags
+        .iter()
+        .filter_map(|(k, v)| Some((tag_key(k)?, tag_value(v)?)))
+        .collect();
     trim_map(&mut event.extra, EXTRA_VALUE, EXTRA_TOTAL);
     for ctx in event.contexts.values_mut() {
         let mut v = Value::Object(std::mem::take(ctx));
@@ -218,9 +265,25 @@ pub(crate) fn trim_event(event: &mut Event) {
     }
     if let Some(req) = &mut event.request {
         truncate_opt(&mut req.url, URL);
+        truncate_opt(&mut req.method, SHORT);
+        truncate_opt(&mut req.query_string, QUERY);
+        truncate_opt(&mut req.cookies, COOKIES);
+        trim_strings(&mut req.headers, REQUEST_BAG.1);
+        trim_strings(&mut req.env, REQUEST_BAG.1);
         if let Some(data) = &mut req.data {
-            trim_value(data, 7, 8 * 1024);
+            trim_value(data, REQUEST_BAG.0, REQUEST_BAG.1);
         }
+    }
+    for span in &mut event.spans {
+        truncate_cow(&mut span.op, SPAN_OP);
+        truncate_cow(&mut span.description, MESSAGE);
+        truncate_cow(&mut span.status, SHORT);
+        let tags = std::mem::take(&mut span.tags);
+        span.tags = tags
+            .iter()
+            .filter_map(|(k, v)| Some((tag_key(k)?, tag_value(v)?)))
+            .collect();
+        trim_map(&mut span.data, SPAN_DATA, SPAN_DATA.1);
     }
     for e in &mut event.exceptions {
         trim_exception(e);
@@ -233,19 +296,66 @@ pub(crate) fn trim_event(event: &mut Event) {
     }
 }
 
-/// Last resort for an event whose JSON is over Relay's item limit: sheds the oldest
-/// breadcrumbs, then `extra`, rather than lose the event. Called where the event is
+/// Last resort for an event whose JSON is over Relay's item limit: sheds data, least useful
+/// first, rather than lose the event: the oldest breadcrumbs, a transaction's last spans,
+/// `extra`, contexts other than `trace`, tags, the innermost causes of a long exception
+/// chain, request data, and finally the message's tail. Each step halves what it sheds until
+/// the event fits, so the JSON is written a few times at most. Called where the event is
 /// serialized, so events under the limit are serialized once.
 pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec(event).unwrap_or_default();
-    while bytes.len() > MAX_EVENT_BYTES && !event.breadcrumbs.is_empty() {
-        let half = event.breadcrumbs.len().div_ceil(2);
-        event.breadcrumbs.drain(..half);
-        bytes = serde_json::to_vec(event).unwrap_or_default();
+    fn halve<T>(items: &mut Vec<T>, keep_last: bool) -> bool {
+        let len = items.len();
+        if len == 0 {
+            return false;
+        }
+        if keep_last {
+            items.drain(..len.div_ceil(2));
+        } else {
+            items.truncate(len / 2);
+        }
+        true
     }
-    if bytes.len() > MAX_EVENT_BYTES {
-        event.extra.clear();
-        bytes = serde_json::to_vec(event).unwrap_or_default();
+    fn halve_map<V>(map: &mut BTreeMap<String, V>) -> bool {
+        let keep = map.len() / 2;
+        match map.keys().nth(keep).cloned() {
+            Some(first_dropped) => {
+                map.split_off(&first_dropped);
+                true
+            }
+            None => false,
+        }
+    }
+    let mut bytes = serde_json::to_vec(event).unwrap_or_default();
+    let mut step = 0;
+    while bytes.len() > MAX_EVENT_BYTES {
+        let shed = match step {
+            0 => halve(&mut event.breadcrumbs, true),
+            1 => halve(&mut event.spans, false),
+            2 => std::mem::take(&mut event.extra).len() > 0,
+            3 => {
+                let before = event.contexts.len();
+                event.contexts.retain(|k, _| k == "trace");
+                event.contexts.len() < before
+            }
+            4 => halve_map(&mut event.tags),
+            5 if event.exceptions.len() > 1 => halve(&mut event.exceptions, true),
+            5 => false,
+            6 => event.request.take().is_some(),
+            7 => event.fingerprint.drain(..).count() > 0,
+            8 => match &mut event.message {
+                Some(m) if m.len() > 1024 => {
+                    truncate(m, 1024);
+                    true
+                }
+                _ => false,
+            },
+            _ => break,
+        };
+        if shed {
+            bytes = serde_json::to_vec(event).unwrap_or_default();
+        } else {
+            step += 1;
+        }
     }
     bytes
 }
@@ -273,6 +383,8 @@ mod tests {
         assert_eq!(tag_key("  "), None);
         assert_eq!(tag_value("line\nbreak").as_deref(), Some("line break"));
         assert_eq!(tag_value(""), None);
+        assert_eq!(tag_value("\t\u{7}\n"), None);
+        assert_eq!(tag_value("\u{1b}[1mbold\n").as_deref(), Some("[1mbold"));
         assert_eq!(tag_key(&"k".repeat(500)).unwrap().chars().count(), 200);
     }
 
@@ -309,5 +421,51 @@ mod tests {
         assert_eq!((k.chars().count(), v.chars().count()), (200, 200));
         assert!(serde_json::to_vec(&event).unwrap().len() <= MAX_EVENT_BYTES);
         assert!(!event.breadcrumbs.is_empty());
+    }
+
+    #[test]
+    fn shedding_keeps_the_message_and_the_newest_breadcrumbs() {
+        let mut event = Event::new();
+        event.message = Some("kept".into());
+        for i in 0..3_000 {
+            event
+                .tags
+                .insert(format!("{i:05}{}", "k".repeat(190)), "v".repeat(200));
+        }
+        for i in 0..400 {
+            event
+                .breadcrumbs
+                .push(Breadcrumb::new("c".repeat(8_000)).with_data("i", i));
+        }
+        event.contexts.insert("trace".into(), Default::default());
+        event.contexts.insert("big".into(), Default::default());
+        let bytes = shed_to_fit(&mut event);
+        assert!(bytes.len() <= MAX_EVENT_BYTES);
+        assert_eq!(event.message.as_deref(), Some("kept"));
+        assert!(event.contexts.contains_key("trace"));
+        // Breadcrumbs go oldest first, so the last one stays while any do.
+        if let Some(last) = event.breadcrumbs.last() {
+            assert_eq!(last.data["i"], 399);
+        }
+        assert!(!event.tags.is_empty() && event.tags.len() < 3_000);
+    }
+
+    #[test]
+    fn strings_are_cut_by_their_json_size() {
+        for (input, budget) in [
+            ("\u{1}".repeat(1000), 100),
+            ("🦀".repeat(1000), 100),
+            ("\"".repeat(50), 33),
+        ] {
+            let mut s = input.clone();
+            let used = cut_json_string(&mut s, budget);
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(used, json.len(), "{json}");
+            assert!(json.len() <= budget, "{} > {budget}", json.len());
+            assert!(s.ends_with("..."));
+        }
+        let mut short = "fits".to_owned();
+        assert_eq!(cut_json_string(&mut short, 100), 6);
+        assert_eq!(short, "fits");
     }
 }

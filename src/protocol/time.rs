@@ -4,13 +4,26 @@
 //! for both ends keeps `start <= end` true after parsing) and in headers. Every server accepts
 //! both forms for every field.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serializer};
 
+/// The last second RFC 3339 can write: 9999-12-31T23:59:59Z.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// Brings a time into the range RFC 3339 can write (the epoch to the end of year 9999), so a
+/// clock gone wrong or a hand-made event never fails to serialize.
+fn clamp(t: SystemTime) -> SystemTime {
+    match t.duration_since(UNIX_EPOCH) {
+        Err(_) => UNIX_EPOCH,
+        Ok(d) if d.as_secs() > LAST_SECOND => UNIX_EPOCH + Duration::from_secs(LAST_SECOND),
+        Ok(_) => t,
+    }
+}
+
 /// Formats a time as RFC 3339 in UTC with millisecond precision.
 pub(crate) fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
+    humantime::format_rfc3339_millis(clamp(t)).to_string()
 }
 
 /// Serde helpers for `SystemTime` as float seconds since the epoch.
@@ -20,22 +33,17 @@ pub(crate) mod timestamp_float {
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
         // Microsecond precision is what Relay keeps: whole microseconds, so the JSON stays
         // short (the shortest decimal of micros / 1e6 has at most six decimals).
-        let micros = |d: std::time::Duration| {
-            (d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())) as f64
-        };
-        let secs = match t.duration_since(UNIX_EPOCH) {
-            Ok(d) => micros(d) / 1e6,
-            Err(e) => -micros(e.duration()) / 1e6,
-        };
-        s.serialize_f64(secs)
+        let d = clamp(*t).duration_since(UNIX_EPOCH).unwrap_or_default();
+        let micros = d.as_secs() * 1_000_000 + u64::from(d.subsec_micros());
+        s.serialize_f64(micros as f64 / 1e6)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
         let secs = f64::deserialize(d)?;
-        if !secs.is_finite() || secs < 0.0 {
-            return Err(serde::de::Error::custom("timestamp out of range"));
-        }
-        Ok(UNIX_EPOCH + std::time::Duration::from_secs_f64(secs))
+        Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_add(d))
+            .ok_or_else(|| serde::de::Error::custom("timestamp out of range"))
     }
 }
 
@@ -66,7 +74,7 @@ pub(crate) mod timestamp_rfc3339 {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_rfc3339_micros(*t))
+        s.collect_str(&humantime::format_rfc3339_micros(clamp(*t)))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
@@ -82,6 +90,49 @@ pub(crate) mod timestamp_rfc3339 {
             }
             Either::Text(text) => humantime::parse_rfc3339_weak(&text)
                 .map_err(|e| serde::de::Error::custom(format!("timestamp {text:?}: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Times {
+        #[serde(with = "timestamp_float")]
+        float: SystemTime,
+        #[serde(with = "timestamp_rfc3339")]
+        text: SystemTime,
+    }
+
+    #[test]
+    fn times_out_of_range_are_clamped_not_an_error() {
+        let before_epoch = UNIX_EPOCH - Duration::from_secs(86_400);
+        let far_future = UNIX_EPOCH + Duration::from_secs(LAST_SECOND * 3);
+        let json = serde_json::to_string(&[
+            Times {
+                float: before_epoch,
+                text: before_epoch,
+            },
+            Times {
+                float: far_future,
+                text: far_future,
+            },
+        ])
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"[{"float":0.0,"text":"1970-01-01T00:00:00.000000Z"},{"float":253402300799.0,"text":"9999-12-31T23:59:59.000000Z"}]"#
+        );
+        assert_eq!(rfc3339(before_epoch), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn unreadable_float_times_are_an_error_not_a_panic() {
+        for text in ["-1", "1e300", "1.8e19"] {
+            let json = format!(r#"{{"float":{text},"text":0}}"#);
+            assert!(serde_json::from_str::<Times>(&json).is_err(), "{text}");
         }
     }
 }
