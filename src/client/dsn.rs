@@ -86,8 +86,11 @@ impl FromStr for Dsn {
         if public_key.is_empty() {
             return Err(DsnParseError::MissingPublicKey);
         }
-        let host = match url.host_str() {
-            Some(h) if !h.is_empty() => h.to_owned(),
+        // IPv6 addresses without their brackets: `base_url` puts them back.
+        let host = match url.host() {
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            Some(url::Host::Domain(h)) if !h.is_empty() => h.to_owned(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
             _ => return Err(DsnParseError::MissingHost),
         };
         let path = url.path().trim_end_matches('/');
@@ -123,7 +126,7 @@ impl Dsn {
         &self.project_id
     }
 
-    /// The host.
+    /// The host name or IP address (an IPv6 address without its brackets).
     pub fn host(&self) -> &str {
         &self.host
     }
@@ -230,6 +233,78 @@ mod tests {
         for (text, why) in cases {
             let err = text.parse::<Dsn>().unwrap_err().to_string();
             assert!(err.contains(why), "{text:?}: {err}");
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn any_text_parses_or_fails_with_a_reason(s in any::<String>()) {
+                if let Err(e) = s.parse::<Dsn>() {
+                    prop_assert!(e.to_string().starts_with("invalid DSN: "));
+                }
+            }
+
+            #[test]
+            fn url_like_text_never_panics(s in "(https?|ftp)://[a-z0-9:@\\[\\]./%?#-]{0,40}") {
+                let _ = s.parse::<Dsn>();
+            }
+
+            #[test]
+            fn valid_dsns_give_their_envelope_url_and_hide_the_secret(
+                https in any::<bool>(),
+                key in "[a-f0-9]{1,32}",
+                secret in proptest::option::of("SECRET[G-Z0-9]{1,26}"),
+                host in prop_oneof![
+                    "[a-z][a-z0-9-]{0,20}(\\.[a-z]{2,6}){0,2}",
+                    Just("127.0.0.1".to_owned()),
+                    Just("[::1]".to_owned()),
+                    Just("[2001:db8::7]".to_owned()),
+                ],
+                port in proptest::option::of(1u16..),
+                prefix in "(/[a-z0-9_-]{1,8}){0,3}",
+                project in "[1-9][0-9]{0,8}",
+            ) {
+                let scheme = if https { "https" } else { "http" };
+                let auth = match &secret {
+                    Some(s) => format!("{key}:{s}"),
+                    None => key.clone(),
+                };
+                let default_port = if https { 443 } else { 80 };
+                let authority = match port {
+                    Some(p) if p != default_port => format!("{host}:{p}"),
+                    _ => host.clone(),
+                };
+                let text = match port {
+                    Some(p) => format!("{scheme}://{auth}@{host}:{p}{prefix}/{project}"),
+                    None => format!("{scheme}://{auth}@{host}{prefix}/{project}"),
+                };
+                let dsn: Dsn = text.parse().unwrap();
+                prop_assert_eq!(
+                    dsn.envelope_url(),
+                    format!("{scheme}://{authority}{prefix}/api/{project}/envelope/")
+                );
+                prop_assert_eq!(dsn.public_key(), key.as_str());
+                prop_assert_eq!(dsn.secret_key(), secret.as_deref());
+                prop_assert_eq!(dsn.project_id(), project.as_str());
+                // What is written back parses to the same place, without the secret.
+                let shown = dsn.to_string();
+                let debug = format!("{dsn:?}");
+                if let Some(secret) = &secret {
+                    prop_assert!(!shown.contains(&format!(":{secret}@")), "{}", shown);
+                    prop_assert!(!debug.contains(secret.as_str()), "{}", debug);
+                }
+                let again: Dsn = shown.parse().unwrap();
+                prop_assert_eq!(again.envelope_url(), dsn.envelope_url());
+            }
         }
     }
 }

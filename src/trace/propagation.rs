@@ -383,4 +383,82 @@ mod tests {
             assert_eq!(ctx.sample_rand() < 0.25, sampled);
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn trace_id() -> impl Strategy<Value = TraceId> {
+            any::<u128>()
+                .prop_filter_map("zero ids are invalid", |n| format!("{n:032x}").parse().ok())
+        }
+
+        fn span_id() -> impl Strategy<Value = SpanId> {
+            any::<u64>()
+                .prop_filter_map("zero ids are invalid", |n| format!("{n:016x}").parse().ok())
+        }
+
+        /// Header-like text: mostly hex digits and dashes, sometimes anything.
+        fn header_text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[0-9a-fA-F-]{0,80}",
+                "[ \t]?[0-9a-f]{30,34}-[0-9a-f]{14,18}(-[01x]{0,2})?[ \t]?",
+                "[0-9a-f]{2}-[0-9a-f]{30,34}-[0-9a-f]{14,18}-[0-9a-f]{1,3}(-.{0,4})?",
+                any::<String>(),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn header_parsers_never_panic(text in header_text()) {
+                let _ = parse_sentry_trace(&text);
+                let _ = parse_traceparent(&text);
+                let _ = Dsc::from_baggage([text.as_str()]);
+            }
+
+            #[test]
+            fn sentry_trace_round_trips(t in trace_id(), s in span_id(), sampled in any::<Option<bool>>()) {
+                let header = match sampled {
+                    Some(true) => format!("{t}-{s}-1"),
+                    Some(false) => format!("{t}-{s}-0"),
+                    None => format!("{t}-{s}"),
+                };
+                let parsed = parse_sentry_trace(&header).unwrap();
+                prop_assert_eq!(parsed, TraceParent { trace_id: t, span_id: s, sampled });
+                prop_assert_eq!(parse_sentry_trace(&header.to_ascii_uppercase()), Some(parsed));
+            }
+
+            #[test]
+            fn traceparent_round_trips(t in trace_id(), s in span_id(), flags in any::<u8>()) {
+                let header = format!("00-{t}-{s}-{flags:02x}");
+                let parsed = parse_traceparent(&header).unwrap();
+                prop_assert_eq!(
+                    parsed,
+                    TraceParent { trace_id: t, span_id: s, sampled: Some(flags & 1 == 1) }
+                );
+            }
+
+            #[test]
+            fn baggage_round_trips_any_values_among_other_vendors(
+                entries in proptest::collection::btree_map("[a-z_]{1,12}", any::<String>(), 1..8),
+                other in "[a-z]{1,8}=[a-zA-Z0-9]{0,8}",
+            ) {
+                let mut dsc = Dsc::default();
+                for (k, v) in &entries {
+                    dsc.set(k, v.clone());
+                }
+                let header = format!("{other},{},{other};prop=1", dsc.to_baggage());
+                let back = Dsc::from_baggage([header.as_str()]).unwrap();
+                for (k, v) in &entries {
+                    prop_assert_eq!(back.get(k), Some(v.as_str()));
+                }
+                prop_assert_eq!(back.entries.len(), entries.len());
+            }
+        }
+    }
 }

@@ -1,0 +1,293 @@
+//! What scopeline guarantees, and where each guarantee stops.
+//!
+//! This module holds no code, only notes. Each sub-module covers one subject:
+//!
+//! - [`context`]: where scope data lives and which code sees it;
+//! - [`concurrency`]: forks, sharing, and what can leak between tasks;
+//! - [`delivery`]: queues, flushing, rate limits, and what is lost when the process dies;
+//! - [`hostile_data`]: oversized data and panicking callbacks;
+//! - [`personal_data`]: what `send_default_pii` changes, and the DSN secret.
+//!
+//! The notes describe the code as it is. Where scopeline does less than you might expect
+//! from a Sentry SDK, they say so.
+
+pub mod context {
+    //! Where scope data lives and which code sees it.
+    //!
+    //! # Three places
+    //!
+    //! - The **global** scope ([`get_global_scope`](crate::get_global_scope)) is one
+    //!   process-wide value behind an `ArcSwap`. Captures read it when they happen; it is
+    //!   never copied into tasks or threads, so a write is seen everywhere at once.
+    //! - The **isolation** and **current** scopes of a task live together in one
+    //!   `tokio::task_local!` slot. A [`Scoped`](crate::Scoped) future installs them on every
+    //!   poll, on whatever worker thread polls it, and puts the outer ones back afterwards.
+    //! - **Outside any wrapper** (plain threads, plain `tokio::spawn` tasks, code that runs
+    //!   before the first wrapper) both resolve to one **process-wide default pair**. All such
+    //!   code shares it: a CLI can set the user once and every thread sees it. No per-thread or
+    //!   per-task scope is ever created behind your back.
+    //!
+    //! [`isolation_scope(fut)`](crate::isolation_scope) forks both scopes of the caller
+    //! **when it is called** (not at the first poll); the new isolation scope starts a fresh
+    //! trace. [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
+    //! the isolation scope. [`with_isolation_scope`](crate::with_isolation_scope) and
+    //! [`with_new_scope`](crate::with_new_scope) do the same for a closure.
+    //! [`ScopeLayer`](crate::ScopeLayer) is different: each request starts from *empty*
+    //! scopes that keep only the event processors and the bound client of the scopes it was
+    //! called in.
+    //!
+    //! # What other code inherits
+    //!
+    //! Scopes are taken when the helper is called, not when the new task first runs.
+    //!
+    //! | how the work starts | isolation scope | current scope |
+    //! |---|---|---|
+    //! | [`spawn`](crate::spawn), [`in_current_scope`](crate::ScopeFutureExt::in_current_scope), [`spawn_scoped`](crate::task::JoinSetExt::spawn_scoped), [`spawn_blocking`](crate::spawn_blocking), [`spawn_thread`](crate::spawn_thread), [`bind_fn`](crate::task::bind_fn) | shared with the caller | a fork |
+    //! | [`spawn_isolated`](crate::spawn_isolated), [`in_isolation_scope`](crate::ScopeFutureExt::in_isolation_scope) | a fork, with a fresh trace | a fork |
+    //! | `tokio::task::block_in_place` | the caller's own | the caller's own |
+    //! | plain `tokio::spawn`, `tokio::task::spawn_blocking`, `std::thread::spawn`, thread pools | the process default | the process default |
+    //! | `tokio::task::spawn_local` | whatever is installed when it is polled | the same |
+    //!
+    //! - `block_in_place` runs its closure on the current thread, inside the poll of the
+    //!   calling task, so the task-local installed by the enclosing [`Scoped`](crate::Scoped)
+    //!   is still set: the closure sees exactly the scopes of the code that called it.
+    //! - A `spawn_local` future has no scopes of its own. A `LocalSet` polls its tasks from
+    //!   inside its own poll, so they see the pair of whatever future drives the `LocalSet`
+    //!   (for example the [`isolation_scope`](crate::isolation_scope) around
+    //!   `local.run_until(..)`; then they *share* it), or the process default. Wrap the future
+    //!   with [`in_current_scope`](crate::ScopeFutureExt::in_current_scope) to decide it
+    //!   yourself.
+    //! - With the `tracing` feature, the spawn helpers also make the Sentry span of the
+    //!   caller's current `tracing` span the child's active span.
+    //!
+    //! # Cancellation and panics
+    //!
+    //! A [`Scoped`](crate::Scoped) future restores the outer scopes after every poll, also when
+    //! the inner future panics. Dropped before it completes, it drops the inner future inside
+    //! its own scopes (tokio's task-local semantics: when the thread-local is still reachable).
+    //! The closure forms restore the outer scopes when the closure panics; the panic itself
+    //! goes on to the caller.
+}
+
+pub mod concurrency {
+    //! Forks, sharing, and what can leak between tasks.
+    //!
+    //! - **Clones share, forks copy.** A cloned [`Scope`](crate::Scope) is the same scope.
+    //!   [`Scope::fork`](crate::Scope::fork) makes a new one in O(1), whatever it holds: tags,
+    //!   extra, contexts and breadcrumbs are persistent structures, and the first write after a
+    //!   fork adds a small layer instead of copying. From then on neither side sees the
+    //!   other's writes. User, fingerprint and request are replaced whole by their setters,
+    //!   never edited in place, so a fork never aliases them. The active span is a handle: a
+    //!   fork points at the same span.
+    //! - **No cross-talk between isolation scopes.** Two tasks in different isolation scopes
+    //!   share nothing but the global scope. Data is shared only where you share it: the
+    //!   global scope; the isolation scope the spawn helpers share with their children (a
+    //!   tag a child sets shows up in the parent's events, since they are one request); a
+    //!   `Scope` handle you move elsewhere; the process default pair that all unwrapped code
+    //!   uses; and the scopes of one task, which every future it polls (`join!`, `select!`)
+    //!   sees unless each is wrapped in [`new_scope`](crate::new_scope).
+    //! - **Locks.** Each isolation and current scope has a mutex, held only to copy or to
+    //!   write, never while user code runs. Readers of the global scope take no lock; its
+    //!   writers are serialized and swap in a new copy.
+    //! - **Snapshots.** An event holds the scopes as they were when the capture was called;
+    //!   later writes do not change it. Event processors and `before_send` run afterwards on
+    //!   the client's background thread, inside the capturing task's scopes:
+    //!   [`get_isolation_scope`](crate::get_isolation_scope) there returns that task's live
+    //!   isolation scope, and writes go to it.
+    //! - **No scope guards.** Scopes are entered only by wrapping a future
+    //!   ([`Scoped`](crate::Scoped)) or running a closure, so nothing that enters a scope can
+    //!   be held across an `.await`. The one guard in the crate,
+    //!   [`ClientInitGuard`](crate::ClientInitGuard), owns the client, not a scope.
+}
+
+pub mod delivery {
+    //! Queues, flushing, rate limits, and what is lost when the process dies.
+    //!
+    //! # Capture never waits for the network
+    //!
+    //! On the calling task a capture draws [`sample_rate`](crate::ClientOptions::sample_rate),
+    //! builds the event, snapshots the scopes and pushes a job onto the client's pipeline
+    //! queue: a lock and a push. A thread per client (started on the first capture) merges,
+    //! runs event processors and `before_send`, trims, and hands the envelope to the
+    //! transport. The built-in transports push it onto their own queue, drained by their own
+    //! thread (the HTTP one sends one request at a time). If the pipeline thread cannot be
+    //! started, the pipeline runs on the calling task instead; the network is still not
+    //! touched there. Capture needs no tokio runtime.
+    //!
+    //! Both queues hold at most [`queue_size`](crate::ClientOptions::queue_size) items
+    //! (default 1024), counting the batch being worked on, so up to twice that many events can
+    //! wait in memory. A [`JsonLinesTransport`](crate::transport::JsonLinesTransport) made
+    //! with its own constructors holds 1024; your own [`Transport`](crate::transport::Transport)
+    //! bounds itself.
+    //!
+    //! # Drops are counted
+    //!
+    //! ```text
+    //! sample_rate         the draw said no                  capture returns None
+    //! queue_overflow      pipeline queue full               capture returns None
+    //! queue_overflow      transport queue full or closed    capture already returned the id
+    //! event_processor     a processor returned None/panicked
+    //! before_send         before_send(_transaction) returned None/panicked
+    //! ratelimit_backoff   the category is rate limited
+    //! network_error       connection failed or timed out (http_timeout, 30 s by default)
+    //! send_error          the server answered neither 2xx nor 429
+    //! buffer_overflow     a transaction's spans beyond 1000
+    //! ```
+    //!
+    //! The totals are in [`Client::discarded_events`](crate::Client::discarded_events). Unless
+    //! [`send_client_reports(false)`](crate::ClientOptions::send_client_reports), they also go
+    //! to the server as client reports, riding on the next envelope or sent alone by a flush.
+    //! A dropped breadcrumb (by `before_breadcrumb`) is not counted, and breadcrumbs are kept
+    //! only while a client is bound. Once a client is closed, captures return `None` uncounted.
+    //!
+    //! # Flushing and shutdown
+    //!
+    //! [`flush`](crate::flush) and [`Client::flush`](crate::Client::flush) wait until what was
+    //! captured before the call has passed the pipeline and the transport, for at most the
+    //! timeout in total, blocking the calling thread; the
+    //! [`FlushError`](crate::transport::FlushError) says whether time ran out and how many
+    //! envelopes were pending. [`Client::flush_async`](crate::Client::flush_async) waits on
+    //! tokio's blocking pool. Dropping the [`ClientInitGuard`](crate::ClientInitGuard) calls
+    //! [`Client::close`](crate::Client::close) with
+    //! [`shutdown_timeout`](crate::ClientOptions::shutdown_timeout) (2 s by default): drain,
+    //! send the pending client report, stop. It needs no runtime, so it works the same under a
+    //! sync `main` and `#[tokio::main]`. An HTTP request in flight is not cancelled; what is
+    //! still queued when the timeout passes is lost when the process exits.
+    //!
+    //! # The server
+    //!
+    //! The HTTP transport honours `X-Sentry-Rate-Limits` per category (or for all), and
+    //! `Retry-After` on a 429; a bare 429 backs everything off for 60 s. Rate-limited items are
+    //! dropped before they are queued, and again before they are sent. Nothing is retried: a
+    //! request that may have reached the server is never sent twice, so a network error loses
+    //! that envelope. A 413 (too large) is logged as an error even without `debug`. The
+    //! JSON-lines transport loses a line it cannot write, uncounted.
+    //!
+    //! # When the process dies
+    //!
+    //! `kill -9`, `std::process::abort`, `std::process::exit`, or leaking the guard lose
+    //! everything held in memory: both queues, the request in flight, and the drop counts not
+    //! yet reported.
+    //!
+    //! With the panic hook ([`init`](crate::init) installs it unless
+    //! [`capture_panics(false)`](crate::ClientOptions::capture_panics); or
+    //! [`install_panic_hook`](crate::install_panic_hook)), a panic is captured as a fatal
+    //! event with the panicking task's scopes, then the hook flushes for at most
+    //! `shutdown_timeout` on the panicking thread, then runs the hook installed before it.
+    //! Hooks run before unwinding or aborting, so this works with `panic = "abort"`. It happens
+    //! for every panic, including one in a tokio task that tokio catches: that event is fatal
+    //! too, and the worker thread waits for the flush. Panics of a service inside
+    //! [`ScopeLayer`](crate::ScopeLayer) are captured at level `error` without a flush. A panic
+    //! that unwinds out of `main` then drops the guard, which flushes again.
+}
+
+pub mod hostile_data {
+    //! Oversized data and panicking callbacks.
+    //!
+    //! # Trimmed, not rejected
+    //!
+    //! On the pipeline thread, after `before_send` (which sees the data untrimmed), every event
+    //! is cut to the limits Relay applies. Strings are cut at a character boundary and end in
+    //! `...`; JSON values are cut to a depth and an estimated byte budget (long strings cut,
+    //! containers at the last level turned into their JSON text, entries past the budget
+    //! dropped).
+    //!
+    //! ```text
+    //! message, exception value, breadcrumb message, span description   8192 chars
+    //! transaction, release, fingerprint entries, tag keys, tag values   200 chars
+    //! server_name, exception type and module, request URL               256 chars
+    //! breadcrumb type and category, span op, user id/username/name      128 chars
+    //! email 75; logger, environment, dist, request method, span status   64 chars
+    //! extra: each value depth 7 and 16 KiB, all of it 256 KiB
+    //! each context: depth 5, 8 KiB     breadcrumb data: depth 5, 2 KiB
+    //! user data: 2 KiB per value, 8 KiB in all    span data: depth 7, 8 KiB
+    //! request: headers 8 KiB, env 8 KiB, body depth 7 and 8 KiB, query 1 KiB, cookies 2 KiB
+    //! stack trace: newest 250 frames    error source chain: 32 errors
+    //! ```
+    //!
+    //! Tag keys are also made valid: spaces become `-`, characters outside `a-zA-Z0-9_.:-`
+    //! become `_`; line breaks in values become spaces. A tag whose key or value is empty
+    //! after that is dropped. Breadcrumbs are capped at
+    //! [`max_breadcrumbs`](crate::ClientOptions::max_breadcrumbs) per scope and again after
+    //! the merge. When an envelope is serialized and an event's JSON is still over 1 MiB, it
+    //! sheds, each step halving until it fits: the oldest breadcrumbs, a transaction's last
+    //! spans, `extra`, contexts other than `trace`, tags, the innermost causes of the
+    //! exception chain, the request, the fingerprint, then the message beyond 1024 characters.
+    //! Attachments are never cut.
+    //!
+    //! # Panicking callbacks
+    //!
+    //! | callback | runs on | when it panics |
+    //! |---|---|---|
+    //! | [`before_send`](crate::ClientOptions::before_send), [`before_send_transaction`](crate::ClientOptions::before_send_transaction) | pipeline thread | event dropped, counted as `before_send` |
+    //! | [event processors](crate::Scope::add_event_processor) | pipeline thread | event dropped, counted as `event_processor` |
+    //! | [`before_breadcrumb`](crate::ClientOptions::before_breadcrumb) | the caller | that breadcrumb dropped |
+    //! | [`traces_sampler`](crate::ClientOptions::traces_sampler) | where the transaction starts | rate 0: not sampled |
+    //! | [`ScopeLayer::transaction_name`](crate::ScopeLayer::transaction_name) | the request's `call` | default name used |
+    //! | [`capture_error_with`](crate::capture_error_with), [`capture_message_with`](crate::capture_message_with) closures | the caller | caught; the event is sent with what the closure set before |
+    //! | [`configure_scope`](crate::configure_scope) closure | the caller | caught; writes made before the panic stay |
+    //! | [`with_isolation_scope`](crate::with_isolation_scope), [`with_new_scope`](crate::with_new_scope) closures, futures in any wrapper | the caller | propagates (outer scopes restored) |
+    //! | [`TracingLayer::event_filter`](crate::TracingLayer::event_filter), [`span_filter`](crate::TracingLayer::span_filter) | inside `tracing`'s dispatch | propagates to the code that emitted the span or event |
+    //! | your [`Transport::send_envelope`](crate::transport::Transport::send_envelope) | pipeline thread | caught by the thread; the envelope is lost, uncounted |
+    //! | `Display`/`Debug` of an error passed to [`capture_error`](crate::capture_error) | the caller | propagates |
+    //!
+    //! A caught panic is logged as a warning under the `scopeline` target, whatever `debug`
+    //! says; the hook that was installed before scopeline's still prints it. The panic hook
+    //! does not report caught callback panics as crashes, with one exception: a panic in a
+    //! `configure_scope` closure is captured as a fatal event and flushed like any other.
+}
+
+pub mod personal_data {
+    //! What `send_default_pii` changes, and the DSN secret.
+    //!
+    //! The event pipeline scrubs nothing. The rules below apply where scopeline collects data
+    //! on its own: the [`ScopeLayer`](crate::ScopeLayer) (request data) and the
+    //! [`TracingLayer`](crate::TracingLayer) (span and event fields).
+    //!
+    //! # Always filtered, whatever the setting
+    //!
+    //! - Request headers whose name contains (any case) `auth`, `token`, `secret`,
+    //!   `password`, `passwd`, `pwd`, `key`, `jwt`, `bearer`, `sso`, `saml`, `csrf`, `xsrf`,
+    //!   `credentials`, `session` or `cookie` keep their name, with the value `[Filtered]`.
+    //!   The `Cookie` header never appears among the headers.
+    //! - Query-string parameters and `tracing` fields named on the denylist (`password`,
+    //!   `passwd`, `secret`, `api_key`, `apikey`, `auth`, `token`, `session`,
+    //!   `authorization`, `cookie`, `set_cookie`, `x_forwarded_for`, `csrf` and its variants,
+    //!   session-cookie names, …) get the value `[Filtered]`. Names match exactly, ignoring
+    //!   case and reading `-` as `_`; for a dotted field name such as `tags.token` the last
+    //!   segment counts too.
+    //! - The URL carries no query string and no credentials. No request body is read.
+    //!
+    //! # Collected only with `send_default_pii(true)`
+    //!
+    //! [`send_default_pii`](crate::ClientOptions::send_default_pii) is off by default. On,
+    //! it adds:
+    //!
+    //! - the `Cookie` header, as the request's cookies, with denylisted cookies' values
+    //!   filtered (the whole header, if it does not parse);
+    //! - the `X-Forwarded-For`, `X-Real-IP`, `Forwarded` and `CF-Connecting-IP` headers;
+    //! - the peer address, as `REMOTE_ADDR` (from axum's `ConnectInfo` or a `SocketAddr`
+    //!   request extension);
+    //! - `tracing` fields named `ip_address`, `remote_addr`, `x_real_ip` or `client_ip`.
+    //!
+    //! scopeline never sets a user, a user IP address or `{{auto}}` on its own.
+    //!
+    //! # What you set is sent as you set it
+    //!
+    //! Data you set yourself is never scrubbed, whatever the setting: the user from
+    //! [`set_user`](crate::set_user) (its IP address included), a request from
+    //! [`Scope::set_request`](crate::Scope::set_request), tags, extra, contexts, your
+    //! breadcrumbs, and events passed to [`capture_event`](crate::capture_event). Only the
+    //! size limits of [`super::hostile_data`] apply. Scrub it in
+    //! [`before_send`](crate::ClientOptions::before_send) if you need to.
+    //!
+    //! # The DSN secret
+    //!
+    //! [`Dsn`](crate::Dsn)'s `Display` and `Debug` write an old-style secret key as `***`, and
+    //! the `Debug` output of `Client`, `ClientOptions` and `ClientInitGuard` shows the DSN
+    //! that way (an unparsable DSN as `<invalid>`). DSN parse errors do not repeat the DSN.
+    //! The `debug` logs name the envelope URL, which holds neither key; the `X-Sentry-Auth`
+    //! header, the one place the secret is sent, is never logged. Your own code can still
+    //! read it, through [`ClientOptions::get_dsn`](crate::ClientOptions::get_dsn) and
+    //! [`Dsn::secret_key`](crate::Dsn::secret_key).
+}
