@@ -121,7 +121,15 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
         && fold(name, &mut buf).is_some_and(|n| {
             matches!(
                 n,
-                b"x_forwarded_for" | b"x_real_ip" | b"forwarded" | b"cf_connecting_ip"
+                b"x_forwarded_for"
+                    | b"x_real_ip"
+                    | b"forwarded"
+                    | b"cf_connecting_ip"
+                    | b"true_client_ip"
+                    | b"x_client_ip"
+                    | b"fastly_client_ip"
+                    | b"x_cluster_client_ip"
+                    | b"x_original_forwarded_for"
             )
         })
 }

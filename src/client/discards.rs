@@ -56,14 +56,8 @@ impl Discards {
     /// Counts a dropped envelope item: a transaction counts its spans too (its own span
     /// included), as the protocol asks.
     pub(crate) fn record_item(&self, reason: &'static str, item: &EnvelopeItem) {
-        match item {
-            // Client reports are not counted: reporting them would never end.
-            EnvelopeItem::ClientReport(_) => {}
-            EnvelopeItem::Transaction(tx) => {
-                self.record(reason, "transaction", 1);
-                self.record(reason, "span", tx.spans.len() as u64 + 1);
-            }
-            other => self.record(reason, other.category(), 1),
+        for (category, n) in item_counts(item) {
+            self.record(reason, category, n);
         }
     }
 
@@ -120,6 +114,19 @@ fn to_list(counts: &Counts) -> Vec<DiscardedEvent> {
             quantity,
         })
         .collect()
+}
+
+/// What dropping an envelope item counts, by category: a transaction counts its spans too
+/// (its own span included), as the protocol asks. Client reports count nothing: reporting
+/// them would never end.
+pub(crate) fn item_counts(item: &EnvelopeItem) -> Vec<(&'static str, u64)> {
+    match item {
+        EnvelopeItem::ClientReport(_) => Vec::new(),
+        EnvelopeItem::Transaction(tx) => {
+            vec![("transaction", 1), ("span", tx.spans.len() as u64 + 1)]
+        }
+        other => vec![(other.category(), 1)],
+    }
 }
 
 #[cfg(test)]

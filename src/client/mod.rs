@@ -372,8 +372,8 @@ pub(crate) struct ErrorRef<'a, E: ?Sized>(pub(crate) &'a E);
 
 impl<E: Error + ?Sized> BuildExceptions for ErrorRef<'_, E> {
     fn exceptions(&self) -> Vec<Exception> {
-        let outer_type = clean_type_name(std::any::type_name::<E>())
-            .unwrap_or_else(|| type_name_of(&format!("{:?}", self.0)));
+        let outer_type =
+            clean_type_name(std::any::type_name::<E>()).unwrap_or_else(|| type_name_of(self.0));
         exceptions_from_error(outer_type, self.0.to_string(), self.0.source())
     }
 }
@@ -399,7 +399,16 @@ impl<'a> EventSource<'a> {
             EventSource::Error(error) => {
                 let mut event = Event::new();
                 event.level = Level::Error;
-                event.exceptions = error.exceptions();
+                // The error's own Display and Debug run here: one that panics must not
+                // take the caller down, and the event still says what happened.
+                event.exceptions = guarded("Display of a captured error", || error.exceptions())
+                    .unwrap_or_else(|| {
+                        vec![Exception {
+                            ty: "Error".into(),
+                            value: Some("<the error's Display or Debug panicked>".into()),
+                            ..Exception::default()
+                        }]
+                    });
                 if attach_stacktrace {
                     if let Some(outer) = event.exceptions.last_mut() {
                         outer.stacktrace = stacktrace::capture();
@@ -413,15 +422,27 @@ impl<'a> EventSource<'a> {
 
 /// The name of an error's type: the static type for the outermost error, the leading
 /// identifier of the `Debug` output for sources (which are only known as `dyn Error`).
-pub(crate) fn type_name_of(debug: &str) -> String {
-    let name: String = debug
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-        .collect();
-    if name.is_empty() {
+/// Only that identifier is formatted: the writer stops the `Debug` output at its first other
+/// character, so a huge error costs no more than a small one.
+pub(crate) fn type_name_of(err: &(impl fmt::Debug + ?Sized)) -> String {
+    struct Ident(String);
+    impl fmt::Write for Ident {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            for c in s.chars() {
+                if !(c.is_alphanumeric() || c == '_' || c == ':') || self.0.len() >= 256 {
+                    return Err(fmt::Error);
+                }
+                self.0.push(c);
+            }
+            Ok(())
+        }
+    }
+    let mut ident = Ident(String::new());
+    let _ = fmt::write(&mut ident, format_args!("{err:?}"));
+    if ident.0.is_empty() {
         "Error".to_owned()
     } else {
-        name
+        ident.0
     }
 }
 
@@ -446,7 +467,7 @@ pub(crate) fn exceptions_from_error(
         if chain.len() >= MAX_CHAIN {
             break;
         }
-        chain.push((type_name_of(&format!("{err:?}")), err.to_string()));
+        chain.push((type_name_of(err), err.to_string()));
         source = err.source();
     }
     let mut exceptions: Vec<Exception> = chain
@@ -750,7 +771,21 @@ impl ClientInner {
         if envelope.items.is_empty() {
             return false;
         }
-        match transport.send_envelope(envelope) {
+        // Counted before it goes: a transport that panics has lost the envelope.
+        let counted: Vec<_> = envelope
+            .items
+            .iter()
+            .flat_map(discards::item_counts)
+            .collect();
+        let Some(sent) = guarded("Transport::send_envelope", || {
+            transport.send_envelope(envelope)
+        }) else {
+            for (category, quantity) in counted {
+                self.record_discard(reason::INTERNAL_SDK_ERROR, category, quantity);
+            }
+            return false;
+        };
+        match sent {
             Ok(()) => true,
             Err(SendError::Full(envelope) | SendError::Closed(envelope)) => {
                 for item in &envelope.items {

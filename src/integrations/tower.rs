@@ -448,7 +448,10 @@ fn request_data(
     Request {
         method: Some(method.as_str().to_owned()),
         url: Some(url),
-        query_string: uri.query().filter(|q| !q.is_empty()).map(filter_query),
+        query_string: uri
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(|q| filter_query(q, pii)),
         headers: collected,
         cookies,
         env,
@@ -456,14 +459,15 @@ fn request_data(
     }
 }
 
-/// The query string with the values of sensitive keys filtered.
-fn filter_query(query: &str) -> String {
+/// The query string with the values of sensitive keys filtered (and, with PII off, of keys
+/// that name an address, such as `client_ip`).
+fn filter_query(query: &str, send_default_pii: bool) -> String {
     query
         .split('&')
         .map(|pair| {
             let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
             let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
-            if is_sensitive_key(&decoded, true) {
+            if is_sensitive_key(&decoded, send_default_pii) {
                 format!("{key}=%5BFiltered%5D")
             } else {
                 pair.to_owned()
@@ -612,7 +616,7 @@ mod tests {
     #[test]
     fn sensitive_query_values_and_unparseable_cookies_are_filtered() {
         assert_eq!(
-            filter_query("page=2&api_key=abc&token"),
+            filter_query("page=2&api_key=abc&token", true),
             "page=2&api_key=%5BFiltered%5D&token=%5BFiltered%5D"
         );
         assert_eq!(filter_cookies("garbage"), FILTERED);

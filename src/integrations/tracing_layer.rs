@@ -225,7 +225,8 @@ where
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let meta = attrs.metadata();
-        if !(self.span_filter)(meta) {
+        // A filter that panics is contained, and the span is left out.
+        if !crate::client::guarded("span_filter", || (self.span_filter)(meta)).unwrap_or(false) {
             return;
         }
         let Some(client) = crate::client::current_inner() else {
@@ -314,7 +315,8 @@ where
 
     fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
-        let filter = (self.event_filter)(meta);
+        let filter = crate::client::guarded("event_filter", || (self.event_filter)(meta))
+            .unwrap_or(EventFilter::Ignore);
         if filter == EventFilter::Ignore {
             return;
         }
@@ -529,7 +531,7 @@ impl Visit for FieldVisitor {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
-        let ty = crate::client::type_name_of(&format!("{value:?}"));
+        let ty = crate::client::type_name_of(value);
         let exceptions =
             crate::client::exceptions_from_error(ty, value.to_string(), value.source());
         if self.exceptions.is_none() {

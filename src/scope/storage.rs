@@ -2,7 +2,6 @@
 //! `tokio::task_local!` slot, and a process-wide default pair for code outside any wrapper.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -42,7 +41,11 @@ fn global_scope() -> &'static Scope {
 static GLOBAL_CLIENT: ArcSwapOption<ClientInner> = ArcSwapOption::const_empty();
 static GLOBAL_CLIENT_SET: AtomicBool = AtomicBool::new(false);
 
+/// Serializes binds of the global client, so the flag and the slot always agree.
+static GLOBAL_CLIENT_BIND: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub(crate) fn set_global_client(client: Option<Client>) {
+    let _bind = GLOBAL_CLIENT_BIND.lock().unwrap_or_else(|e| e.into_inner());
     let inner = client.map(Client::into_inner);
     let now_set = inner.is_some();
     GLOBAL_CLIENT.store(inner);
@@ -271,8 +274,8 @@ pub fn with_new_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// Changes the isolation scope of the running task (or the default one outside any task).
 ///
 /// The closure runs even when no client is bound, so data set before [`init`](crate::init)
-/// is kept. A panic inside it is caught and reported on stderr; it never unwinds into the
-/// caller.
+/// is kept. A panic inside it is caught and logged (target `scopeline`, level warn); it never
+/// unwinds into the caller and is not reported as a crash.
 ///
 /// # Examples
 ///
@@ -283,7 +286,5 @@ pub fn with_new_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// ```
 pub fn configure_scope(f: impl FnOnce(&Scope)) {
     let scope = get_isolation_scope();
-    if catch_unwind(AssertUnwindSafe(|| f(&scope))).is_err() {
-        crate::client::report_callback_panic("configure_scope");
-    }
+    crate::client::guarded("configure_scope", || f(&scope));
 }

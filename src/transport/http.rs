@@ -247,9 +247,16 @@ impl Sender {
         let _ = response.body_mut().read_to_vec();
     }
 
+    /// Counts the items of an envelope that did not arrive; the counts of a client report
+    /// in it are put back, to go out with a later envelope.
     fn drop_all(&self, envelope: &Envelope, why: &'static str) {
         for item in &envelope.items {
-            self.discards.record_item(why, item);
+            match item {
+                EnvelopeItem::ClientReport(report) => {
+                    self.discards.restore(&report.discarded_events)
+                }
+                item => self.discards.record_item(why, item),
+            }
         }
     }
 }

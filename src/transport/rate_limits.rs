@@ -105,17 +105,22 @@ impl RateLimits {
     }
 }
 
+/// The longest back-off a server can ask for; longer ones are cut to it, so a bogus header
+/// cannot silence the client for good.
+const MAX_BACKOFF: Duration = Duration::from_secs(86_400 * 7);
+
 /// Seconds, integer or float, as a duration; `None` for anything else.
 fn parse_secs(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0 * 7.0)))
+    (secs.is_finite() && secs >= 0.0)
+        .then(|| Duration::from_secs_f64(secs.min(MAX_BACKOFF.as_secs_f64())))
 }
 
 /// `Retry-After` as seconds or an HTTP date.
 fn parse_retry_after(text: &str, now: SystemTime) -> Option<Duration> {
     parse_secs(text).or_else(|| {
         let at = httpdate::parse_http_date(text.trim()).ok()?;
-        Some(at.duration_since(now).unwrap_or_default())
+        Some(at.duration_since(now).unwrap_or_default().min(MAX_BACKOFF))
     })
 }
 
@@ -178,6 +183,8 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         let later = httpdate::fmt_http_date(now + Duration::from_secs(120));
         let d = parse_retry_after(&later, now).unwrap();
+        let far = httpdate::fmt_http_date(now + Duration::from_secs(86_400 * 3_000));
+        assert_eq!(parse_retry_after(&far, now), Some(MAX_BACKOFF));
         assert_eq!(d, Duration::from_secs(120));
     }
 }

@@ -5,7 +5,6 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -148,7 +147,9 @@ impl<T: Send + 'static> Worker<T> {
                 while q.next_batch(&mut batch).is_some() {
                     let n = batch.len() as u64;
                     for item in batch.drain(..) {
-                        let _ = catch_unwind(AssertUnwindSafe(|| sink(item)));
+                        // Marked as a callback, so the panic hook neither captures the panic
+                        // nor waits on this very thread to flush it.
+                        crate::client::guarded("worker sink", || sink(item));
                     }
                     let mut done = p.done.lock().unwrap_or_else(|e| e.into_inner());
                     done.count += n;
