@@ -2,6 +2,9 @@
 //! every test runs in parallel with its own client.
 #![allow(dead_code, unreachable_pub)]
 
+// The one place the tests use unsafe code: a counting global allocator.
+#[allow(unsafe_code)]
+pub mod alloc;
 pub mod server;
 #[cfg(feature = "axum")]
 pub mod web;

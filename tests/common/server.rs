@@ -109,7 +109,17 @@ pub struct Server {
 impl Server {
     /// Starts a server that answers the `n`th request (from 0) as `script` says.
     pub fn start(script: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        Server::start_on(
+            TcpListener::bind("127.0.0.1:0").expect("a loopback port"),
+            script,
+        )
+    }
+
+    /// Like [`Server::start`], on a listener of the caller's (a port that was down before).
+    pub fn start_on(
+        listener: TcpListener,
+        script: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script: Arc<Script> = Arc::new(script);
