@@ -16,6 +16,10 @@ const SECRETS: &[&str] = &[
     "k3y-value",
     "upstream-t0ken",
     "qu3ry-t0ken",
+    "192.0.2.55",
+    "192.0.2.56",
+    "192.0.2.57",
+    "192.0.2.58",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,12 +38,15 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
 
     let response = reqwest::Client::new()
         .get(format!(
-            "http://{addr}/orders?page=2&token=qu3ry-t0ken&api_key=k3y-value"
+            "http://{addr}/orders?page=2&token=qu3ry-t0ken&api_key=k3y-value&client_ip=192.0.2.58"
         ))
         .header("Authorization", "Bearer Bearer-t0p-s3cret")
         .header("Cookie", "theme=dark; sessionid=c00kie-value")
         .header("X-Forwarded-For", "203.0.113.77")
         .header("X-Real-IP", "198.51.100.23")
+        .header("True-Client-IP", "192.0.2.55")
+        .header("X-Client-IP", "192.0.2.56")
+        .header("Fastly-Client-IP", "192.0.2.57")
         .header("X-Api-Key", "k3y-value")
         .header("X-Upstream-Token", "upstream-t0ken")
         .header("User-Agent", "integration-test/1.0")
@@ -64,7 +71,7 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
         );
         assert_eq!(
             request.query_string.as_deref(),
-            Some("page=2&token=%5BFiltered%5D&api_key=%5BFiltered%5D")
+            Some("page=2&token=%5BFiltered%5D&api_key=%5BFiltered%5D&client_ip=%5BFiltered%5D")
         );
         assert_eq!(request.headers["user-agent"], "integration-test/1.0");
         assert_eq!(request.headers["accept"], "application/json");
@@ -74,6 +81,9 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
             "x-real-ip",
             "x-api-key",
             "x-upstream-token",
+            "true-client-ip",
+            "x-client-ip",
+            "fastly-client-ip",
         ] {
             assert_eq!(request.headers[secret], "[Filtered]", "{secret}");
         }
