@@ -8,8 +8,8 @@
 //! - [`hostile_data`]: oversized data and panicking callbacks;
 //! - [`personal_data`]: what `send_default_pii` changes, and the DSN secret.
 //!
-//! The notes describe the code as it is. Where scopeline does less than you might expect
-//! from a Sentry SDK, they say so.
+//! The notes describe the code as it is, including where it does less than you might
+//! expect from a Sentry SDK.
 
 pub mod context {
     //! Where scope data lives and which code sees it.
@@ -24,8 +24,8 @@ pub mod context {
     //!   poll, on whatever worker thread polls it, and puts the outer ones back afterwards.
     //! - **Outside any wrapper** (plain threads, plain `tokio::spawn` tasks, code that runs
     //!   before the first wrapper) both resolve to one **process-wide default pair**. All such
-    //!   code shares it: a CLI can set the user once and every thread sees it. No per-thread or
-    //!   per-task scope is ever created behind your back.
+    //!   code shares it: a CLI can set the user once and every thread sees it. No per-thread
+    //!   or per-task scope is ever made behind your back.
     //!
     //! [`isolation_scope(fut)`](crate::isolation_scope) forks both scopes of the caller
     //! **when it is called** (not at the first poll); the new isolation scope starts a fresh
@@ -48,25 +48,23 @@ pub mod context {
     //! | plain `tokio::spawn`, `tokio::task::spawn_blocking`, `std::thread::spawn`, thread pools | the process default | the process default |
     //! | `tokio::task::spawn_local` | whatever is installed when it is polled | the same |
     //!
-    //! - `block_in_place` runs its closure on the current thread, inside the poll of the
-    //!   calling task, so the task-local installed by the enclosing [`Scoped`](crate::Scoped)
-    //!   is still set: the closure sees exactly the scopes of the code that called it.
-    //! - A `spawn_local` future has no scopes of its own. A `LocalSet` polls its tasks from
-    //!   inside its own poll, so they see the pair of whatever future drives the `LocalSet`
-    //!   (for example the [`isolation_scope`](crate::isolation_scope) around
-    //!   `local.run_until(..)`; then they *share* it), or the process default. Wrap the future
-    //!   with [`in_current_scope`](crate::ScopeFutureExt::in_current_scope) to decide it
-    //!   yourself.
-    //! - With the `tracing` feature, the spawn helpers also make the Sentry span of the
-    //!   caller's current `tracing` span the child's active span.
+    //! - `block_in_place` runs its closure on the current thread inside the calling task's
+    //!   poll, while the enclosing [`Scoped`](crate::Scoped) has its scopes installed.
+    //! - A `spawn_local` future has no scopes of its own. A `LocalSet` polls its tasks inside
+    //!   its own poll, so they *share* the scopes of the future that drives it (say an
+    //!   [`isolation_scope`](crate::isolation_scope) around `local.run_until(..)`), or see
+    //!   the process default. Wrap them with
+    //!   [`in_current_scope`](crate::ScopeFutureExt::in_current_scope) to choose.
+    //! - With the `tracing` feature, the helpers that share the isolation scope also make the
+    //!   Sentry span of the caller's current `tracing` span, if it has one, the child's active
+    //!   span.
     //!
     //! # Cancellation and panics
     //!
     //! A [`Scoped`](crate::Scoped) future restores the outer scopes after every poll, also when
     //! the inner future panics. Dropped before it completes, it drops the inner future inside
-    //! its own scopes (tokio's task-local semantics: when the thread-local is still reachable).
-    //! The closure forms restore the outer scopes when the closure panics; the panic itself
-    //! goes on to the caller.
+    //! its own scopes (as tokio's task-locals do: while the thread-local is still reachable).
+    //! The closure forms restore the outer scopes too; the panic goes on to the caller.
 }
 
 pub mod concurrency {
@@ -79,13 +77,13 @@ pub mod concurrency {
     //!   other's writes. User, fingerprint and request are replaced whole by their setters,
     //!   never edited in place, so a fork never aliases them. The active span is a handle: a
     //!   fork points at the same span.
-    //! - **No cross-talk between isolation scopes.** Two tasks in different isolation scopes
-    //!   share nothing but the global scope. Data is shared only where you share it: the
-    //!   global scope; the isolation scope the spawn helpers share with their children (a
-    //!   tag a child sets shows up in the parent's events, since they are one request); a
-    //!   `Scope` handle you move elsewhere; the process default pair that all unwrapped code
-    //!   uses; and the scopes of one task, which every future it polls (`join!`, `select!`)
-    //!   sees unless each is wrapped in [`new_scope`](crate::new_scope).
+    //! - **No cross-talk between isolation scopes.** After the fork, tasks in different
+    //!   isolation scopes share no scope data but the global scope's. Data is shared only
+    //!   where you share it: the global scope; the isolation scope that the spawn helpers
+    //!   share with their children (a tag a child sets shows up in the parent's events: they
+    //!   are one request); a `Scope` handle you move elsewhere; the process default pair that
+    //!   all unwrapped code uses; and the scopes of one task, which every future it polls
+    //!   (`join!`, `select!`) sees unless each is wrapped in [`new_scope`](crate::new_scope).
     //! - **Locks.** Each isolation and current scope has a mutex, held only to copy or to
     //!   write, never while user code runs. Readers of the global scope take no lock; its
     //!   writers are serialized and swap in a new copy.
@@ -106,13 +104,13 @@ pub mod delivery {
     //! # Capture never waits for the network
     //!
     //! On the calling task a capture draws [`sample_rate`](crate::ClientOptions::sample_rate),
-    //! builds the event, snapshots the scopes and pushes a job onto the client's pipeline
-    //! queue: a lock and a push. A thread per client (started on the first capture) merges,
-    //! runs event processors and `before_send`, trims, and hands the envelope to the
-    //! transport. The built-in transports push it onto their own queue, drained by their own
-    //! thread (the HTTP one sends one request at a time). If the pipeline thread cannot be
-    //! started, the pipeline runs on the calling task instead; the network is still not
-    //! touched there. Capture needs no tokio runtime.
+    //! builds the event, runs a `capture_*_with` closure, snapshots the scopes and pushes a
+    //! job onto the client's pipeline queue: a lock and a push. A thread per client (started
+    //! on the first capture) merges, runs event processors and `before_send`, trims, and
+    //! hands the envelope to the transport, whose built-in kinds queue it for a thread of
+    //! their own (the HTTP one sends one request at a time). If the pipeline thread cannot be
+    //! started, the pipeline runs on the calling task, which with the built-in transports
+    //! still never touches the network. Capture needs no tokio runtime.
     //!
     //! Both queues hold at most [`queue_size`](crate::ClientOptions::queue_size) items
     //! (default 1024), counting the batch being worked on, so up to twice that many events can
@@ -131,14 +129,17 @@ pub mod delivery {
     //! ratelimit_backoff   the category is rate limited
     //! network_error       connection failed or timed out (http_timeout, 30 s by default)
     //! send_error          the server answered neither 2xx nor 429
+    //! internal_sdk_error  your Transport panicked, or gzip failed
     //! buffer_overflow     a transaction's spans beyond 1000
     //! ```
     //!
     //! The totals are in [`Client::discarded_events`](crate::Client::discarded_events). Unless
     //! [`send_client_reports(false)`](crate::ClientOptions::send_client_reports), they also go
-    //! to the server as client reports, riding on the next envelope or sent alone by a flush.
-    //! A dropped breadcrumb (by `before_breadcrumb`) is not counted, and breadcrumbs are kept
-    //! only while a client is bound. Once a client is closed, captures return `None` uncounted.
+    //! to the server as client reports, riding on the next envelope or sent alone by a flush;
+    //! a report whose envelope does not arrive is put back for a later one.
+    //! A breadcrumb dropped by `before_breadcrumb` is not counted, and breadcrumbs are kept
+    //! only while an enabled client is bound. Once a client is closed, captures return `None`
+    //! uncounted.
     //!
     //! # Flushing and shutdown
     //!
@@ -146,7 +147,7 @@ pub mod delivery {
     //! captured before the call has passed the pipeline and the transport, for at most the
     //! timeout in total, blocking the calling thread; the
     //! [`FlushError`](crate::transport::FlushError) says whether time ran out and how many
-    //! envelopes were pending. [`Client::flush_async`](crate::Client::flush_async) waits on
+    //! items were still pending. [`Client::flush_async`](crate::Client::flush_async) waits on
     //! tokio's blocking pool. Dropping the [`ClientInitGuard`](crate::ClientInitGuard) calls
     //! [`Client::close`](crate::Client::close) with
     //! [`shutdown_timeout`](crate::ClientOptions::shutdown_timeout) (2 s by default): drain,
@@ -158,10 +159,11 @@ pub mod delivery {
     //!
     //! The HTTP transport honours `X-Sentry-Rate-Limits` per category (or for all), and
     //! `Retry-After` on a 429; a bare 429 backs everything off for 60 s. Rate-limited items are
-    //! dropped before they are queued, and again before they are sent. Nothing is retried: a
-    //! request that may have reached the server is never sent twice, so a network error loses
-    //! that envelope. A 413 (too large) is logged as an error even without `debug`. The
-    //! JSON-lines transport loses a line it cannot write, uncounted.
+    //! dropped before they are queued, and again before they are sent. The items of an
+    //! envelope answered with 429 are not counted: the server counts them. Nothing is
+    //! retried: a request that may have reached the server is never sent twice, so a network
+    //! error loses that envelope. A 413 (too large) is logged as an error even without
+    //! `debug`. The JSON-lines transport loses a line it cannot write, uncounted.
     //!
     //! # When the process dies
     //!
@@ -174,11 +176,14 @@ pub mod delivery {
     //! [`install_panic_hook`](crate::install_panic_hook)), a panic is captured as a fatal
     //! event with the panicking task's scopes, then the hook flushes for at most
     //! `shutdown_timeout` on the panicking thread, then runs the hook installed before it.
-    //! Hooks run before unwinding or aborting, so this works with `panic = "abort"`. It happens
-    //! for every panic, including one in a tokio task that tokio catches: that event is fatal
-    //! too, and the worker thread waits for the flush. Panics of a service inside
-    //! [`ScopeLayer`](crate::ScopeLayer) are captured at level `error` without a flush. A panic
-    //! that unwinds out of `main` then drops the guard, which flushes again.
+    //! Hooks run before unwinding or aborting, so this works with `panic = "abort"`. It
+    //! happens for every panic of code that resolves to a client (except the callback panics
+    //! of [`super::hostile_data`] that scopeline contains, and panics on scopeline's own
+    //! threads), including one in a tokio task that tokio catches: that event is fatal too,
+    //! and the worker thread waits for the flush.
+    //! Panics of a service inside [`ScopeLayer`](crate::ScopeLayer) are captured at level
+    //! `error`, without a flush. A panic that unwinds out of `main` then drops the guard held
+    //! there, which flushes again.
 }
 
 pub mod hostile_data {
@@ -188,9 +193,10 @@ pub mod hostile_data {
     //!
     //! On the pipeline thread, after `before_send` (which sees the data untrimmed), every event
     //! is cut to the limits Relay applies. Strings are cut at a character boundary and end in
-    //! `...`; JSON values are cut to a depth and an estimated byte budget (long strings cut,
-    //! containers at the last level turned into their JSON text, entries past the budget
-    //! dropped).
+    //! `...`; JSON values are cut to a depth and a byte budget of their JSON text (escapes and
+    //! multi-byte characters counted; long strings and keys cut, containers at the last level
+    //! turned into their JSON text, entries past the budget dropped). Times before 1970 or
+    //! after 9999 are written as the nearest one that can be.
     //!
     //! ```text
     //! message, exception value, breadcrumb message, span description   8192 chars
@@ -200,20 +206,23 @@ pub mod hostile_data {
     //! email 75; logger, environment, dist, request method, span status   64 chars
     //! extra: each value depth 7 and 16 KiB, all of it 256 KiB
     //! each context: depth 5, 8 KiB     breadcrumb data: depth 5, 2 KiB
-    //! user data: 2 KiB per value, 8 KiB in all    span data: depth 7, 8 KiB
-    //! request: headers 8 KiB, env 8 KiB, body depth 7 and 8 KiB, query 1 KiB, cookies 2 KiB
+    //! user data: depth 5, 2 KiB per value, 8 KiB in all    span data: depth 7, 8 KiB
+    //! request: headers 8 KiB, env 8 KiB, body depth 7 and 8 KiB,
+    //!          query string 1024 chars, cookies 2048 chars
     //! stack trace: newest 250 frames    error source chain: 32 errors
     //! ```
     //!
     //! Tag keys are also made valid: spaces become `-`, characters outside `a-zA-Z0-9_.:-`
-    //! become `_`; line breaks in values become spaces. A tag whose key or value is empty
-    //! after that is dropped. Breadcrumbs are capped at
+    //! become `_`; control characters (line breaks too) in values become spaces, then
+    //! surrounding blanks are trimmed. A tag whose key or value is empty after that is
+    //! dropped. Breadcrumbs are capped at
     //! [`max_breadcrumbs`](crate::ClientOptions::max_breadcrumbs) per scope and again after
     //! the merge. When an envelope is serialized and an event's JSON is still over 1 MiB, it
-    //! sheds, each step halving until it fits: the oldest breadcrumbs, a transaction's last
-    //! spans, `extra`, contexts other than `trace`, tags, the innermost causes of the
-    //! exception chain, the request, the fingerprint, then the message beyond 1024 characters.
-    //! Attachments are never cut.
+    //! sheds data, in this order, until it fits: the oldest half of the breadcrumbs (again and
+    //! again), the last half of a transaction's spans (likewise), `extra`, contexts other than
+    //! `trace`, half the tags (likewise), the innermost half of the exception chain
+    //! (likewise), the request, the fingerprint, then the message beyond 1024 characters. An
+    //! event still too large after that is sent as it is. Attachments are never cut.
     //!
     //! # Panicking callbacks
     //!
@@ -227,14 +236,14 @@ pub mod hostile_data {
     //! | [`capture_error_with`](crate::capture_error_with), [`capture_message_with`](crate::capture_message_with) closures | the caller | caught; the event is sent with what the closure set before |
     //! | [`configure_scope`](crate::configure_scope) closure | the caller | caught; writes made before the panic stay |
     //! | [`with_isolation_scope`](crate::with_isolation_scope), [`with_new_scope`](crate::with_new_scope) closures, futures in any wrapper | the caller | propagates (outer scopes restored) |
-    //! | [`TracingLayer::event_filter`](crate::TracingLayer::event_filter), [`span_filter`](crate::TracingLayer::span_filter) | inside `tracing`'s dispatch | propagates to the code that emitted the span or event |
-    //! | your [`Transport::send_envelope`](crate::transport::Transport::send_envelope) | pipeline thread | caught by the thread; the envelope is lost, uncounted |
-    //! | `Display`/`Debug` of an error passed to [`capture_error`](crate::capture_error) | the caller | propagates |
+    //! | [`TracingLayer::event_filter`](crate::TracingLayer::event_filter), [`span_filter`](crate::TracingLayer::span_filter) | inside `tracing`'s dispatch | caught; the event or span is left out |
+    //! | your [`Transport::send_envelope`](crate::transport::Transport::send_envelope) | pipeline thread | caught; the envelope is lost, counted as `internal_sdk_error` |
+    //! | `Display`/`Debug` of an error passed to [`capture_error`](crate::capture_error) | the caller | caught; the event is sent with a placeholder exception |
     //!
-    //! A caught panic is logged as a warning under the `scopeline` target, whatever `debug`
-    //! says; the hook that was installed before scopeline's still prints it. The panic hook
-    //! does not report caught callback panics as crashes, with one exception: a panic in a
-    //! `configure_scope` closure is captured as a fatal event and flushed like any other.
+    //! A panic that scopeline contains (every row but the one marked "propagates") is logged
+    //! as a warning under the `scopeline` target, whatever `debug` says, and the panic hook
+    //! that ran before scopeline's (by default, std's) still prints it to stderr. scopeline's
+    //! panic hook does not capture these as crashes, and does not flush for them.
 }
 
 pub mod personal_data {
@@ -265,10 +274,13 @@ pub mod personal_data {
     //!
     //! - the `Cookie` header, as the request's cookies, with denylisted cookies' values
     //!   filtered (the whole header, if it does not parse);
-    //! - the `X-Forwarded-For`, `X-Real-IP`, `Forwarded` and `CF-Connecting-IP` headers;
-    //! - the peer address, as `REMOTE_ADDR` (from axum's `ConnectInfo` or a `SocketAddr`
-    //!   request extension);
-    //! - `tracing` fields named `ip_address`, `remote_addr`, `x_real_ip` or `client_ip`.
+    //! - the values of the `X-Forwarded-For`, `X-Original-Forwarded-For`, `X-Real-IP`,
+    //!   `Forwarded`, `CF-Connecting-IP`, `True-Client-IP`, `X-Client-IP`,
+    //!   `Fastly-Client-IP` and `X-Cluster-Client-IP` headers (otherwise `[Filtered]`);
+    //! - the peer address, as `REMOTE_ADDR` (from a `SocketAddr` request extension, or with
+    //!   the `axum` feature from axum's `ConnectInfo`);
+    //! - the values of `tracing` fields and query-string parameters named `ip_address`,
+    //!   `remote_addr`, `x_real_ip` or `client_ip` (otherwise `[Filtered]`).
     //!
     //! scopeline never sets a user, a user IP address or `{{auto}}` on its own.
     //!

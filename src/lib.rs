@@ -59,6 +59,7 @@
 
 mod api;
 mod client;
+pub mod docs;
 mod integrations;
 mod panic;
 mod pii;

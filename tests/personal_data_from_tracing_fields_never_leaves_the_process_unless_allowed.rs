@@ -91,10 +91,19 @@ fn with_pii_off_no_secret_and_no_address_is_sent() {
         assert!(!wire.contains(value), "{value} leaked:\n{wire}");
     }
     for value in EXPLICIT {
-        assert!(wire.contains(value), "{value} set by the application is missing");
+        assert!(
+            wire.contains(value),
+            "{value} set by the application is missing"
+        );
     }
     // What is not sensitive still goes: the evidence is filtered, not the whole field.
-    for kept in ["\"order\":42", "\"rows\":3", "charge", "\"region\":\"eu\"", "[Filtered]"] {
+    for kept in [
+        "\"order\":42",
+        "\"rows\":3",
+        "charge",
+        "\"region\":\"eu\"",
+        "[Filtered]",
+    ] {
         assert!(wire.contains(kept), "{kept} is missing:\n{wire}");
     }
 }

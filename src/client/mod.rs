@@ -352,7 +352,7 @@ pub(crate) fn guarded<R>(what: &'static str, f: impl FnOnce() -> R) -> Option<R>
 }
 
 pub(crate) fn report_callback_panic(what: &str) {
-    tracing::warn!(target: "scopeline", callback = what, "a user callback panicked; the panic was contained");
+    tracing::warn!(target: "scopeline", callback = what, "a panic was contained (a user callback, or a transport on a scopeline thread)");
 }
 
 /// What an event is made from. Built lazily, after the sample-rate draw.

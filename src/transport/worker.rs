@@ -5,9 +5,21 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+// The queue's own synchronization, model-checked with loom (see `loom_checks` below).
+#[cfg(scopeline_loom)]
+use loom::{
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    sync::{Arc, Condvar, Mutex, MutexGuard},
+    thread,
+};
+#[cfg(not(scopeline_loom))]
+use std::{
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    sync::{Arc, Condvar, Mutex, MutexGuard},
+    thread,
+};
 
 use super::FlushError;
 
@@ -67,13 +79,28 @@ impl<T> Shared<T> {
                 queue.parked = false;
             } else {
                 lingered = true;
-                queue = self
-                    .ready
-                    .wait_timeout(queue, LINGER)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
+                queue = self.linger(queue);
             }
         }
+    }
+
+    /// Lets senders push for a moment without waking the thread.
+    #[cfg(not(scopeline_loom))]
+    fn linger<'a>(&'a self, queue: MutexGuard<'a, Queue<T>>) -> MutexGuard<'a, Queue<T>> {
+        self.ready
+            .wait_timeout(queue, LINGER)
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+    }
+
+    /// Loom's condition variable never times out; the linger is the lock let go while
+    /// other threads run, which is all the protocol may assume of it.
+    #[cfg(scopeline_loom)]
+    fn linger<'a>(&'a self, queue: MutexGuard<'a, Queue<T>>) -> MutexGuard<'a, Queue<T>> {
+        let _ = LINGER;
+        drop(queue);
+        thread::yield_now();
+        self.lock()
     }
 
     fn stop(&self) {
@@ -140,7 +167,7 @@ impl<T: Send + 'static> Worker<T> {
             alive: AtomicBool::new(true),
         });
         let (q, p) = (shared.clone(), progress.clone());
-        std::thread::Builder::new()
+        thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
                 let mut batch = VecDeque::new();
@@ -197,6 +224,11 @@ impl<T: Send + 'static> Worker<T> {
         let target = self.progress.taken.load(Ordering::Acquire);
         // Do not leave queued items waiting out the thread's linger.
         self.shared.ready.notify_one();
+        self.wait_done(target, timeout)
+    }
+
+    /// Waits until `target` items are handled: woken by the thread, never by polling.
+    fn wait_done(&self, target: u64, timeout: Duration) -> Result<(), FlushError> {
         let deadline = Instant::now() + timeout;
         let mut done = self.progress.done.lock().unwrap_or_else(|e| e.into_inner());
         while done.count < target {
@@ -234,7 +266,7 @@ impl<T> Drop for Worker<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(scopeline_loom)))]
 mod tests {
     use std::sync::mpsc;
 
@@ -285,5 +317,88 @@ mod tests {
         }
         worker.flush(Duration::from_secs(5)).unwrap();
         assert_eq!(count.load(Ordering::SeqCst), 3);
+    }
+}
+
+/// Model checks of the queue protocol: every interleaving of senders, the thread, flush and
+/// shutdown, up to loom's bounds. Run with
+/// `RUSTFLAGS="--cfg scopeline_loom" cargo test --release --lib loom_checks`.
+#[cfg(all(test, scopeline_loom))]
+mod loom_checks {
+    use super::*;
+
+    fn counting(capacity: usize) -> (Worker<u32>, Arc<AtomicU64>) {
+        let handled = Arc::new(AtomicU64::new(0));
+        let h = handled.clone();
+        let worker = Worker::spawn("loom", capacity, move |_| {
+            h.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+        (worker, handled)
+    }
+
+    /// No lost wake-up: whatever the thread is doing (taking a batch, lingering, parking)
+    /// when items arrive, a flush returns once they are all handled, without a timeout.
+    #[test]
+    fn flush_sees_every_item_sent_before_it() {
+        loom::model(|| {
+            let (worker, handled) = counting(4);
+            let worker = Arc::new(worker);
+            let w = worker.clone();
+            let sender = thread::spawn(move || w.send(1).is_ok());
+            assert!(worker.send(2).is_ok());
+            let other_sent = sender.join().unwrap();
+            worker.flush(Duration::from_secs(3600)).unwrap();
+            assert_eq!(handled.load(Ordering::SeqCst), 1 + u64::from(other_sent));
+            worker.shutdown(Duration::from_secs(3600)).unwrap();
+        });
+    }
+
+    /// The capacity counts what waits and what runs: never more accepted than fit, each
+    /// rejection is reported, and what was accepted is handled.
+    #[test]
+    fn the_capacity_holds_under_concurrent_senders() {
+        loom::model(|| {
+            let (worker, handled) = counting(1);
+            let worker = Arc::new(worker);
+            let w = worker.clone();
+            let sender = thread::spawn(move || w.send(1).is_ok());
+            let mine = worker.send(2).is_ok();
+            let theirs = sender.join().unwrap();
+            assert!(mine || theirs, "an empty queue takes at least one");
+            worker.shutdown(Duration::from_secs(3600)).unwrap();
+            assert_eq!(
+                handled.load(Ordering::SeqCst),
+                u64::from(mine) + u64::from(theirs)
+            );
+        });
+    }
+
+    /// A send wakes a parked thread by itself: an item is handled without any flush.
+    #[test]
+    fn a_send_wakes_the_thread() {
+        loom::model(|| {
+            let (worker, handled) = counting(2);
+            // The second send may find the thread taking, lingering or parked.
+            for n in 1..=2 {
+                assert!(worker.send(n).is_ok());
+                worker
+                    .wait_done(u64::from(n), Duration::from_secs(3600))
+                    .unwrap();
+                assert_eq!(handled.load(Ordering::SeqCst), u64::from(n));
+            }
+        });
+    }
+
+    /// Shutdown drains what was queued, and nothing is accepted after it.
+    #[test]
+    fn shutdown_drains_and_then_refuses() {
+        loom::model(|| {
+            let (worker, handled) = counting(2);
+            assert!(worker.send(1).is_ok());
+            worker.shutdown(Duration::from_secs(3600)).unwrap();
+            assert_eq!(handled.load(Ordering::SeqCst), 1);
+            assert!(matches!(worker.send(2), Err(Rejected::Closed(_))));
+        });
     }
 }
