@@ -24,7 +24,10 @@ fuzz_target!(|input: Incoming| {
         headers.push(("baggage", v));
     }
     let (continued, out) = scopeline::with_isolation_scope(|_| {
-        (scopeline::continue_trace(headers), scopeline::trace_headers())
+        (
+            scopeline::continue_trace(headers),
+            scopeline::trace_headers(),
+        )
     });
     let trace_id = |h: &str| h.split('-').next().unwrap_or_default().to_owned();
     let ours = trace_id(out.sentry_trace());
@@ -40,7 +43,10 @@ fuzz_target!(|input: Incoming| {
     }
     // Downstream, our own headers always continue, and keep the trace id.
     let again = scopeline::with_isolation_scope(|_| {
-        assert!(scopeline::continue_trace(out.iter()), "our headers {out:?} are not accepted");
+        assert!(
+            scopeline::continue_trace(out.iter()),
+            "our headers {out:?} are not accepted"
+        );
         scopeline::trace_headers()
     });
     assert_eq!(trace_id(again.sentry_trace()), trace_id(out.sentry_trace()));
