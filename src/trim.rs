@@ -142,8 +142,9 @@ const BAG_KEY: usize = 256;
 
 /// Trims a JSON value to a depth and a byte budget of its JSON text: long strings and keys
 /// are cut, containers at the last level become their JSON text, and items past the budget
-/// are dropped. Every value keeps at least a short prefix, so the result can pass the budget
-/// by a few bytes. Returns the bytes used.
+/// are dropped. A value that goes in keeps at least a short prefix (and a number all its
+/// digits), so the result can pass the budget by a few bytes per level. Returns the bytes
+/// used.
 pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usize {
     match value {
         Value::String(s) => cut_json_string(s, budget.clamp(16, MESSAGE * 2)),
@@ -170,11 +171,13 @@ pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usiz
             let mut used = 2;
             let mut kept = serde_json::Map::new();
             for (mut k, mut v) in std::mem::take(map) {
-                if used >= budget {
+                // An entry goes in only if its key leaves room for a value.
+                let key = cut_json_string(&mut k, BAG_KEY) + 2;
+                if used + key >= budget {
                     break;
                 }
-                used += cut_json_string(&mut k, BAG_KEY) + 2;
-                used += trim_value(&mut v, depth - 1, budget.saturating_sub(used));
+                used += key;
+                used += trim_value(&mut v, depth - 1, budget - used);
                 kept.insert(k, v);
             }
             *map = kept;
@@ -451,6 +454,18 @@ mod tests {
             assert_eq!(last.data["i"], 399);
         }
         assert!(!event.tags.is_empty() && event.tags.len() < 3_000);
+    }
+
+    #[test]
+    fn bags_stay_within_a_few_bytes_of_their_budget() {
+        let mut v = json!({
+            "a": {"b": "¡".repeat(20_000), "a long second key, ¥ and more to pass the budget": 3_464_535_862_244_817_468u64},
+            "c": "never reached",
+        });
+        trim_value(&mut v, 7, 16 * 1024);
+        let len = serde_json::to_vec(&v).unwrap().len();
+        assert!(len <= 16 * 1024 + 32, "{len}");
+        assert!(v["a"]["b"].as_str().unwrap().ends_with("..."));
     }
 
     #[test]
