@@ -198,6 +198,14 @@ fn trim_map(map: &mut BTreeMap<String, Value>, (depth, each): (usize, usize), to
     });
 }
 
+/// Makes every tag valid (see [`tag_key`], [`tag_value`]); drops those that cannot be.
+fn trim_tags(tags: &mut BTreeMap<String, String>) {
+    *tags = std::mem::take(tags)
+        .iter()
+        .filter_map(|(k, v)| Some((tag_key(k)?, tag_value(v)?)))
+        .collect();
+}
+
 /// Cuts a map of strings (headers, env) to a byte budget: long values are cut, entries past
 /// the budget dropped.
 fn trim_strings(map: &mut BTreeMap<String, String>, budget: usize) {
@@ -246,11 +254,7 @@ pub(crate) fn trim_event(event: &mut Event) {
     truncate_cow(&mut event.dist, SHORT);
     truncate_cow(&mut event.server_name, SERVER_NAME);
 
-    let tags = std::mem::take(&mut event.tags);
-    event.tags = tags
-        .iter()
-        .filter_map(|(k, v)| Some((tag_key(k)?, tag_value(v)?)))
-        .collect();
+    trim_tags(&mut event.tags);
     trim_map(&mut event.extra, EXTRA_VALUE, EXTRA_TOTAL);
     for ctx in event.contexts.values_mut() {
         let mut v = Value::Object(std::mem::take(ctx));
@@ -281,11 +285,7 @@ pub(crate) fn trim_event(event: &mut Event) {
         truncate_cow(&mut span.op, SPAN_OP);
         truncate_cow(&mut span.description, MESSAGE);
         truncate_cow(&mut span.status, SHORT);
-        let tags = std::mem::take(&mut span.tags);
-        span.tags = tags
-            .iter()
-            .filter_map(|(k, v)| Some((tag_key(k)?, tag_value(v)?)))
-            .collect();
+        trim_tags(&mut span.tags);
         trim_map(&mut span.data, SPAN_DATA, SPAN_DATA.1);
     }
     for e in &mut event.exceptions {

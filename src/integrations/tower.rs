@@ -582,6 +582,37 @@ mod tests {
     }
 
     #[test]
+    fn header_bytes_that_are_not_utf8_are_kept_lossily_and_never_panic() {
+        let mut map = HeaderMap::new();
+        map.insert("x-label", HeaderValue::from_bytes(b"caf\xe9 \xff").unwrap());
+        map.insert(
+            "sentry-trace",
+            HeaderValue::from_bytes(b"\xff\xfe-\x80").unwrap(),
+        );
+        map.insert(
+            "cookie",
+            HeaderValue::from_bytes(b"a=\xe9; sessionid=\xff").unwrap(),
+        );
+        let uri: Uri = "/p?q=%FF%FE&token=%C3".parse().unwrap();
+        let data = request_data(&Method::GET, &uri, &map, None, true);
+        assert_eq!(data.headers["x-label"], "caf\u{fffd} \u{fffd}");
+        assert_eq!(
+            data.cookies.as_deref(),
+            Some("a=\u{fffd}; sessionid=[Filtered]")
+        );
+        assert_eq!(
+            data.query_string.as_deref(),
+            Some("q=%FF%FE&token=%5BFiltered%5D")
+        );
+        serde_json::to_string(&data).unwrap();
+        // A trace header that is not text is ignored, as the request's layer reads it.
+        let text = map
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)));
+        assert!(crate::trace::incoming_context(text).is_none());
+    }
+
+    #[test]
     fn secret_headers_are_always_filtered_and_personal_ones_without_pii() {
         let map = headers(&[
             ("authorization", "Bearer abc"),
