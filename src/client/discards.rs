@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use crate::protocol::{DiscardedEvent, EnvelopeItem};
+use crate::protocol::{DiscardedEvent, Envelope, EnvelopeItem, Event};
 
 /// Why something was dropped (protocol sheet §7.4).
 #[cfg_attr(not(feature = "http"), allow(dead_code))] // some are the HTTP transport's
@@ -54,11 +54,36 @@ impl Discards {
     }
 
     /// Counts a dropped envelope item: a transaction counts its spans too (its own span
-    /// included), as the protocol asks.
+    /// included), as the protocol asks. A client report is not counted (reporting reports
+    /// would never end): it was not sent, so its counts are put back for a later one.
     pub(crate) fn record_item(&self, reason: &'static str, item: &EnvelopeItem) {
-        for (category, n) in item_counts(item) {
-            self.record(reason, category, n);
+        match item {
+            EnvelopeItem::ClientReport(report) => self.restore(&report.discarded_events),
+            item => {
+                for (category, n) in item_counts(item) {
+                    self.record(reason, category, n);
+                }
+            }
         }
+    }
+
+    /// Counts every item of an envelope that did not arrive (see [`Discards::record_item`]).
+    pub(crate) fn record_envelope(&self, reason: &'static str, envelope: &Envelope) {
+        for item in &envelope.items {
+            self.record_item(reason, item);
+        }
+    }
+
+    /// Counts an event dropped before it became an envelope item, with its attachments.
+    pub(crate) fn record_event(&self, reason: &'static str, event: &Event, attachments: usize) {
+        if super::is_transaction(event) {
+            for (category, n) in transaction_counts(event) {
+                self.record(reason, category, n);
+            }
+        } else {
+            self.record(reason, "error", 1);
+        }
+        self.record(reason, "attachment", attachments as u64);
     }
 
     /// Every count so far.
@@ -122,11 +147,14 @@ fn to_list(counts: &Counts) -> Vec<DiscardedEvent> {
 pub(crate) fn item_counts(item: &EnvelopeItem) -> Vec<(&'static str, u64)> {
     match item {
         EnvelopeItem::ClientReport(_) => Vec::new(),
-        EnvelopeItem::Transaction(tx) => {
-            vec![("transaction", 1), ("span", tx.spans.len() as u64 + 1)]
-        }
+        EnvelopeItem::Transaction(tx) => transaction_counts(tx).to_vec(),
         other => vec![(other.category(), 1)],
     }
+}
+
+/// What dropping a transaction counts: itself, and its spans with its own.
+fn transaction_counts(tx: &Event) -> [(&'static str, u64); 2] {
+    [("transaction", 1), ("span", tx.spans.len() as u64 + 1)]
 }
 
 #[cfg(test)]

@@ -86,14 +86,6 @@ impl Job {
             + self.isolation.attachments.len()
             + self.current.attachments.len()
     }
-
-    fn category(&self) -> &'static str {
-        if is_transaction(&self.event) {
-            "transaction"
-        } else {
-            "error"
-        }
-    }
 }
 
 fn is_transaction(event: &Event) -> bool {
@@ -611,18 +603,10 @@ impl ClientInner {
             Some(pipeline) => match pipeline.send(job) {
                 Ok(()) => None,
                 Err(Rejected::Full(job) | Rejected::Closed(job)) => {
-                    self.record_discard(reason::QUEUE_OVERFLOW, job.category(), 1);
-                    if job.category() == "transaction" {
-                        self.record_discard(
-                            reason::QUEUE_OVERFLOW,
-                            "span",
-                            job.event.spans.len() as u64 + 1,
-                        );
-                    }
-                    self.record_discard(
+                    self.discards.record_event(
                         reason::QUEUE_OVERFLOW,
-                        "attachment",
-                        job.attachment_count() as u64,
+                        &job.event,
+                        job.attachment_count(),
                     );
                     return false;
                 }
@@ -788,15 +772,8 @@ impl ClientInner {
         match sent {
             Ok(()) => true,
             Err(SendError::Full(envelope) | SendError::Closed(envelope)) => {
-                for item in &envelope.items {
-                    match item {
-                        // Not lost: its counts go out with a later envelope.
-                        EnvelopeItem::ClientReport(report) => {
-                            self.discards.restore(&report.discarded_events)
-                        }
-                        item => self.discards.record_item(reason::QUEUE_OVERFLOW, item),
-                    }
-                }
+                self.discards
+                    .record_envelope(reason::QUEUE_OVERFLOW, &envelope);
                 false
             }
         }

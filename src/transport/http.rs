@@ -15,7 +15,7 @@ use flate2::{Compression, Crc};
 use super::rate_limits::RateLimits;
 use super::{FlushError, SendError, Transport, Worker};
 use crate::client::{Discards, Dsn, reason};
-use crate::protocol::{Envelope, EnvelopeItem};
+use crate::protocol::Envelope;
 
 /// What every request says about the SDK.
 const USER_AGENT: &str = concat!("scopeline/", env!("CARGO_PKG_VERSION"));
@@ -150,11 +150,7 @@ fn retain_unlimited(envelope: &mut Envelope, limits: &RateLimits, discards: &Dis
     envelope.items.retain(|item| {
         let limited = limits.is_limited(item.category(), now);
         if limited {
-            match item {
-                // Known not to have been sent: its counts wait for a later report.
-                EnvelopeItem::ClientReport(report) => discards.restore(&report.discarded_events),
-                item => discards.record_item(reason::RATELIMIT_BACKOFF, item),
-            }
+            discards.record_item(reason::RATELIMIT_BACKOFF, item);
         }
         !limited
     });
@@ -170,7 +166,8 @@ impl Sender {
         let body = match self.gzip.compress(&envelope) {
             Ok(body) => body,
             Err(e) => {
-                self.drop_all(&envelope, reason::INTERNAL_SDK_ERROR);
+                self.discards
+                    .record_envelope(reason::INTERNAL_SDK_ERROR, &envelope);
                 tracing::error!(target: TARGET, error = %e, "could not write an envelope");
                 return;
             }
@@ -185,7 +182,8 @@ impl Sender {
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => {
-                self.drop_all(&envelope, reason::NETWORK_ERROR);
+                self.discards
+                    .record_envelope(reason::NETWORK_ERROR, &envelope);
                 if self.debug {
                     tracing::warn!(target: TARGET, error = %e, "envelope not delivered");
                 }
@@ -221,7 +219,7 @@ impl Sender {
                 }
             }
             _ => {
-                self.drop_all(&envelope, reason::SEND_ERROR);
+                self.discards.record_envelope(reason::SEND_ERROR, &envelope);
                 let detail = header("X-Sentry-Error").or_else(|| {
                     response
                         .body_mut()
@@ -245,19 +243,6 @@ impl Sender {
         }
         // Read the rest of the body so the connection can be reused.
         let _ = response.body_mut().read_to_vec();
-    }
-
-    /// Counts the items of an envelope that did not arrive; the counts of a client report
-    /// in it are put back, to go out with a later envelope.
-    fn drop_all(&self, envelope: &Envelope, why: &'static str) {
-        for item in &envelope.items {
-            match item {
-                EnvelopeItem::ClientReport(report) => {
-                    self.discards.restore(&report.discarded_events)
-                }
-                item => self.discards.record_item(why, item),
-            }
-        }
     }
 }
 
