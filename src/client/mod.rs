@@ -855,6 +855,11 @@ impl ClientInner {
         &self.options
     }
 
+    /// The organization of the DSN, when it names one.
+    pub(crate) fn org_id(&self) -> Option<&str> {
+        self.dsn.as_ref().and_then(Dsn::org_id)
+    }
+
     /// Whether transactions can be sampled at all.
     pub(crate) fn tracing_enabled(&self) -> bool {
         self.options.traces_sample_rate.is_some() || self.options.traces_sampler.is_some()

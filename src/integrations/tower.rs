@@ -126,6 +126,7 @@ impl ScopeLayer {
                 .iter()
                 .filter(|(name, _)| is_trace_header(name))
                 .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+            Some(&client),
         );
 
         let custom = self.name.as_ref().and_then(|f| {
@@ -609,7 +610,7 @@ mod tests {
         let text = map
             .iter()
             .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)));
-        assert!(crate::trace::incoming_context(text).is_none());
+        assert!(crate::trace::incoming_context(text, None).is_none());
     }
 
     #[test]

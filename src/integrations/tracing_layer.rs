@@ -260,6 +260,7 @@ where
                         crate::trace::continued_context(
                             crate::trace::parse_trace_header(t),
                             visitor.baggage.as_deref(),
+                            Some(&client),
                         )
                     });
                     let span = match continued {

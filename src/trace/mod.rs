@@ -6,6 +6,8 @@ mod span;
 
 use std::sync::Arc;
 
+use crate::client::ClientInner;
+
 pub(crate) use propagation::{Dsc, PropagationContext, format_rate};
 pub use span::{
     SamplingContext, Span, SpanStatus, TraceHeaders, TransactionContext, start_transaction,
@@ -42,16 +44,19 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let Some(context) = incoming_context(headers) else {
+    let client = crate::client::current_inner();
+    let Some(context) = incoming_context(headers, client.as_deref()) else {
         return false;
     };
     crate::get_isolation_scope().write(|d| d.propagation = Arc::new(context));
     true
 }
 
-/// The propagation context [`continue_trace`] would store for these headers.
+/// The propagation context [`continue_trace`] would store for these headers, for a task
+/// whose client is `client`.
 pub(crate) fn incoming_context<K, V>(
     headers: impl IntoIterator<Item = (K, V)>,
+    client: Option<&ClientInner>,
 ) -> Option<PropagationContext>
 where
     K: AsRef<str>,
@@ -73,20 +78,21 @@ where
     continued_context(
         sentry_trace.or(traceparent),
         baggage.iter().map(String::as_str),
+        client,
     )
 }
 
 /// The propagation context of a continued trace, or `None` when there is no valid parent or
-/// the trace belongs to another organization (protocol sheet §5.3).
+/// the trace belongs to another organization than `client`'s (protocol sheet §5.3).
 pub(crate) fn continued_context<'a>(
     parent: Option<propagation::TraceParent>,
     baggage: impl IntoIterator<Item = &'a str>,
+    client: Option<&ClientInner>,
 ) -> Option<PropagationContext> {
     let parent = parent?;
     let dsc = Dsc::from_baggage(baggage);
     // Another organization's trace is not continued (protocol sheet §5.3).
-    let own_org = crate::client::current_client()
-        .and_then(|c| c.dsn().and_then(|d| d.org_id().map(str::to_owned)));
+    let own_org = client.and_then(ClientInner::org_id);
     if let (Some(own), Some(theirs)) = (own_org, dsc.as_ref().and_then(|d| d.get("org_id"))) {
         if own != theirs {
             return None;
@@ -127,4 +133,35 @@ pub fn trace_headers() -> TraceHeaders {
         let (trace_id, span_id) = propagation.ids();
         TraceHeaders::new(trace_id, span_id, propagation.sampled(), dsc.as_deref())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Client, ClientOptions};
+
+    #[test]
+    fn another_organizations_trace_is_not_continued() {
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1";
+        // Nothing is captured, so nothing is sent to the DSN.
+        let client =
+            Client::new(ClientOptions::new().dsn("https://key@o7.ingest.sentry.io/1")).into_inner();
+        assert_eq!(client.org_id(), Some("7"));
+        let continued = |org: &str, client: Option<&ClientInner>| {
+            incoming_context(
+                [
+                    ("sentry-trace", trace),
+                    ("baggage", &format!("sentry-org_id={org}")),
+                ],
+                client,
+            )
+            .is_some()
+        };
+        assert!(continued("7", Some(&client)));
+        assert!(!continued("8", Some(&client)));
+        assert!(
+            continued("8", None),
+            "without a client there is no own organization"
+        );
+    }
 }
