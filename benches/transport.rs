@@ -4,8 +4,9 @@
 //!
 //! Both SDKs capture the same event (a message with 5 tags and 10 breadcrumbs from the scope)
 //! in batches of 25 (below sentry's 30-envelope queue, so neither drops), flushing after each
-//! batch: the time per event is the time to capture, serialize, compress (scopeline gzips,
-//! sentry does not) and deliver it over loopback HTTP.
+//! batch: the time per event is the time to capture, serialize, compress (scopeline gzips by
+//! default, sentry does not; `scopeline_uncompressed` turns gzip off) and deliver it over
+//! loopback HTTP.
 //!
 //! `cargo bench --bench transport` prints criterion's numbers, then events per second and peak
 //! memory for both.
@@ -77,10 +78,11 @@ fn serve(stream: TcpStream, seen: &AtomicUsize) {
     }
 }
 
-fn scopeline_client(port: u16) -> Client {
+fn scopeline_client(port: u16, gzip: bool) -> Client {
     let client = Client::new(
         ClientOptions::new()
             .dsn(format!("http://public@127.0.0.1:{port}/1"))
+            .http_compression(gzip)
             .send_client_reports(false),
     );
     let scope = scopeline::get_isolation_scope();
@@ -163,7 +165,12 @@ fn throughput(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(5));
     g.bench_function("scopeline", |b| {
         let (port, received) = start_server();
-        let client = scopeline_client(port);
+        let client = scopeline_client(port, true);
+        delivery(b, &received, |n| run_scopeline(&client, n));
+    });
+    g.bench_function("scopeline_uncompressed", |b| {
+        let (port, received) = start_server();
+        let client = scopeline_client(port, false);
         delivery(b, &received, |n| run_scopeline(&client, n));
     });
     g.bench_function("sentry", |b| {
@@ -213,15 +220,15 @@ fn main() {
 
     println!("\n== HTTP transport: scopeline vs sentry 0.49 (same run) ==");
     let per_sec = |name: &str| support::mean_ns("http_throughput", name).map(|ns| 1e9 / ns);
-    for name in ["scopeline", "sentry"] {
+    for name in ["scopeline", "scopeline_uncompressed", "sentry"] {
         match per_sec(name) {
-            Some(eps) => println!("{name:<10} {eps:>10.0} events/s"),
-            None => println!("{name:<10} (not measured in this run)"),
+            Some(eps) => println!("{name:<24} {eps:>10.0} events/s"),
+            None => println!("{name:<24} (not measured in this run)"),
         }
     }
     const EVENTS: u64 = 20_000;
     let (port, _) = start_server();
-    let ours = peak_growth(|| run_scopeline(&scopeline_client(port), EVENTS));
+    let ours = peak_growth(|| run_scopeline(&scopeline_client(port, true), EVENTS));
     let (port, _) = start_server();
     let theirs = peak_growth(|| {
         let (hub, client) = sentry_hub(port);

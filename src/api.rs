@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::client::{ErrorRef, EventSource, capture_ambient};
-use crate::protocol::{Breadcrumb, Context, Event, EventId, Level, User};
+use crate::protocol::{Context, Event, EventId, IntoBreadcrumbs, Level, User};
 use crate::scope::{Scope, get_isolation_scope};
 use crate::transport::FlushError;
 
@@ -171,19 +171,28 @@ pub fn set_extra(key: impl Into<Cow<'static, str>>, value: Value) {
     get_isolation_scope().set_extra(key, value);
 }
 
-/// Adds a breadcrumb to the isolation scope (ignored while no client is bound).
+/// Adds breadcrumbs to the isolation scope (ignored while no client is bound).
+///
+/// Takes a [`Breadcrumb`], an `Option` or `Vec` of them, or a closure returning one of these
+/// (see [`IntoBreadcrumbs`]): the closure runs only when a client will keep the result, so
+/// building the breadcrumb costs nothing while none is bound. It runs on the caller's stack,
+/// before any lock is taken.
 ///
 /// # Examples
 ///
 /// ```
-/// scopeline::add_breadcrumb(scopeline::Breadcrumb::new("user clicked pay").with_category("ui"));
+/// use scopeline::Breadcrumb;
+///
+/// scopeline::add_breadcrumb(Breadcrumb::new("user clicked pay").with_category("ui"));
+/// let order = 42;
+/// scopeline::add_breadcrumb(|| Breadcrumb::new(format!("order {order} paid")));
 /// ```
 #[inline]
-pub fn add_breadcrumb(crumb: Breadcrumb) {
+pub fn add_breadcrumb(crumbs: impl IntoBreadcrumbs) {
     if !crate::scope::any_client_bound() {
         return;
     }
-    crate::client::add_breadcrumb_to(&get_isolation_scope(), crumb, None);
+    crate::client::add_breadcrumb_to(&get_isolation_scope(), crumbs, None);
 }
 
 /// Flushes the client the running task resolves to (see [`Client::flush`](crate::Client::flush)).

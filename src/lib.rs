@@ -84,7 +84,7 @@ pub use integrations::tower::{ScopeFuture, ScopeLayer, ScopeService, inject_trac
 #[cfg(feature = "tracing")]
 pub use integrations::tracing_layer::{EventFilter, TracingLayer, default_event_filter};
 pub use panic::install_panic_hook;
-pub use protocol::{Breadcrumb, Level, User};
+pub use protocol::{Breadcrumb, IntoBreadcrumbs, Level, User};
 pub use scope::{
     Hint, Scope, Scoped, configure_scope, get_current_scope, get_global_scope, get_isolation_scope,
     isolation_scope, new_scope, with_isolation_scope, with_new_scope,

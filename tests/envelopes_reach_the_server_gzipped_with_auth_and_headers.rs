@@ -1,6 +1,6 @@
 //! With a DSN, envelopes reach the server: posted to `{base}/api/{project}/envelope/` (path
 //! prefix and port kept), with `X-Sentry-Auth`, `User-Agent` and the envelope content type,
-//! gzipped, with `event_id`, `sent_at`, `sdk` and the trace's DSC in the envelope header.
+//! gzipped (or plain when compression is turned off), with `event_id`, `sent_at`, `sdk` and the trace's DSC in the envelope header.
 #![cfg(feature = "http")]
 mod common;
 
@@ -59,6 +59,36 @@ fn an_event_arrives_whole_with_every_header() {
     let event = theirs.event().expect("the event");
     assert_eq!(event.tags["request_id"], "r-1");
     assert_eq!(event.event_id.simple().to_string(), id.to_string());
+}
+
+#[test]
+fn with_compression_off_the_body_is_the_plain_envelope() {
+    let server = Server::start(|_, _| Reply::ok());
+    let client = Client::new(
+        ClientOptions::new()
+            .dsn(server.dsn())
+            .http_compression(false),
+    );
+    let id = scopeline::with_isolation_scope(|scope| {
+        scope.bind_client(Some(client.clone()));
+        scope.capture_message("plain", Level::Info)
+    })
+    .expect("an event id");
+    client.flush(Duration::from_secs(10)).expect("delivered");
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-sentry-envelope")
+    );
+    let theirs = TheirEnvelope::from_slice(&r.body).expect("the body is the envelope itself");
+    assert_eq!(
+        theirs.event().unwrap().event_id.simple().to_string(),
+        id.to_string()
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub use options::ClientOptions;
 
 use crate::protocol::{
     Breadcrumb, ClientReport, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId,
-    Exception, Level, Mechanism,
+    Exception, IntoBreadcrumbs, Level, Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span};
@@ -150,6 +150,7 @@ impl Client {
                     dsn,
                     options.queue_size,
                     options.http_timeout,
+                    options.http_compression,
                     options.ca_certs.as_deref(),
                     options.debug,
                     discards.clone(),
@@ -630,6 +631,7 @@ impl ClientInner {
         let spawned = Worker::spawn(
             "scopeline-pipeline",
             self.options.queue_size,
+            crate::transport::LINGER,
             move |job: Box<Job>| {
                 if let Some(client) = weak.upgrade() {
                     client.process(*job);
@@ -931,14 +933,17 @@ fn capture_in(
     client.capture(source, isolation, current, configure)
 }
 
-/// Adds a breadcrumb to `scope` through the client the task resolves to.
-pub(crate) fn add_breadcrumb_to(scope: &Scope, crumb: Breadcrumb, hint: Option<&Hint>) {
+/// Adds breadcrumbs to `scope` through the client the task resolves to; a closure runs only
+/// when that client is enabled.
+pub(crate) fn add_breadcrumb_to(scope: &Scope, crumbs: impl IntoBreadcrumbs, hint: Option<&Hint>) {
     if !crate::scope::any_client_bound() {
         return;
     }
     let client = crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation));
-    if let Some(client) = client {
-        client.add_breadcrumb(scope, crumb, hint);
+    if let Some(client) = client.filter(|c| c.is_enabled()) {
+        for crumb in crumbs.into_breadcrumbs() {
+            client.add_breadcrumb(scope, crumb, hint);
+        }
     }
 }
 

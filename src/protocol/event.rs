@@ -195,6 +195,68 @@ impl Breadcrumb {
     }
 }
 
+/// Anything [`add_breadcrumb`](crate::add_breadcrumb) accepts: one [`Breadcrumb`], an
+/// `Option` or a `Vec` of them, or a closure returning any of these.
+///
+/// A closure runs only when a client will keep what it returns, so a breadcrumb that is
+/// costly to build (formatting, a clock read) costs nothing while no client is bound.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{Breadcrumb, IntoBreadcrumbs};
+///
+/// scopeline::add_breadcrumb(Breadcrumb::new("cache miss"));
+/// scopeline::add_breadcrumb(|| Breadcrumb::new(format!("cache miss for {}", 42)));
+/// scopeline::add_breadcrumb(vec![Breadcrumb::new("a"), Breadcrumb::new("b")]);
+///
+/// let crumbs: Vec<_> = (|| Some(Breadcrumb::new("lazy"))).into_breadcrumbs().into_iter().collect();
+/// assert_eq!(crumbs[0].message.as_deref(), Some("lazy"));
+/// ```
+pub trait IntoBreadcrumbs {
+    /// What the breadcrumbs come as.
+    type Breadcrumbs: IntoIterator<Item = Breadcrumb>;
+
+    /// Turns `self` into breadcrumbs, running the closure if it is one.
+    fn into_breadcrumbs(self) -> Self::Breadcrumbs;
+}
+
+impl IntoBreadcrumbs for Breadcrumb {
+    type Breadcrumbs = Option<Breadcrumb>;
+
+    fn into_breadcrumbs(self) -> Option<Breadcrumb> {
+        Some(self)
+    }
+}
+
+impl IntoBreadcrumbs for Option<Breadcrumb> {
+    type Breadcrumbs = Option<Breadcrumb>;
+
+    fn into_breadcrumbs(self) -> Option<Breadcrumb> {
+        self
+    }
+}
+
+impl IntoBreadcrumbs for Vec<Breadcrumb> {
+    type Breadcrumbs = Vec<Breadcrumb>;
+
+    fn into_breadcrumbs(self) -> Vec<Breadcrumb> {
+        self
+    }
+}
+
+impl<F, B> IntoBreadcrumbs for F
+where
+    F: FnOnce() -> B,
+    B: IntoBreadcrumbs,
+{
+    type Breadcrumbs = B::Breadcrumbs;
+
+    fn into_breadcrumbs(self) -> B::Breadcrumbs {
+        self().into_breadcrumbs()
+    }
+}
+
 /// The user an event is about.
 ///
 /// # Examples

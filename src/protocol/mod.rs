@@ -21,7 +21,7 @@ mod time;
 
 pub use envelope::{Attachment, ClientReport, DiscardedEvent, Envelope, EnvelopeItem};
 pub use event::{
-    Breadcrumb, ClientSdkInfo, Context, Event, Exception, Frame, Level, Mechanism, Request,
-    SpanRecord, Stacktrace, TransactionInfo, User,
+    Breadcrumb, ClientSdkInfo, Context, Event, Exception, Frame, IntoBreadcrumbs, Level, Mechanism,
+    Request, SpanRecord, Stacktrace, TransactionInfo, User,
 };
 pub use ids::{EventId, SpanId, TraceId};

@@ -11,7 +11,9 @@ use super::data::{
     BoundClient, EventProcessor, Hint, PropagationContext, RequestSource, ScopeData,
 };
 use crate::client::Client;
-use crate::protocol::{Attachment, Breadcrumb, Context, Event, EventId, Level, Request, User};
+use crate::protocol::{
+    Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, User,
+};
 use crate::trace::Span;
 
 /// A handle to one scope: cheap to clone, shared between threads, changed through `&self`.
@@ -560,8 +562,20 @@ impl Scope {
     /// scope.add_breadcrumb(Breadcrumb::new("cache miss"));
     /// assert_eq!(scope.breadcrumbs().len(), 1);
     /// ```
-    pub fn add_breadcrumb(&self, crumb: Breadcrumb) {
-        self.add_breadcrumb_with_hint(crumb, None)
+    ///
+    /// Like [`add_breadcrumb`](crate::add_breadcrumb), it also takes an `Option`, a `Vec` or
+    /// a closure (see [`IntoBreadcrumbs`]).
+    pub fn add_breadcrumb(&self, crumbs: impl IntoBreadcrumbs) {
+        if let Some(client) = self.client() {
+            let client = client.inner();
+            if client.is_enabled() {
+                for crumb in crumbs.into_breadcrumbs() {
+                    client.add_breadcrumb(self, crumb, None);
+                }
+            }
+        } else {
+            crate::client::add_breadcrumb_to(self, crumbs, None);
+        }
     }
 
     /// Adds a breadcrumb with a hint for `before_breadcrumb`.

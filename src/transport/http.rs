@@ -1,7 +1,8 @@
 //! The HTTP envelope transport: what a client uses when a DSN is set.
 //!
 //! One background thread per client posts envelopes, gzipped, to the DSN's envelope endpoint,
-//! one request at a time, from a bounded queue. Nothing is retried (a request that may have
+//! one request at a time over a kept-alive connection, from a bounded queue; the server's name
+//! is looked up once a minute, not per envelope (see `resolve`). Nothing is retried (a request that may have
 //! reached the server is never sent again); every item that does not arrive is counted with
 //! its reason, and the counts go out as client reports.
 
@@ -13,6 +14,7 @@ use flate2::write::DeflateEncoder;
 use flate2::{Compression, Crc};
 
 use super::rate_limits::RateLimits;
+use super::resolve::CachingResolver;
 use super::{FlushError, SendError, Transport, Worker};
 use crate::client::{Discards, Dsn, reason};
 use crate::protocol::Envelope;
@@ -33,8 +35,10 @@ pub(crate) struct HttpTransport {
 
 /// The sending half, owned by the worker thread.
 struct Sender {
-    gzip: Gzip,
+    /// `None` when compression is turned off.
+    gzip: Option<Gzip>,
     agent: ureq::Agent,
+    resolver: CachingResolver,
     url: String,
     auth: String,
     limits: Arc<RateLimits>,
@@ -47,6 +51,7 @@ impl HttpTransport {
         dsn: &Dsn,
         queue_size: usize,
         timeout: Duration,
+        compress: bool,
         ca_certs: Option<&std::path::Path>,
         debug: bool,
         discards: Arc<Discards>,
@@ -78,9 +83,15 @@ impl HttpTransport {
             }
             None => config,
         };
+        let resolver = CachingResolver::default();
         let mut sender = Sender {
-            gzip: Gzip::new(),
-            agent: config.build().into(),
+            gzip: compress.then(Gzip::new),
+            agent: ureq::Agent::with_parts(
+                config.build(),
+                ureq::unversioned::transport::DefaultConnector::default(),
+                resolver.clone(),
+            ),
+            resolver,
             url: dsn.envelope_url(),
             auth,
             limits: limits.clone(),
@@ -90,9 +101,12 @@ impl HttpTransport {
         if debug {
             tracing::debug!(target: TARGET, url = %sender.url, "sending envelopes over HTTP");
         }
-        let worker = Worker::spawn("scopeline-http", queue_size, move |envelope| {
-            sender.deliver(envelope)
-        })?;
+        let worker = Worker::spawn(
+            "scopeline-http",
+            queue_size,
+            Duration::ZERO,
+            move |envelope| sender.deliver(envelope),
+        )?;
         Ok(HttpTransport {
             worker,
             limits,
@@ -163,7 +177,11 @@ impl Sender {
         if envelope.items.is_empty() {
             return;
         }
-        let body = match self.gzip.compress(&envelope) {
+        let body = match &mut self.gzip {
+            Some(gzip) => gzip.compress(&envelope),
+            None => envelope.to_vec(),
+        };
+        let body = match body {
             Ok(body) => body,
             Err(e) => {
                 self.discards
@@ -172,16 +190,20 @@ impl Sender {
                 return;
             }
         };
-        let sent = self
+        let mut request = self
             .agent
             .post(&self.url)
             .header("X-Sentry-Auth", &self.auth)
-            .header("Content-Type", "application/x-sentry-envelope")
-            .header("Content-Encoding", "gzip")
-            .send(&body[..]);
+            .header("Content-Type", "application/x-sentry-envelope");
+        if self.gzip.is_some() {
+            request = request.header("Content-Encoding", "gzip");
+        }
+        let sent = request.send(&body[..]);
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => {
+                // The server may have moved: look its name up again next time.
+                self.resolver.forget();
                 self.discards
                     .record_envelope(reason::NETWORK_ERROR, &envelope);
                 if self.debug {

@@ -119,12 +119,17 @@ impl JsonLinesTransport {
                 Output::File(OpenOptions::new().create(true).append(true).open(path)?)
             }
         };
-        let worker = Worker::spawn("scopeline-json-lines", queue, move |envelope| {
-            for line in lines(&envelope, format) {
-                // A closed stdout must not take the worker down; the line is lost.
-                let _ = output.write_line(&line);
-            }
-        })?;
+        let worker = Worker::spawn(
+            "scopeline-json-lines",
+            queue,
+            Duration::ZERO,
+            move |envelope| {
+                for line in lines(&envelope, format) {
+                    // A closed stdout must not take the worker down; the line is lost.
+                    let _ = output.write_line(&line);
+                }
+            },
+        )?;
         Ok(JsonLinesTransport { worker, target })
     }
 }

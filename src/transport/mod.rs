@@ -19,6 +19,8 @@ mod http;
 mod json_lines;
 #[cfg(feature = "http")]
 mod rate_limits;
+#[cfg(feature = "http")]
+mod resolve;
 mod worker;
 
 use std::fmt;
@@ -27,7 +29,7 @@ use std::time::Duration;
 #[cfg(feature = "http")]
 pub(crate) use http::HttpTransport;
 pub use json_lines::{JsonLinesFormat, JsonLinesTarget, JsonLinesTransport};
-pub(crate) use worker::{Rejected, Worker};
+pub(crate) use worker::{LINGER, Rejected, Worker};
 
 use crate::protocol::Envelope;
 

@@ -23,10 +23,12 @@ use std::{
 
 use super::FlushError;
 
-/// How long the thread waits for more items after its queue runs dry before it parks. While
-/// it waits, senders do not wake it: under load, items are taken in batches and a send is a
-/// lock and a push, not a thread wake-up (a futex call and a context switch each).
-const LINGER: Duration = Duration::from_millis(2);
+/// How long a lingering worker's thread waits for more items after its queue runs dry before
+/// it parks. While it waits, senders do not wake it: under load, items are taken in batches
+/// and a send is a lock and a push, not a thread wake-up (a futex call and a context switch
+/// each). For workers fed by capturing tasks, whose every microsecond counts; a worker fed
+/// by another scopeline thread parks at once, so that it works while that thread does.
+pub(crate) const LINGER: Duration = Duration::from_millis(2);
 
 /// Why [`Worker::send`] handed an item back.
 #[derive(Debug)]
@@ -51,6 +53,8 @@ struct Shared<T> {
     queue: Mutex<Queue<T>>,
     ready: Condvar,
     capacity: usize,
+    /// [`LINGER`] or zero.
+    linger: Duration,
 }
 
 impl<T> Shared<T> {
@@ -73,7 +77,7 @@ impl<T> Shared<T> {
             if queue.stop {
                 return None;
             }
-            if lingered {
+            if lingered || self.linger.is_zero() {
                 queue.parked = true;
                 queue = self.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
                 queue.parked = false;
@@ -88,7 +92,7 @@ impl<T> Shared<T> {
     #[cfg(not(scopeline_loom))]
     fn linger<'a>(&'a self, queue: MutexGuard<'a, Queue<T>>) -> MutexGuard<'a, Queue<T>> {
         self.ready
-            .wait_timeout(queue, LINGER)
+            .wait_timeout(queue, self.linger)
             .unwrap_or_else(|e| e.into_inner())
             .0
     }
@@ -142,8 +146,13 @@ impl<T> fmt::Debug for Worker<T> {
 
 impl<T: Send + 'static> Worker<T> {
     /// Starts the thread. `sink` runs there for each item; a panic in it is caught and the
-    /// item counted as done.
-    pub(crate) fn spawn<S>(name: &str, capacity: usize, mut sink: S) -> std::io::Result<Worker<T>>
+    /// item counted as done. `linger` is [`LINGER`] or zero (see there).
+    pub(crate) fn spawn<S>(
+        name: &str,
+        capacity: usize,
+        linger: Duration,
+        mut sink: S,
+    ) -> std::io::Result<Worker<T>>
     where
         S: FnMut(T) + Send + 'static,
     {
@@ -156,6 +165,7 @@ impl<T: Send + 'static> Worker<T> {
             }),
             ready: Condvar::new(),
             capacity,
+            linger,
         });
         let progress = Arc::new(Progress {
             taken: AtomicU64::new(0),
@@ -278,7 +288,7 @@ mod tests {
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let release_rx = Mutex::new(release_rx);
         // Room for two: the one the thread runs and one waiting.
-        let worker = Worker::spawn("test", 2, move |_| {
+        let worker = Worker::spawn("test", 2, LINGER, move |_| {
             let _ = release_rx.lock().unwrap().recv();
         })
         .unwrap();
@@ -306,7 +316,7 @@ mod tests {
     fn a_panicking_sink_does_not_stop_the_worker() {
         let count = Arc::new(AtomicU64::new(0));
         let c = count.clone();
-        let worker = Worker::spawn("test", 8, move |_| {
+        let worker = Worker::spawn("test", 8, Duration::ZERO, move |_| {
             if c.fetch_add(1, Ordering::SeqCst) == 0 {
                 panic!("sink failure");
             }
@@ -330,7 +340,7 @@ mod loom_checks {
     fn counting(capacity: usize) -> (Worker<u32>, Arc<AtomicU64>) {
         let handled = Arc::new(AtomicU64::new(0));
         let h = handled.clone();
-        let worker = Worker::spawn("loom", capacity, move |_| {
+        let worker = Worker::spawn("loom", capacity, LINGER, move |_| {
             h.fetch_add(1, Ordering::SeqCst);
         })
         .unwrap();
