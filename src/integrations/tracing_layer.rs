@@ -238,7 +238,6 @@ where
 
         let parent_sentry =
             parent_of(&ctx, attrs.parent(), attrs.is_contextual()).and_then(nearest_kept);
-        let isolation = crate::get_isolation_scope();
         let op = visitor.op.take();
         let start = SystemTime::now();
         let sentry = match parent_sentry {
@@ -246,9 +245,12 @@ where
             Some(Some(parent)) => Some(child(&parent, op, meta, &visitor.fields, start)),
             Some(None) => None,
             // A root span: below the scope's active span, or a new transaction.
-            None => match crate::client::active_span(&crate::get_current_scope(), &isolation) {
-                Some(parent) => Some(child(&parent, op, meta, &visitor.fields, start)),
-                None if client.tracing_enabled() => {
+            None => match crate::scope::with_pair(|p| {
+                crate::client::active_span(&p.current, &p.isolation)
+                    .ok_or_else(|| p.isolation.clone())
+            }) {
+                Ok(parent) => Some(child(&parent, op, meta, &visitor.fields, start)),
+                Err(isolation) if client.tracing_enabled() => {
                     let name = visitor
                         .name
                         .take()
@@ -277,7 +279,7 @@ where
                     }
                     Some(span)
                 }
-                None => None,
+                Err(_) => None,
             },
         };
         if let Some(span) = sentry.as_ref().filter(|s| s.is_sampled()) {
@@ -339,7 +341,8 @@ where
                         .into_iter()
                         .map(|(k, v)| (format!("tags.{k}"), Value::String(v))),
                 );
-                crate::add_breadcrumb(crumb);
+                // The client is the one just resolved: no second look-up through the scopes.
+                client.add_breadcrumb(&crate::get_isolation_scope(), crumb, None);
             }
             EventFilter::Event => {
                 let mut out = Event::new();
@@ -381,6 +384,10 @@ where
         if let Some(sentry) = &state.sentry {
             sentry.finish_at(end);
         }
+        // No breadcrumb is built for a client that would not keep it.
+        let Some(client) = crate::client::current_inner().filter(|c| c.is_enabled()) else {
+            return;
+        };
         let mut crumb = Breadcrumb::at(state.start, Some(Cow::Borrowed(state.name)));
         crumb.category = Some(Cow::Borrowed(state.target));
         crumb.data = state.fields;
@@ -393,7 +400,7 @@ where
         // The task that closes a span is the one that ran it (an instrumented future closes its
         // span when dropped, inside the isolation scope that wrapped it), even when the span
         // was created before the future was wrapped.
-        crate::client::add_breadcrumb_to(&crate::get_isolation_scope(), crumb, None);
+        client.add_breadcrumb(&crate::get_isolation_scope(), crumb, None);
     }
 
     // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,
@@ -471,7 +478,8 @@ impl FieldVisitor {
 
     fn put(&mut self, field: &Field, value: Value) {
         let name = field.name();
-        let scrub = crate::pii::is_sensitive_key(name, self.send_default_pii);
+        // An event's message is what the code says happened, never a keyed value to scrub.
+        let scrub = name != "message" && crate::pii::is_sensitive_key(name, self.send_default_pii);
         let value = if scrub {
             Value::String(crate::pii::FILTERED.to_owned())
         } else {

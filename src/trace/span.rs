@@ -601,6 +601,17 @@ impl Span {
                 return;
             }
             state.finished = true;
+            // A child of a full transaction is dropped before its record is built.
+            if !self.inner.root
+                && self.inner.tx.sampled
+                && lock(&self.inner.tx.spans).len() >= MAX_SPANS
+            {
+                drop(state);
+                if let Some(client) = &self.inner.tx.client {
+                    client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
+                }
+                return;
+            }
             if !self.inner.tx.sampled {
                 drop(state);
                 if self.inner.root {
