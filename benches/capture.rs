@@ -95,9 +95,10 @@ fn scopeline_capture(b: &mut criterion::Bencher<'_>, until_serialized: bool) {
             total
         });
     });
+    let dropped = client.discarded_events();
     assert!(
-        client.discarded_events().is_empty(),
-        "no event may be dropped in this bench"
+        dropped.is_empty(),
+        "no event may be dropped in this bench: {dropped:?}"
     );
 }
 

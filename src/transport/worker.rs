@@ -65,8 +65,6 @@ impl<T> Shared<T> {
     /// Waits for items and takes them all, or returns `None` once stopped and drained.
     fn next_batch(&self, spare: &mut VecDeque<T>) -> Option<()> {
         let mut queue = self.lock();
-        // The previous batch is done.
-        queue.in_flight = 0;
         let mut lingered = false;
         loop {
             if !queue.items.is_empty() {
@@ -188,6 +186,9 @@ impl<T: Send + 'static> Worker<T> {
                         // nor waits on this very thread to flush it.
                         crate::client::guarded("worker sink", || sink(item));
                     }
+                    // The batch's room is given back before a flusher learns it is done, so
+                    // a sender that waited for the flush finds the whole capacity free.
+                    q.lock().in_flight = 0;
                     let mut done = p.done.lock().unwrap_or_else(|e| e.into_inner());
                     done.count += n;
                     if done.count >= done.wanted {
@@ -398,6 +399,21 @@ mod loom_checks {
                 assert_eq!(handled.load(Ordering::SeqCst), u64::from(n));
             }
         });
+    }
+
+    /// Once a flush has returned, the whole capacity is free again: the batch it waited for
+    /// no longer counts against it, whichever way the thread waits for work.
+    #[test]
+    fn after_a_flush_the_whole_capacity_is_free() {
+        for linger in [LINGER, Duration::ZERO] {
+            loom::model(move || {
+                let worker = Worker::spawn("loom", 1, linger, |_: u32| {}).unwrap();
+                for n in 1..=2 {
+                    assert!(worker.send(n).is_ok(), "send {n} refused");
+                    worker.flush(Duration::from_secs(3600)).unwrap();
+                }
+            });
+        }
     }
 
     /// Shutdown drains what was queued, and nothing is accepted after it.
