@@ -118,17 +118,47 @@ impl EnvelopeItem {
     }
 
     fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
-        Ok(match self {
-            EnvelopeItem::Event(event) | EnvelopeItem::Transaction(event) => {
-                let bytes = serde_json::to_vec(event)?;
-                if bytes.len() <= crate::trim::MAX_EVENT_BYTES {
-                    Cow::Owned(bytes)
-                } else {
-                    Cow::Owned(crate::trim::shed_to_fit(&mut Event::clone(event)))
-                }
+        match self {
+            EnvelopeItem::Attachment(a) => Ok(Cow::Borrowed(&a.bytes[..])),
+            _ => self.with_payload(|bytes| Ok(Cow::Owned(bytes.to_vec()))),
+        }
+    }
+
+    /// Runs `f` with the item's payload. An event is serialized into a buffer kept by the
+    /// thread, so writing envelopes one after another does not grow a new buffer each time.
+    fn with_payload<R>(
+        &self,
+        f: impl FnOnce(&[u8]) -> serde_json::Result<R>,
+    ) -> serde_json::Result<R> {
+        /// Kept between envelopes up to this size; a bigger one is let go after use.
+        const KEEP: usize = 256 * 1024;
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let event = match self {
+            EnvelopeItem::Event(event) | EnvelopeItem::Transaction(event) => event,
+            EnvelopeItem::ClientReport(report) => return f(&serde_json::to_vec(report)?),
+            EnvelopeItem::Attachment(a) => return f(&a.bytes),
+        };
+        let serialize = |buf: &mut Vec<u8>| -> serde_json::Result<R> {
+            buf.clear();
+            serde_json::to_writer(&mut *buf, event)?;
+            if buf.len() <= crate::trim::MAX_EVENT_BYTES {
+                f(buf)
+            } else {
+                f(&crate::trim::shed_to_fit(&mut Event::clone(event)))
             }
-            EnvelopeItem::ClientReport(report) => Cow::Owned(serde_json::to_vec(report)?),
-            EnvelopeItem::Attachment(a) => Cow::Borrowed(&a.bytes[..]),
+        };
+        BUFFER.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                let out = serialize(&mut buf);
+                if buf.capacity() > KEEP {
+                    *buf = Vec::new();
+                }
+                out
+            }
+            // Re-entered from `f` (a writer that writes an envelope itself): a buffer of its own.
+            Err(_) => serialize(&mut Vec::new()),
         })
     }
 
@@ -230,14 +260,24 @@ impl Envelope {
     /// # Errors
     ///
     /// Fails when the writer fails or an item cannot be serialized.
-    pub fn to_writer<W: Write>(&self, mut w: W) -> io::Result<()> {
-        serde_json::to_writer(&mut w, &self.header())?;
+    pub fn to_writer<W: Write>(&self, w: W) -> io::Result<()> {
+        self.write_to(&mut Plain(w))
+    }
+
+    fn write_to<W: Sink>(&self, w: &mut W) -> io::Result<()> {
+        serde_json::to_writer(&mut *w, &self.header())?;
         for item in &self.items {
-            let payload = item.payload()?;
-            w.write_all(b"\n")?;
-            serde_json::to_writer(&mut w, &item.header(payload.len()))?;
-            w.write_all(b"\n")?;
-            w.write_all(&payload)?;
+            item.with_payload(|payload| {
+                w.reserve(payload.len() + 64);
+                w.write_all(b"\n")
+                    .and_then(|()| {
+                        serde_json::to_writer(&mut *w, &item.header(payload.len()))
+                            .map_err(io::Error::from)
+                    })
+                    .and_then(|()| w.write_all(b"\n"))
+                    .and_then(|()| w.write_all(payload))
+                    .map_err(serde_json::Error::io)
+            })?;
         }
         w.write_all(b"\n")
     }
@@ -249,7 +289,7 @@ impl Envelope {
     /// Fails when an item cannot be serialized.
     pub fn to_vec(&self) -> io::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(1024);
-        self.to_writer(&mut out)?;
+        self.write_to(&mut out)?;
         Ok(out)
     }
 
@@ -276,3 +316,34 @@ impl Envelope {
         Ok(json!({ "header": self.header(), "items": items }))
     }
 }
+
+/// Where [`Envelope::write_to`] writes: a `Vec` is told each payload's size ahead, so it
+/// grows once per item instead of doubling its way up.
+trait Sink: Write {
+    fn reserve(&mut self, _additional: usize) {}
+}
+
+impl Sink for Vec<u8> {
+    fn reserve(&mut self, additional: usize) {
+        Vec::reserve(self, additional);
+    }
+}
+
+/// Any other writer, as it is.
+struct Plain<W>(W);
+
+impl<W: Write> Write for Plain<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write> Sink for Plain<W> {}

@@ -33,8 +33,12 @@ pub(crate) mod timestamp_float {
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
         // Microsecond precision is what Relay keeps: whole microseconds, so the JSON stays
         // short (the shortest decimal of micros / 1e6 has at most six decimals).
-        let d = clamp(*t).duration_since(UNIX_EPOCH).unwrap_or_default();
-        let micros = d.as_secs() * 1_000_000 + u64::from(d.subsec_micros());
+        // Clamped on the duration: one clock subtraction, not two.
+        let micros = match t.duration_since(UNIX_EPOCH) {
+            Err(_) => 0,
+            Ok(d) if d.as_secs() > LAST_SECOND => LAST_SECOND * 1_000_000,
+            Ok(d) => d.as_secs() * 1_000_000 + u64::from(d.subsec_micros()),
+        };
         s.serialize_f64(micros as f64 / 1e6)
     }
 
