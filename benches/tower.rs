@@ -58,51 +58,66 @@ impl Setup {
         }
     }
 
-    /// Binds this setup's client and builds its app.
-    fn app(self) -> Router {
+    /// This setup's app, and the client it needs bound while it serves.
+    fn app(self) -> (Router, Client) {
         let routes = Router::new().route("/items/{id}", get(|| async { "ok" }));
         let scopeline = |rate: Option<f64>| {
             let mut options = scopeline::ClientOptions::new().transport(support::Discard);
             if let Some(rate) = rate {
                 options = options.traces_sample_rate(rate);
             }
-            let client = scopeline::Client::new(options);
-            scopeline::get_global_scope().bind_client(Some(client));
+            Client::Scopeline(scopeline::Client::new(options))
         };
         let sentry = |rate: Option<f32>| {
             let mut options = sentry_core::ClientOptions::default();
             if let Some(rate) = rate {
                 options = options.traces_sample_rate(rate);
             }
-            let client = support::sentry_client(options, support::SentryThreadDiscard::new());
-            sentry_core::Hub::main().bind_client(Some(client));
+            Client::Sentry(support::sentry_client(
+                options,
+                support::SentryThreadDiscard::new(),
+            ))
         };
         match self {
-            Setup::Bare => routes,
-            Setup::Scopeline => {
-                scopeline(None);
-                routes.layer(scopeline::ScopeLayer::new())
-            }
-            Setup::ScopelineTx => {
-                scopeline(Some(1.0));
-                routes.layer(scopeline::ScopeLayer::new())
-            }
-            Setup::Sentry => {
-                sentry(None);
+            Setup::Bare => (routes, Client::None),
+            Setup::Scopeline => (routes.layer(scopeline::ScopeLayer::new()), scopeline(None)),
+            Setup::ScopelineTx => (
+                routes.layer(scopeline::ScopeLayer::new()),
+                scopeline(Some(1.0)),
+            ),
+            Setup::Sentry => (
                 routes.layer(
                     ServiceBuilder::new()
                         .layer(sentry_tower::NewSentryLayer::<http::Request<Body>>::new_from_top())
                         .layer(sentry_tower::SentryHttpLayer::new()),
-                )
-            }
-            Setup::SentryTx => {
-                sentry(Some(1.0));
+                ),
+                sentry(None),
+            ),
+            Setup::SentryTx => (
                 routes.layer(
                     ServiceBuilder::new()
                         .layer(sentry_tower::NewSentryLayer::<http::Request<Body>>::new_from_top())
                         .layer(sentry_tower::SentryHttpLayer::new().enable_transaction()),
-                )
-            }
+                ),
+                sentry(Some(1.0)),
+            ),
+        }
+    }
+}
+
+/// The client a setup binds, process-wide, while it is measured.
+enum Client {
+    None,
+    Scopeline(scopeline::Client),
+    Sentry(std::sync::Arc<sentry_core::Client>),
+}
+
+impl Client {
+    fn bind(&self) {
+        match self {
+            Client::None => {}
+            Client::Scopeline(c) => scopeline::get_global_scope().bind_client(Some(c.clone())),
+            Client::Sentry(c) => sentry_core::Hub::main().bind_client(Some(c.clone())),
         }
     }
 }
@@ -110,6 +125,7 @@ impl Setup {
 /// A running server and the load generator's open connections to it.
 struct Load {
     _server: tokio::runtime::Runtime,
+    sdk: Client,
     client: tokio::runtime::Runtime,
     connections: Vec<TcpStream>,
 }
@@ -121,7 +137,7 @@ impl Load {
             .enable_all()
             .build()
             .unwrap();
-        let app = setup.app();
+        let (app, sdk) = setup.app();
         let addr: SocketAddr = server.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -143,12 +159,14 @@ impl Load {
         });
         Load {
             _server: server,
+            sdk,
             client,
             connections,
         }
     }
 
     /// Sends `total` requests, one in flight per connection, and returns the time taken.
+    /// The caller has bound this setup's client (see [`Load::bind`]).
     fn run(&mut self, total: u64) -> Duration {
         let per = total.div_ceil(CONNECTIONS as u64);
         let connections = &mut self.connections;
@@ -161,6 +179,12 @@ impl Load {
                 .elapsed()
                 .mul_f64(total as f64 / (per * CONNECTIONS as u64) as f64)
         })
+    }
+}
+
+impl Load {
+    fn bind(&self) {
+        self.sdk.bind();
     }
 }
 
@@ -182,20 +206,100 @@ async fn requests(stream: &mut TcpStream, n: u64) {
     }
 }
 
+/// A request as a client sends it, before any layer sees it.
+fn request() -> http::Request<Body> {
+    http::Request::get("/items/42")
+        .header("host", "bench")
+        .header("user-agent", "load/1")
+        .header("accept", "*/*")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// The CPU a layer costs one request, without the network: the service is called and its
+/// future polled to completion on the bench thread. Not a budget row; it is what a profile
+/// of the layer runs.
+fn layer_cpu(c: &mut Criterion) {
+    use tower::{Layer, Service, ServiceExt};
+    async fn ok(_: http::Request<Body>) -> Result<http::Response<Body>, std::convert::Infallible> {
+        Ok(http::Response::new(Body::empty()))
+    }
+    fn drive<S>(b: &mut criterion::Bencher<'_>, mut service: S)
+    where
+        S: Service<http::Request<Body>, Response = http::Response<Body>>,
+        S::Error: std::fmt::Debug,
+    {
+        b.iter(|| {
+            futures::executor::block_on(async {
+                let service = service.ready().await.unwrap();
+                std::hint::black_box(service.call(request()).await.unwrap())
+            })
+        })
+    }
+    let mut group = c.benchmark_group("tower_layer_cpu");
+    let mut loads = LOADS.lock().unwrap();
+    group.bench_function("bare", |b| drive(b, tower::service_fn(ok)));
+    loads[1].bind();
+    group.bench_function("scopeline", |b| {
+        drive(b, scopeline::ScopeLayer::new().layer(tower::service_fn(ok)))
+    });
+    loads[3].bind();
+    group.bench_function("sentry_tower", |b| {
+        drive(
+            b,
+            ServiceBuilder::new()
+                .layer(sentry_tower::NewSentryLayer::<http::Request<Body>>::new_from_top())
+                .layer(sentry_tower::SentryHttpLayer::new())
+                .service(tower::service_fn(ok)),
+        )
+    });
+    group.finish();
+}
+
+/// Every setup's server, started once and kept for the whole run.
+static LOADS: std::sync::Mutex<Vec<Load>> = std::sync::Mutex::new(Vec::new());
+
 fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("tower_requests");
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
-    for setup in Setup::ALL {
-        let mut load = Load::start(setup);
+    let mut loads = LOADS.lock().unwrap();
+    for (setup, load) in Setup::ALL.into_iter().zip(loads.iter_mut()) {
+        load.bind();
         group.bench_function(setup.name(), |b| b.iter_custom(|n| load.run(n)));
     }
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// Each setup's overhead over the bare handler, measured in rounds that take every setup in
+/// turn, each round's bare run next to the others: the median over the rounds, so that what
+/// the machine does meanwhile (the difference is a tenth of the time it measures) weighs the
+/// same on every setup.
+fn interleaved_overheads(rounds: usize, requests: u64) -> Vec<f64> {
+    let mut loads = LOADS.lock().unwrap();
+    let mut samples = vec![Vec::with_capacity(rounds); Setup::ALL.len()];
+    for _ in 0..rounds {
+        let mut per = Vec::with_capacity(Setup::ALL.len());
+        for load in loads.iter_mut() {
+            load.bind();
+            per.push(load.run(requests).as_nanos() as f64 / requests as f64);
+        }
+        for (i, ns) in per.iter().enumerate() {
+            samples[i].push(ns - per[0]);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort_by(f64::total_cmp);
+            s[s.len() / 2]
+        })
+        .collect()
+}
+
+criterion_group!(benches, throughput, layer_cpu);
 
 fn main() {
     // Installed as a real service would have it. The handler creates no spans, so it costs
@@ -204,8 +308,13 @@ fn main() {
     tracing_subscriber::registry()
         .with(scopeline::TracingLayer::new())
         .init();
+    *LOADS.lock().unwrap() = Setup::ALL.into_iter().map(Load::start).collect();
     benches();
     Criterion::default().configure_from_args().final_summary();
+    if std::env::args().any(|a| a == "--profile-time") {
+        // Profiling one bench: no report, and no rounds to drown its profile in.
+        return;
+    }
 
     let ns = |setup: Setup| support::mean_ns("tower_requests", setup.name());
     println!("\n== requests per second (same run, {CONNECTIONS} connections) ==");
@@ -219,19 +328,24 @@ fn main() {
             );
         }
     }
-    let bare = ns(Setup::Bare).unwrap_or(0.0);
-    let over = |setup: Setup| ns(setup).map(|v| v - bare);
-    println!("\n== overhead per request over the bare handler ==");
+    const ROUNDS: usize = 15;
+    let over = interleaved_overheads(ROUNDS, 20_000);
+    println!(
+        "\n== overhead per request over the bare handler (median of {ROUNDS} interleaved rounds) =="
+    );
+    for (setup, ns) in Setup::ALL.iter().zip(&over).skip(1) {
+        println!("{:<28} {:>8.0} ns", setup.name(), ns);
+    }
     support::report(
         "ScopeLayer vs sentry-tower (no transactions)",
-        over(Setup::Scopeline),
-        over(Setup::Sentry),
+        Some(over[1]),
+        Some(over[3]),
         "<= 0.33",
     );
     support::report(
         "ScopeLayer vs sentry-tower (a transaction per request)",
-        over(Setup::ScopelineTx),
-        over(Setup::SentryTx),
+        Some(over[2]),
+        Some(over[4]),
         "<= 0.33",
     );
 }

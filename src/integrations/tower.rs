@@ -16,6 +16,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::client::ClientInner;
 use crate::pii::{FILTERED, is_sensitive_header, is_sensitive_key};
 use crate::protocol::Request;
 use crate::scope::{RequestSource, ScopePair, Scoped, scoped, sync_scoped};
@@ -113,31 +114,22 @@ impl ScopeLayer {
     /// Fills the request's fresh scopes and starts its transaction. Runs inside them, so the
     /// user's callbacks see them, but writes to `pair` directly: one write to the isolation
     /// scope, no task-local lookups.
-    fn enter(&self, parts: &http::request::Parts, pair: &ScopePair) -> Option<Span> {
-        if !crate::scope::any_client_bound() {
-            return None;
-        }
-        let client = crate::client::resolve_client(&pair.current, &pair.isolation)?;
+    fn enter(
+        &self,
+        parts: &http::request::Parts,
+        pair: &ScopePair,
+        client: Arc<ClientInner>,
+    ) -> Option<Span> {
         let pii = client.options().send_default_pii;
-
-        let continued = crate::trace::incoming_context(
-            parts
-                .headers
-                .iter()
-                .filter(|(name, _)| is_trace_header(name))
-                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
-            Some(&client),
-        );
-
         let custom = self.name.as_ref().and_then(|f| {
             crate::client::guarded("the ScopeLayer transaction_name callback", || f(parts))
                 .flatten()
         });
-        let (name, source) = match custom {
-            Some(name) => (name, "custom"),
+        let (name, source): (Arc<str>, _) = match custom {
+            Some(name) => (name.into(), "custom"),
             None => match route(parts) {
-                Some(route) => (format!("{} {route}", parts.method), "route"),
-                None => (format!("{} {}", parts.method, parts.uri.path()), "url"),
+                Some(route) => (joined(parts.method.as_str(), route), "route"),
+                None => (joined(parts.method.as_str(), parts.uri.path()), "url"),
             },
         };
 
@@ -150,10 +142,7 @@ impl ScopeLayer {
             built: OnceLock::new(),
         });
         pair.isolation.write(|d| {
-            if let Some(continued) = continued {
-                d.propagation = Arc::new(continued);
-            }
-            d.transaction = Some(Arc::from(name.as_str()));
+            d.transaction = Some(name.clone());
             d.request = Some(request);
         });
 
@@ -161,7 +150,7 @@ impl ScopeLayer {
             return None;
         }
         let tx = Span::new_transaction(
-            TransactionContext::new(name, "http.server")
+            TransactionContext::new(name.to_string(), "http.server")
                 .with_source(source)
                 .with_origin("auto.http.tower"),
             pair.isolation.clone(),
@@ -225,11 +214,25 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> ScopeFuture<S::Future> {
-        let pair = Arc::new(ScopePair::emptied());
         let (parts, body) = request.into_parts();
+        // The request's scopes keep the client bindings of the task's, so this is the client
+        // they resolve to.
+        let client = crate::client::current_inner();
+        // A continued trace goes straight into the fresh isolation scope.
+        let continued = client.as_ref().and_then(|client| {
+            crate::trace::incoming_context(
+                parts
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| is_trace_header(name))
+                    .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+                Some(client),
+            )
+        });
+        let pair = Arc::new(ScopePair::emptied(continued));
         // The inner `call` runs in the request's scopes too: services may start work there.
         let (tx, inner) = sync_scoped(pair.clone(), || {
-            let tx = self.layer.enter(&parts, &pair);
+            let tx = client.and_then(|client| self.layer.enter(&parts, &pair, client));
             (tx, self.inner.call(http::Request::from_parts(parts, body)))
         });
         ScopeFuture {
@@ -334,6 +337,26 @@ where
             }
         }
     }
+}
+
+/// `"{method} {path}"`, formatted in a buffer the thread keeps: one allocation, the name's.
+fn joined(method: &str, path: &str) -> Arc<str> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            buf.push_str(method);
+            buf.push(' ');
+            buf.push_str(path);
+            let name = Arc::from(buf.as_str());
+            buf.truncate(0);
+            buf.shrink_to(256);
+            name
+        }
+        Err(_) => Arc::from(format!("{method} {path}")),
+    })
 }
 
 fn is_trace_header(name: &HeaderName) -> bool {

@@ -108,10 +108,27 @@ pub(crate) struct ScopeData {
 impl ScopeData {
     /// Nothing but the event processors and bound client of `self`, and a fresh trace.
     pub(crate) fn emptied(&self) -> ScopeData {
+        self.emptied_with(Arc::default())
+    }
+
+    /// The same, with `propagation` as its trace (no fresh one is made and thrown away).
+    pub(crate) fn emptied_with(&self, propagation: Arc<PropagationContext>) -> ScopeData {
         ScopeData {
+            level: None,
+            user: None,
+            transaction: None,
+            fingerprint: None,
+            request: None,
+            tags: CowMap::default(),
+            extra: CowMap::default(),
+            contexts: CowMap::default(),
+            breadcrumbs: CrumbBuf::default(),
             processors: self.processors.clone(),
+            attachments: SharedList::default(),
             client: self.client.clone(),
-            ..ScopeData::default()
+            propagation,
+            span: None,
+            last_event_id: None,
         }
     }
 }

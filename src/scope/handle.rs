@@ -187,11 +187,6 @@ impl Scope {
         self.write(|d| *d = d.emptied());
     }
 
-    /// A new scope with nothing of this one but its event processors and bound client.
-    pub(crate) fn emptied(&self) -> Scope {
-        Scope::from_data(self.read(ScopeData::emptied))
-    }
-
     /// Copies everything `other` has set into this scope.
     ///
     /// Tags, extra and contexts are merged per key (`other` wins), breadcrumbs, attachments and

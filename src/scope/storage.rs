@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwapOption;
 
-use super::data::ScopeData;
+use super::data::{PropagationContext, ScopeData};
 use super::future::Scoped;
 use super::handle::Scope;
 use crate::client::{Client, ClientInner};
@@ -119,10 +119,14 @@ impl ScopePair {
     /// process default or an earlier request): both scopes keep only the event processors
     /// and bound client of the running task's, and the isolation scope starts a fresh trace.
     #[cfg_attr(not(feature = "tower"), allow(dead_code))]
-    pub(crate) fn emptied() -> ScopePair {
+    /// `continued` is the trace the request continues, if it does.
+    pub(crate) fn emptied(continued: Option<PropagationContext>) -> ScopePair {
+        let propagation = Arc::new(continued.unwrap_or_default());
         with_pair(|p| ScopePair {
-            isolation: p.isolation.emptied(),
-            current: p.current.emptied(),
+            isolation: Scope::from_data(p.isolation.read(|d| d.emptied_with(propagation.clone()))),
+            // Only an isolation scope's trace is ever read; the current scope shares the
+            // same one rather than making its own.
+            current: Scope::from_data(p.current.read(|d| d.emptied_with(propagation))),
         })
     }
 
