@@ -237,7 +237,7 @@ fn layer_cpu(c: &mut Criterion) {
         })
     }
     let mut group = c.benchmark_group("tower_layer_cpu");
-    let mut loads = LOADS.lock().unwrap();
+    let loads = LOADS.lock().unwrap();
     group.bench_function("bare", |b| drive(b, tower::service_fn(ok)));
     loads[1].bind();
     group.bench_function("scopeline", |b| {
