@@ -136,7 +136,12 @@ impl ScopeLayer {
         let request: Arc<dyn RequestSource> = Arc::new(LazyRequest {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
+            // One vector, not a `HeaderMap` with its index: values are shared, not copied.
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
             peer: if pii { peer(parts) } else { None },
             pii,
             built: OnceLock::new(),
@@ -394,7 +399,7 @@ fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
 struct LazyRequest {
     method: Method,
     uri: Uri,
-    headers: HeaderMap,
+    headers: Vec<(HeaderName, HeaderValue)>,
     peer: Option<SocketAddr>,
     pii: bool,
     built: OnceLock<Request>,
@@ -412,7 +417,7 @@ impl RequestSource for LazyRequest {
 fn request_data(
     method: &Method,
     uri: &Uri,
-    headers: &HeaderMap,
+    headers: &[(HeaderName, HeaderValue)],
     peer: Option<SocketAddr>,
     pii: bool,
 ) -> Request {
@@ -420,7 +425,8 @@ fn request_data(
         .authority()
         .map(|a| a.host().to_owned() + &a.port().map(|p| format!(":{p}")).unwrap_or_default())
         .or_else(|| {
-            let host = headers.get(http::header::HOST)?.to_str().ok()?;
+            let (_, host) = headers.iter().find(|(n, _)| n == http::header::HOST)?;
+            let host = host.to_str().ok()?;
             // A Host header carries no credentials, but be safe.
             Some(host.rsplit('@').next().unwrap_or(host).to_owned())
         });
@@ -435,7 +441,7 @@ fn request_data(
 
     let mut collected: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in headers {
-        if name == COOKIE {
+        if *name == COOKIE {
             continue;
         }
         let value = if is_sensitive_header(name.as_str(), pii) {
@@ -458,9 +464,9 @@ fn request_data(
     let mut env = BTreeMap::new();
     if pii {
         let all: Vec<String> = headers
-            .get_all(COOKIE)
             .iter()
-            .map(|v| filter_cookies(&String::from_utf8_lossy(v.as_bytes())))
+            .filter(|(n, _)| *n == COOKIE)
+            .map(|(_, v)| filter_cookies(&String::from_utf8_lossy(v.as_bytes())))
             .collect();
         if !all.is_empty() {
             cookies = Some(all.join("; "));
@@ -575,6 +581,10 @@ pub fn inject_trace_headers(headers: &mut HeaderMap) {
 mod tests {
     use super::*;
 
+    fn pairs(map: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+        map.iter().map(|(n, v)| (n.clone(), v.clone())).collect()
+    }
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
@@ -588,7 +598,7 @@ mod tests {
         let uri: Uri = "https://bob:hunter2@api.example.com:8443/v1/items?id=3"
             .parse()
             .unwrap();
-        let request = request_data(&Method::GET, &uri, &HeaderMap::new(), None, true);
+        let request = request_data(&Method::GET, &uri, &[], None, true);
         assert_eq!(
             request.url.as_deref(),
             Some("https://api.example.com:8443/v1/items")
@@ -597,7 +607,7 @@ mod tests {
 
         let uri: Uri = "/v1/items".parse().unwrap();
         let host = headers(&[("host", "svc.internal:8080")]);
-        let request = request_data(&Method::POST, &uri, &host, None, false);
+        let request = request_data(&Method::POST, &uri, &pairs(&host), None, false);
         assert_eq!(
             request.url.as_deref(),
             Some("http://svc.internal:8080/v1/items")
@@ -618,7 +628,7 @@ mod tests {
             HeaderValue::from_bytes(b"a=\xe9; sessionid=\xff").unwrap(),
         );
         let uri: Uri = "/p?q=%FF%FE&token=%C3".parse().unwrap();
-        let data = request_data(&Method::GET, &uri, &map, None, true);
+        let data = request_data(&Method::GET, &uri, &pairs(&map), None, true);
         assert_eq!(data.headers["x-label"], "caf\u{fffd} \u{fffd}");
         assert_eq!(
             data.cookies.as_deref(),
@@ -649,7 +659,7 @@ mod tests {
         let uri: Uri = "/".parse().unwrap();
         let peer = Some("203.0.113.9:5000".parse().unwrap());
 
-        let off = request_data(&Method::GET, &uri, &map, peer, false);
+        let off = request_data(&Method::GET, &uri, &pairs(&map), peer, false);
         assert_eq!(off.headers["authorization"], FILTERED);
         assert_eq!(off.headers["x-upstream-token"], FILTERED);
         assert_eq!(off.headers["x-forwarded-for"], FILTERED);
@@ -658,7 +668,7 @@ mod tests {
         assert_eq!(off.cookies, None);
         assert!(off.env.is_empty());
 
-        let on = request_data(&Method::GET, &uri, &map, peer, true);
+        let on = request_data(&Method::GET, &uri, &pairs(&map), peer, true);
         assert_eq!(on.headers["authorization"], FILTERED);
         assert_eq!(on.headers["x-forwarded-for"], "203.0.113.9");
         assert_eq!(
