@@ -117,9 +117,9 @@ impl ScopePair {
 
     /// The pair of a request that must start empty (nothing leaks from the thread, the
     /// process default or an earlier request): both scopes keep only the event processors
-    /// and bound client of the running task's, and the isolation scope starts a fresh trace.
+    /// and bound client of the running task's, and the isolation scope starts a fresh trace
+    /// (`continued`, when the request continues one).
     #[cfg_attr(not(feature = "tower"), allow(dead_code))]
-    /// `continued` is the trace the request continues, if it does.
     pub(crate) fn emptied(continued: Option<PropagationContext>) -> ScopePair {
         let propagation = Arc::new(continued.unwrap_or_default());
         with_pair(|p| ScopePair {
