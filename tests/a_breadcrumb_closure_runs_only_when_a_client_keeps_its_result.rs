@@ -1,5 +1,7 @@
 //! A breadcrumb closure runs only when a client keeps its result; `Option` and `Vec` forms add
 //! what they hold.
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scopeline::{Breadcrumb, Client, ClientOptions, Level};
@@ -26,7 +28,8 @@ fn without_a_client_or_with_a_disabled_one_the_closure_never_runs() {
 #[test]
 fn with_a_client_each_form_adds_what_it_holds_in_order() {
     let calls = AtomicUsize::new(0);
-    let events = scopeline::testing::with_captured_events(|| {
+    let events = scopeline::with_isolation_scope(|_| {
+        let (_client, memory) = common::bind(ClientOptions::new());
         scopeline::add_breadcrumb(|| {
             calls.fetch_add(1, Ordering::Relaxed);
             Breadcrumb::new("from a closure")
@@ -40,6 +43,7 @@ fn with_a_client_each_form_adds_what_it_holds_in_order() {
         scopeline::add_breadcrumb(|| vec![Breadcrumb::new("from a closure of a vec")]);
         scopeline::get_current_scope().add_breadcrumb(|| Breadcrumb::new("on the current scope"));
         scopeline::capture_message("done", Level::Info);
+        memory.events()
     });
     assert_eq!(calls.load(Ordering::Relaxed), 1);
     let messages: Vec<_> = events[0]
