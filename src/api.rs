@@ -173,10 +173,10 @@ pub fn set_extra(key: impl Into<Cow<'static, str>>, value: Value) {
 
 /// Adds breadcrumbs to the isolation scope (ignored while no client is bound).
 ///
-/// Takes a [`Breadcrumb`](crate::Breadcrumb), an `Option` or `Vec` of them, or a closure returning one of these
-/// (see [`IntoBreadcrumbs`]): the closure runs only when a client will keep the result, so
-/// building the breadcrumb costs nothing while none is bound. It runs on the caller's stack,
-/// before any lock is taken.
+/// Takes a [`Breadcrumb`](crate::Breadcrumb), an `Option` or `Vec` of them, or a closure
+/// returning one of these (see [`IntoBreadcrumbs`]): the closure runs only when a client will
+/// keep the result, so building the breadcrumb costs nothing while none is bound. It runs on
+/// the caller's stack, before any lock is taken.
 ///
 /// # Examples
 ///

@@ -1,10 +1,11 @@
 //! The HTTP envelope transport: what a client uses when a DSN is set.
 //!
-//! One background thread per client posts envelopes, gzipped, to the DSN's envelope endpoint,
-//! one request at a time over a kept-alive connection, from a bounded queue; the server's name
-//! is looked up once a minute, not per envelope (see `resolve`). Nothing is retried (a request that may have
-//! reached the server is never sent again); every item that does not arrive is counted with
-//! its reason, and the counts go out as client reports.
+//! One background thread per client posts envelopes, gzipped unless turned off, to the DSN's
+//! envelope endpoint, one request at a time over a kept-alive connection, from a bounded
+//! queue; the server's name is looked up once a minute, not per envelope (see `resolve`).
+//! Nothing is retried (a request that may have reached the server is never sent again); every
+//! item that does not arrive is counted with its reason, and the counts go out as client
+//! reports.
 
 use std::io::Write;
 use std::sync::Arc;
