@@ -144,12 +144,13 @@ fn to_list(counts: &Counts) -> Vec<DiscardedEvent> {
 /// What dropping an envelope item counts, by category: a transaction counts its spans too
 /// (its own span included), as the protocol asks. Client reports count nothing: reporting
 /// them would never end.
-pub(crate) fn item_counts(item: &EnvelopeItem) -> Vec<(&'static str, u64)> {
-    match item {
-        EnvelopeItem::ClientReport(_) => Vec::new(),
-        EnvelopeItem::Transaction(tx) => transaction_counts(tx).to_vec(),
-        other => vec![(other.category(), 1)],
-    }
+pub(crate) fn item_counts(item: &EnvelopeItem) -> impl Iterator<Item = (&'static str, u64)> {
+    let counts = match item {
+        EnvelopeItem::ClientReport(_) => [None, None],
+        EnvelopeItem::Transaction(tx) => transaction_counts(tx).map(Some),
+        other => [Some((other.category(), 1)), None],
+    };
+    counts.into_iter().flatten()
 }
 
 /// What dropping a transaction counts: itself, and its spans with its own.

@@ -500,6 +500,21 @@ impl ClientInner {
         self.discards.record(reason, category, n);
     }
 
+    /// Adds each of `crumbs`; a closure runs only when this client is enabled.
+    pub(crate) fn add_breadcrumbs(
+        &self,
+        scope: &Scope,
+        crumbs: impl IntoBreadcrumbs,
+        hint: Option<&Hint>,
+    ) {
+        if !self.is_enabled() {
+            return;
+        }
+        for crumb in crumbs.into_breadcrumbs() {
+            self.add_breadcrumb(scope, crumb, hint);
+        }
+    }
+
     pub(crate) fn add_breadcrumb(&self, scope: &Scope, crumb: Breadcrumb, hint: Option<&Hint>) {
         if !self.is_enabled() {
             return;
@@ -939,11 +954,8 @@ pub(crate) fn add_breadcrumb_to(scope: &Scope, crumbs: impl IntoBreadcrumbs, hin
     if !crate::scope::any_client_bound() {
         return;
     }
-    let client = crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation));
-    if let Some(client) = client.filter(|c| c.is_enabled()) {
-        for crumb in crumbs.into_breadcrumbs() {
-            client.add_breadcrumb(scope, crumb, hint);
-        }
+    if let Some(client) = crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation)) {
+        client.add_breadcrumbs(scope, crumbs, hint);
     }
 }
 

@@ -561,16 +561,7 @@ impl Scope {
     /// Like [`add_breadcrumb`](crate::add_breadcrumb), it also takes an `Option`, a `Vec` or
     /// a closure (see [`IntoBreadcrumbs`]).
     pub fn add_breadcrumb(&self, crumbs: impl IntoBreadcrumbs) {
-        if let Some(client) = self.client() {
-            let client = client.inner();
-            if client.is_enabled() {
-                for crumb in crumbs.into_breadcrumbs() {
-                    client.add_breadcrumb(self, crumb, None);
-                }
-            }
-        } else {
-            crate::client::add_breadcrumb_to(self, crumbs, None);
-        }
+        self.add_breadcrumbs(crumbs, None);
     }
 
     /// Adds a breadcrumb with a hint for `before_breadcrumb`.
@@ -581,10 +572,14 @@ impl Scope {
     /// Scope::new().add_breadcrumb_with_hint(Breadcrumb::new("retry"), Some(Hint::new().with(3u32)));
     /// ```
     pub fn add_breadcrumb_with_hint(&self, crumb: Breadcrumb, hint: Option<Hint>) {
-        if let Some(client) = self.client() {
-            client.inner().add_breadcrumb(self, crumb, hint.as_ref());
-        } else {
-            crate::client::add_breadcrumb_to(self, crumb, hint.as_ref());
+        self.add_breadcrumbs(crumb, hint.as_ref());
+    }
+
+    /// Through this scope's own client, else the one the task resolves to.
+    fn add_breadcrumbs(&self, crumbs: impl IntoBreadcrumbs, hint: Option<&Hint>) {
+        match self.client() {
+            Some(client) => client.inner().add_breadcrumbs(self, crumbs, hint),
+            None => crate::client::add_breadcrumb_to(self, crumbs, hint),
         }
     }
 
