@@ -111,7 +111,7 @@ pub fn capture_event(event: Event) -> Option<EventId> {
 /// assert!(scopeline::with_isolation_scope(|_| scopeline::last_event_id()).is_none());
 /// ```
 pub fn last_event_id() -> Option<EventId> {
-    get_isolation_scope().read(|d| d.last_event_id)
+    get_isolation_scope().read(crate::scope::ScopeData::last_event_id)
 }
 
 /// Sets a tag on the isolation scope.

@@ -43,11 +43,11 @@ pub(crate) fn apply_layers(
         if !transaction {
             crumbs.extend(layer.breadcrumbs.iter().cloned());
         }
-        attachments.extend(layer.attachments.iter().cloned());
+        attachments.extend(layer.rare().attachments.iter().cloned());
     }
     // Highest layer first for the single-valued fields.
     for layer in layers.iter().rev() {
-        if let Some(level) = layer.level {
+        if let Some(level) = layer.rare().level {
             event.level = level;
             break;
         }
@@ -59,13 +59,14 @@ pub(crate) fn apply_layers(
         }
     }
     if event.transaction.is_none() {
-        if let Some(layer) = highest(&|l| l.transaction.is_some()) {
-            event.transaction = layer.transaction.as_deref().map(str::to_owned);
+        if let Some(layer) = highest(&|l| l.rare().transaction.is_some()) {
+            event.transaction = layer.rare().transaction.as_deref().map(str::to_owned);
         }
     }
     if event.fingerprint.is_empty() {
-        if let Some(layer) = highest(&|l| l.fingerprint.is_some()) {
+        if let Some(layer) = highest(&|l| l.rare().fingerprint.is_some()) {
             event.fingerprint = layer
+                .rare()
                 .fingerprint
                 .as_deref()
                 .map(<[String]>::to_vec)
@@ -73,12 +74,12 @@ pub(crate) fn apply_layers(
         }
     }
     if event.request.is_none() {
-        if let Some(layer) = highest(&|l| l.request.is_some()) {
-            event.request = layer.request.as_ref().map(|r| r.request().clone());
+        if let Some(layer) = highest(&|l| l.rare().request.is_some()) {
+            event.request = layer.rare().request.as_ref().map(|r| r.request().clone());
         }
     }
     if !event.contexts.contains_key("trace") {
-        let (trace_id, span_id) = isolation.propagation.ids();
+        let (trace_id, span_id) = isolation.propagation().ids();
         if let serde_json::Value::Object(ctx) = json!({
             "type": "trace",
             "trace_id": trace_id,
@@ -188,10 +189,10 @@ mod tests {
 
     #[test]
     fn trace_context_comes_from_the_isolation_scope_unless_set() {
-        let i = ScopeData::default();
+        let i = ScopeData::isolation();
         let mut event = Event::new();
         apply_layers(&mut event, &[&i], &i, 100);
-        let (trace, _) = i.propagation.ids();
+        let (trace, _) = i.propagation().ids();
         assert_eq!(event.contexts["trace"]["trace_id"], trace.to_string());
     }
 }

@@ -82,9 +82,9 @@ pub(crate) struct Job {
 
 impl Job {
     fn attachment_count(&self) -> usize {
-        self.global.attachments.len()
-            + self.isolation.attachments.len()
-            + self.current.attachments.len()
+        self.global.rare().attachments.len()
+            + self.isolation.rare().attachments.len()
+            + self.current.rare().attachments.len()
     }
 }
 
@@ -583,7 +583,7 @@ impl ClientInner {
         if !self.enqueue(job) {
             return None;
         }
-        isolation.write(|d| d.last_event_id = Some(event_id));
+        isolation.write(|d| d.set_last_event_id(Some(event_id)));
         Some(event_id)
     }
 
@@ -704,7 +704,7 @@ impl ClientInner {
         self.fill_defaults(&mut event);
 
         for layer in layers {
-            for processor in layer.processors.iter() {
+            for processor in layer.rare().processors.iter() {
                 // A processor takes the event; if it panics, the event is dropped anyway.
                 match guarded("event processor", || processor(event)) {
                     Some(Some(next)) => event = next,
@@ -751,7 +751,7 @@ impl ClientInner {
         };
         let dsc = dsc.or_else(|| {
             isolation
-                .propagation
+                .propagation()
                 .dsc(|p| self.propagation_dsc(p.trace_id(), p.sample_rand()))
         });
         envelope.trace = dsc.filter(|d| !d.is_empty()).map(|d| d.to_json());

@@ -147,8 +147,9 @@ impl ScopeLayer {
             built: OnceLock::new(),
         });
         pair.isolation.write(|d| {
-            d.transaction = Some(name.clone());
-            d.request = Some(request);
+            let rare = d.rare_mut();
+            rare.transaction = Some(name.clone());
+            rare.request = Some(request);
         });
 
         if !client.tracing_enabled() {

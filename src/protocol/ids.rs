@@ -22,6 +22,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct EventId(uuid::Uuid);
 
 impl EventId {
+    /// All zeros: never made by [`EventId::new`].
+    pub(crate) const NIL: EventId = EventId(uuid::Uuid::nil());
+
     /// Makes a new random event id.
     pub fn new() -> Self {
         EventId(uuid::Uuid::new_v4())

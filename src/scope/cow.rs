@@ -105,7 +105,7 @@ impl<V: Clone> CowMap<V> {
     }
 
     fn write(&mut self, key: Key, value: Option<V>) {
-        let Some(head) = &mut self.head else {
+        let Some(mut head) = self.head.take() else {
             if value.is_some() {
                 self.head = Some(Arc::new(MapNode {
                     parent: None,
@@ -115,21 +115,22 @@ impl<V: Clone> CowMap<V> {
             }
             return;
         };
-        if let Some(node) = Arc::get_mut(head) {
+        if let Some(node) = Arc::get_mut(&mut head) {
             if value.is_none() && node.parent.is_none() {
                 node.entries.remove(&key);
             } else {
                 node.entries.set(key, value);
             }
+            self.head = Some(head);
             return;
         }
-        let parent = head.clone();
-        let depth = parent.depth + 1;
-        *head = Arc::new(MapNode {
-            parent: Some(parent),
+        // The shared head moves into the new layer: no reference count is touched.
+        let depth = head.depth + 1;
+        self.head = Some(Arc::new(MapNode {
+            parent: Some(head),
             entries: Entries::One(key, value),
             depth,
-        });
+        }));
         if depth > MAX_DEPTH {
             self.flatten();
         }
@@ -208,7 +209,7 @@ impl CrumbBuf {
         if cap == 0 {
             return 1;
         }
-        let head = self.head.get_or_insert_with(|| {
+        let mut head = self.head.get_or_insert_with(|| {
             Arc::new(CrumbNode {
                 parent: None,
                 skip: 0,
@@ -218,14 +219,14 @@ impl CrumbBuf {
             })
         });
         if Arc::get_mut(head).is_none() {
-            let parent = head.clone();
-            *head = Arc::new(CrumbNode {
+            let parent = self.head.take().expect("made above");
+            head = self.head.insert(Arc::new(CrumbNode {
                 len: parent.len,
                 depth: parent.depth + 1,
                 parent: Some(parent),
                 skip: 0,
                 local: VecDeque::with_capacity(4),
-            });
+            }));
         }
         let node = Arc::get_mut(head).expect("head was just made unique");
         node.local.push_back(crumb);
@@ -297,6 +298,12 @@ impl<T> Clone for SharedList<T> {
 
 impl<T> Default for SharedList<T> {
     fn default() -> Self {
+        SharedList(None)
+    }
+}
+
+impl<T> SharedList<T> {
+    pub(crate) const fn new() -> Self {
         SharedList(None)
     }
 }

@@ -85,50 +85,108 @@ impl RequestSource for Request {
     }
 }
 
+/// The fields a scope rarely sets, behind one shared pointer: a fork copies [`ScopeData`]
+/// by value, and keeping it small keeps that copy a few register moves.
 #[derive(Clone, Default)]
-pub(crate) struct ScopeData {
+pub(crate) struct Rare {
     pub(crate) level: Option<Level>,
-    pub(crate) user: Option<Arc<User>>,
     pub(crate) transaction: Option<Arc<str>>,
     pub(crate) fingerprint: Option<Arc<[String]>>,
     pub(crate) request: Option<Arc<dyn RequestSource>>,
+    pub(crate) processors: SharedList<EventProcessor>,
+    pub(crate) attachments: SharedList<Attachment>,
+}
+
+static NOTHING_RARE: Rare = Rare {
+    level: None,
+    transaction: None,
+    fingerprint: None,
+    request: None,
+    processors: SharedList::new(),
+    attachments: SharedList::new(),
+};
+
+#[derive(Clone, Default)]
+pub(crate) struct ScopeData {
+    pub(crate) user: Option<Arc<User>>,
     pub(crate) tags: CowMap<crate::scope::cow::Key>,
     pub(crate) extra: CowMap<Value>,
     pub(crate) contexts: CowMap<Context>,
     pub(crate) breadcrumbs: CrumbBuf,
-    pub(crate) processors: SharedList<EventProcessor>,
-    pub(crate) attachments: SharedList<Attachment>,
+    rare: Option<Arc<Rare>>,
     pub(crate) client: Option<BoundClient>,
-    pub(crate) propagation: Arc<PropagationContext>,
+    /// The trace of an isolation scope. Only isolation scopes have one (a current scope's
+    /// would never be read), which spares every fork of a current scope a reference count.
+    propagation: Option<Arc<PropagationContext>>,
     /// The active span, when one was set on this scope.
     pub(crate) span: Option<crate::trace::Span>,
-    pub(crate) last_event_id: Option<EventId>,
+    /// The nil id while none was captured: an `Option` would cost a word more in every fork,
+    /// and the SDK never makes a nil id.
+    last_event_id: EventId,
 }
 
 impl ScopeData {
-    /// Nothing but the event processors and bound client of `self`, and a fresh trace.
+    /// The rarely set fields (all empty when none was ever set).
+    pub(crate) fn rare(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&NOTHING_RARE)
+    }
+
+    /// The rarely set fields, to write; copied first when a fork shares them.
+    pub(crate) fn rare_mut(&mut self) -> &mut Rare {
+        Arc::make_mut(self.rare.get_or_insert_with(Arc::default))
+    }
+
+    pub(crate) fn last_event_id(&self) -> Option<EventId> {
+        (self.last_event_id != EventId::NIL).then_some(self.last_event_id)
+    }
+
+    pub(crate) fn set_last_event_id(&mut self, id: Option<EventId>) {
+        self.last_event_id = id.unwrap_or(EventId::NIL);
+    }
+
+    /// An empty isolation scope's data: nothing but a fresh trace.
+    pub(crate) fn isolation() -> ScopeData {
+        ScopeData {
+            propagation: Some(Arc::default()),
+            ..ScopeData::default()
+        }
+    }
+
+    /// The trace of this isolation scope. Every isolation scope has one; should a scope
+    /// without one get here, it is given a fresh trace rather than a shared one.
+    pub(crate) fn propagation(&self) -> Arc<PropagationContext> {
+        self.propagation.clone().unwrap_or_default()
+    }
+
+    pub(crate) fn set_propagation(&mut self, propagation: Arc<PropagationContext>) {
+        self.propagation = Some(propagation);
+    }
+
+    /// Nothing but the event processors and bound client of `self`, and, for an isolation
+    /// scope, a fresh trace.
     pub(crate) fn emptied(&self) -> ScopeData {
-        self.emptied_with(Arc::default())
+        self.emptied_with(self.propagation.as_ref().map(|_| Arc::default()))
     }
 
     /// The same, with `propagation` as its trace (no fresh one is made and thrown away).
-    pub(crate) fn emptied_with(&self, propagation: Arc<PropagationContext>) -> ScopeData {
+    pub(crate) fn emptied_with(&self, propagation: Option<Arc<PropagationContext>>) -> ScopeData {
+        let processors = &self.rare().processors;
         ScopeData {
-            level: None,
             user: None,
-            transaction: None,
-            fingerprint: None,
-            request: None,
             tags: CowMap::default(),
             extra: CowMap::default(),
             contexts: CowMap::default(),
             breadcrumbs: CrumbBuf::default(),
-            processors: self.processors.clone(),
-            attachments: SharedList::default(),
+            rare: (!processors.is_empty()).then(|| {
+                Arc::new(Rare {
+                    processors: processors.clone(),
+                    ..Rare::default()
+                })
+            }),
             client: self.client.clone(),
             propagation,
             span: None,
-            last_event_id: None,
+            last_event_id: EventId::NIL,
         }
     }
 }
@@ -136,9 +194,9 @@ impl ScopeData {
 impl fmt::Debug for ScopeData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScopeData")
-            .field("level", &self.level)
+            .field("level", &self.rare().level)
             .field("user", &self.user)
-            .field("transaction", &self.transaction)
+            .field("transaction", &self.rare().transaction)
             .field("tags", &self.tags.iter().count())
             .field("breadcrumbs", &self.breadcrumbs.len())
             .field("has_client", &self.client.is_some())
@@ -187,5 +245,17 @@ impl fmt::Debug for Hint {
         f.debug_struct("Hint")
             .field("items", &self.items.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_data_stays_small_enough_to_fork_by_register_moves() {
+        // With its lock and the scope's storage tag, a fork's heap block stays within 128 bytes,
+        // the largest copy the compiler inlines.
+        assert!(std::mem::size_of::<ScopeData>() <= 96);
     }
 }

@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use arc_swap::ArcSwap;
 use serde_json::Value;
 
-use super::data::{
-    BoundClient, EventProcessor, Hint, PropagationContext, RequestSource, ScopeData,
-};
+use super::data::{BoundClient, EventProcessor, Hint, RequestSource, ScopeData};
 use crate::client::Client;
 use crate::protocol::{
     Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, User,
@@ -168,8 +166,8 @@ impl Scope {
     /// Forks for a new isolation scope: same data, but a fresh trace.
     pub(crate) fn fork_isolation(&self) -> Scope {
         let mut data = self.snapshot();
-        data.propagation = Arc::new(PropagationContext::default());
-        data.last_event_id = None;
+        data.set_propagation(Arc::default());
+        data.set_last_event_id(None);
         Scope::from_data(data)
     }
 
@@ -209,20 +207,21 @@ impl Scope {
         }
         let src = other.snapshot();
         self.write(|d| {
-            if src.level.is_some() {
-                d.level = src.level;
-            }
             if src.user.is_some() {
                 d.user = src.user.clone();
             }
-            if src.transaction.is_some() {
-                d.transaction = src.transaction.clone();
+            let rare = src.rare();
+            if rare.level.is_some() {
+                d.rare_mut().level = rare.level;
             }
-            if src.fingerprint.is_some() {
-                d.fingerprint = src.fingerprint.clone();
+            if rare.transaction.is_some() {
+                d.rare_mut().transaction = rare.transaction.clone();
             }
-            if src.request.is_some() {
-                d.request = src.request.clone();
+            if rare.fingerprint.is_some() {
+                d.rare_mut().fingerprint = rare.fingerprint.clone();
+            }
+            if rare.request.is_some() {
+                d.rare_mut().request = rare.request.clone();
             }
             for (k, v) in src.tags.iter() {
                 d.tags.insert(k.clone(), v.clone());
@@ -236,11 +235,15 @@ impl Scope {
             for crumb in src.breadcrumbs.iter() {
                 d.breadcrumbs.push(crumb.clone(), usize::MAX);
             }
-            if !src.attachments.is_empty() {
-                d.attachments.extend(src.attachments.iter().cloned());
+            if !rare.attachments.is_empty() {
+                d.rare_mut()
+                    .attachments
+                    .extend(rare.attachments.iter().cloned());
             }
-            if !src.processors.is_empty() {
-                d.processors.extend(src.processors.iter().cloned());
+            if !rare.processors.is_empty() {
+                d.rare_mut()
+                    .processors
+                    .extend(rare.processors.iter().cloned());
             }
             if src.client.is_some() {
                 d.client = src.client.clone();
@@ -413,12 +416,12 @@ impl Scope {
     /// assert_eq!(scope.level(), Some(scopeline::Level::Warning));
     /// ```
     pub fn set_level(&self, level: Option<Level>) {
-        self.write(|d| d.level = level);
+        self.write(|d| d.rare_mut().level = level);
     }
 
     /// The level override, if set.
     pub fn level(&self) -> Option<Level> {
-        self.read(|d| d.level)
+        self.read(|d| d.rare().level)
     }
 
     /// Sets or clears the transaction name (a route, a job name).
@@ -430,12 +433,12 @@ impl Scope {
     /// ```
     pub fn set_transaction(&self, name: Option<&str>) {
         let name = name.map(Arc::from);
-        self.write(|d| d.transaction = name);
+        self.write(|d| d.rare_mut().transaction = name);
     }
 
     /// The transaction name, if set.
     pub fn transaction(&self) -> Option<String> {
-        self.read(|d| d.transaction.as_deref().map(str::to_owned))
+        self.read(|d| d.rare().transaction.as_deref().map(str::to_owned))
     }
 
     /// Sets or clears the active span: events captured through this scope are tied to it
@@ -469,12 +472,12 @@ impl Scope {
     /// ```
     pub fn set_fingerprint(&self, fingerprint: Option<Vec<String>>) {
         let fingerprint = fingerprint.map(Arc::from);
-        self.write(|d| d.fingerprint = fingerprint);
+        self.write(|d| d.rare_mut().fingerprint = fingerprint);
     }
 
     /// The fingerprint, if set.
     pub fn fingerprint(&self) -> Option<Vec<String>> {
-        self.read(|d| d.fingerprint.as_deref().map(<[String]>::to_vec))
+        self.read(|d| d.rare().fingerprint.as_deref().map(<[String]>::to_vec))
     }
 
     /// Sets or clears the HTTP request events captured here happened in.
@@ -488,12 +491,12 @@ impl Scope {
     /// ```
     pub fn set_request(&self, request: Option<Request>) {
         let request = request.map(|r| Arc::new(r) as Arc<dyn RequestSource>);
-        self.write(|d| d.request = request);
+        self.write(|d| d.rare_mut().request = request);
     }
 
     /// The request, if set.
     pub fn request(&self) -> Option<Request> {
-        self.read(|d| d.request.as_ref().map(|r| r.request().clone()))
+        self.read(|d| d.rare().request.as_ref().map(|r| r.request().clone()))
     }
 
     /// Adds a function that sees, edits or drops (by returning `None`) every event captured
@@ -513,7 +516,7 @@ impl Scope {
     {
         let processor: EventProcessor = Arc::new(processor);
         self.write(|d| {
-            d.processors.extend([processor]);
+            d.rare_mut().processors.extend([processor]);
         });
     }
 
@@ -528,18 +531,18 @@ impl Scope {
     /// ```
     pub fn add_attachment(&self, attachment: Attachment) {
         self.write(|d| {
-            d.attachments.extend([attachment]);
+            d.rare_mut().attachments.extend([attachment]);
         });
     }
 
     /// The attachments.
     pub fn attachments(&self) -> Vec<Attachment> {
-        self.read(|d| d.attachments.iter().cloned().collect())
+        self.read(|d| d.rare().attachments.iter().cloned().collect())
     }
 
     /// Removes all attachments.
     pub fn clear_attachments(&self) {
-        self.write(|d| d.attachments.clear());
+        self.write(|d| d.rare_mut().attachments.clear());
     }
 
     /// Adds a breadcrumb to this scope.

@@ -28,7 +28,7 @@ tokio::task_local! {
 fn default_pair() -> &'static ScopePair {
     static DEFAULT: OnceLock<ScopePair> = OnceLock::new();
     DEFAULT.get_or_init(|| ScopePair {
-        isolation: Scope::new(),
+        isolation: Scope::from_data(ScopeData::isolation()),
         current: Scope::new(),
     })
 }
@@ -123,10 +123,9 @@ impl ScopePair {
     pub(crate) fn emptied(continued: Option<PropagationContext>) -> ScopePair {
         let propagation = Arc::new(continued.unwrap_or_default());
         with_pair(|p| ScopePair {
-            isolation: Scope::from_data(p.isolation.read(|d| d.emptied_with(propagation.clone()))),
-            // Only an isolation scope's trace is ever read; the current scope shares the
-            // same one rather than making its own.
-            current: Scope::from_data(p.current.read(|d| d.emptied_with(propagation))),
+            isolation: Scope::from_data(p.isolation.read(|d| d.emptied_with(Some(propagation)))),
+            // Only an isolation scope's trace is ever read.
+            current: Scope::from_data(p.current.read(|d| d.emptied_with(None))),
         })
     }
 

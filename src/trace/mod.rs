@@ -48,7 +48,7 @@ where
     let Some(context) = incoming_context(headers, client.as_deref()) else {
         return false;
     };
-    crate::get_isolation_scope().write(|d| d.propagation = Arc::new(context));
+    crate::get_isolation_scope().write(|d| d.set_propagation(Arc::new(context)));
     true
 }
 
@@ -123,7 +123,7 @@ pub fn trace_headers() -> TraceHeaders {
         if let Some(span) = crate::client::active_span(&pair.current, &pair.isolation) {
             return span.trace_headers();
         }
-        let propagation = pair.isolation.read(|d| d.propagation.clone());
+        let propagation = pair.isolation.read(crate::scope::ScopeData::propagation);
         let client = crate::client::resolve_client(&pair.current, &pair.isolation);
         // Without a client, only a DSC received from upstream is passed on.
         let dsc = match &client {

@@ -359,7 +359,7 @@ impl Span {
         isolation: Scope,
         client: Option<Arc<ClientInner>>,
     ) -> Span {
-        let propagation = isolation.read(|d| d.propagation.clone());
+        let propagation = isolation.read(crate::scope::ScopeData::propagation);
         Span::new_transaction_in(ctx, isolation, client, &propagation)
     }
 
