@@ -192,7 +192,7 @@ pub fn add_breadcrumb(crumbs: impl IntoBreadcrumbs) {
     if !crate::scope::any_client_bound() {
         return;
     }
-    crate::client::add_breadcrumb_to(&get_isolation_scope(), crumbs, None);
+    crate::client::CrumbRoute::ambient().add(None, crumbs, None);
 }
 
 /// Flushes the client the running task resolves to (see [`Client::flush`](crate::Client::flush)).

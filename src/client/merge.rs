@@ -1,6 +1,6 @@
 //! Merging scope data into an event: global → isolation → current (→ the per-capture fork).
 
-use std::sync::Arc;
+use std::borrow::Cow;
 
 use serde_json::json;
 
@@ -26,9 +26,9 @@ pub(crate) fn apply_layers(
     // Transactions carry no breadcrumbs of their scopes, as in the other SDKs.
     let transaction = event.ty.as_deref() == Some("transaction");
     let mut attachments = Vec::new();
-    let mut crumbs: Vec<Arc<Breadcrumb>> = Vec::new();
+    let mut crumbs: Vec<Cow<'_, Breadcrumb>> = Vec::new();
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
-    crumbs.extend(own_crumbs.into_iter().map(Arc::new));
+    crumbs.extend(own_crumbs.into_iter().map(Cow::Owned));
 
     for layer in layers {
         for (k, v) in layer.tags.iter() {
@@ -41,7 +41,7 @@ pub(crate) fn apply_layers(
             event.contexts.insert(k.to_string(), v.clone());
         }
         if !transaction {
-            crumbs.extend(layer.breadcrumbs.iter().cloned());
+            crumbs.extend(layer.breadcrumbs.iter().map(Cow::Borrowed));
         }
         attachments.extend(layer.rare().attachments.iter().cloned());
     }
@@ -92,11 +92,7 @@ pub(crate) fn apply_layers(
     // Stable: crumbs with equal timestamps keep scope order.
     crumbs.sort_by_key(|c| c.timestamp);
     let skip = crumbs.len().saturating_sub(max_breadcrumbs);
-    event.breadcrumbs = crumbs
-        .into_iter()
-        .skip(skip)
-        .map(|c| Arc::try_unwrap(c).unwrap_or_else(|c| Breadcrumb::clone(&c)))
-        .collect();
+    event.breadcrumbs = crumbs.into_iter().skip(skip).map(Cow::into_owned).collect();
     attachments
 }
 

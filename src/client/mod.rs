@@ -23,8 +23,8 @@ pub use init::{ClientInitGuard, InitError, init, try_init};
 pub use options::ClientOptions;
 
 use crate::protocol::{
-    Breadcrumb, ClientReport, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId,
-    Exception, IntoBreadcrumbs, Level, Mechanism,
+    ClientReport, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId, Exception,
+    IntoBreadcrumbs, Level, Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span};
@@ -201,10 +201,6 @@ impl Client {
 
     pub(crate) fn into_inner(self) -> Arc<ClientInner> {
         self.inner
-    }
-
-    pub(crate) fn inner(&self) -> &ClientInner {
-        &self.inner
     }
 
     /// The options the client was made with.
@@ -500,33 +496,15 @@ impl ClientInner {
         self.discards.record(reason, category, n);
     }
 
-    /// Adds each of `crumbs`; a closure runs only when this client is enabled.
-    pub(crate) fn add_breadcrumbs(
-        &self,
-        scope: &Scope,
-        crumbs: impl IntoBreadcrumbs,
-        hint: Option<&Hint>,
-    ) {
+    /// What this client does with breadcrumbs.
+    pub(crate) fn crumb_route(self: &Arc<Self>) -> CrumbRoute {
         if !self.is_enabled() {
-            return;
+            CrumbRoute::Drop
+        } else if self.options.before_breadcrumb.is_some() {
+            CrumbRoute::Ask(self.clone())
+        } else {
+            CrumbRoute::Keep(self.options.max_breadcrumbs)
         }
-        for crumb in crumbs.into_breadcrumbs() {
-            self.add_breadcrumb(scope, crumb, hint);
-        }
-    }
-
-    pub(crate) fn add_breadcrumb(&self, scope: &Scope, crumb: Breadcrumb, hint: Option<&Hint>) {
-        if !self.is_enabled() {
-            return;
-        }
-        let crumb = match &self.options.before_breadcrumb {
-            Some(f) => match guarded("before_breadcrumb", || f(crumb, hint)) {
-                Some(Some(crumb)) => crumb,
-                _ => return,
-            },
-            None => crumb,
-        };
-        scope.push_breadcrumb(crumb, self.options.max_breadcrumbs);
     }
 
     /// The calling task's part of a capture: sample, build the event, snapshot the scopes and
@@ -948,14 +926,82 @@ fn capture_in(
     client.capture(source, isolation, current, configure)
 }
 
-/// Adds breadcrumbs to `scope` through the client the task resolves to; a closure runs only
-/// when that client is enabled.
-pub(crate) fn add_breadcrumb_to(scope: &Scope, crumbs: impl IntoBreadcrumbs, hint: Option<&Hint>) {
-    if !crate::scope::any_client_bound() {
-        return;
+/// What the client a scope resolves to does with breadcrumbs, learned without taking a
+/// reference to the client (the common routes) and without running user code.
+pub(crate) enum CrumbRoute {
+    /// No enabled client: nothing is built or kept.
+    Drop,
+    /// Kept as they are, the newest this many.
+    Keep(usize),
+    /// The client's `before_breadcrumb` sees each one first.
+    Ask(Arc<ClientInner>),
+}
+
+impl CrumbRoute {
+    /// The route of the client `current` and `isolation` resolve to: current → isolation →
+    /// global.
+    pub(crate) fn resolve(current: &Scope, isolation: &Scope) -> CrumbRoute {
+        if crate::scope::local_clients_bound() {
+            for scope in [current, isolation] {
+                if let Some(route) = CrumbRoute::bound_to(scope) {
+                    return route;
+                }
+            }
+        }
+        crate::scope::with_global_client(|c| c.map_or(CrumbRoute::Drop, ClientInner::crumb_route))
     }
-    if let Some(client) = crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation)) {
-        client.add_breadcrumbs(scope, crumbs, hint);
+
+    /// The route of the client bound to `scope` itself, if one is.
+    pub(crate) fn bound_to(scope: &Scope) -> Option<CrumbRoute> {
+        if scope.is_global() {
+            return crate::scope::with_global_client(|c| c.map(ClientInner::crumb_route));
+        }
+        scope.read(|d| {
+            d.client
+                .as_ref()
+                .map(|c| ClientInner::crumb_route(&c.client().inner))
+        })
+    }
+
+    /// The route of the running task's scopes.
+    pub(crate) fn ambient() -> CrumbRoute {
+        if !crate::scope::any_client_bound() {
+            return CrumbRoute::Drop;
+        }
+        crate::scope::with_pair(|p| CrumbRoute::resolve(&p.current, &p.isolation))
+    }
+
+    /// Adds `crumbs` to `target`, or to the running task's isolation scope when `None`. A
+    /// closure and `before_breadcrumb` run here, outside every scope lock.
+    pub(crate) fn add(
+        self,
+        target: Option<&Scope>,
+        crumbs: impl IntoBreadcrumbs,
+        hint: Option<&Hint>,
+    ) {
+        let push = |crumb, cap| match target {
+            Some(scope) => scope.push_breadcrumb(crumb, cap),
+            None => crate::scope::with_pair(|p| p.isolation.push_breadcrumb(crumb, cap)),
+        };
+        match self {
+            CrumbRoute::Drop => {}
+            CrumbRoute::Keep(cap) => {
+                for crumb in crumbs.into_breadcrumbs() {
+                    push(crumb, cap);
+                }
+            }
+            CrumbRoute::Ask(client) => {
+                let Some(before) = &client.options.before_breadcrumb else {
+                    return;
+                };
+                for crumb in crumbs.into_breadcrumbs() {
+                    if let Some(Some(crumb)) = guarded("before_breadcrumb", || before(crumb, hint))
+                    {
+                        push(crumb, client.options.max_breadcrumbs);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -342,7 +342,7 @@ where
                         .map(|(k, v)| (format!("tags.{k}"), Value::String(v))),
                 );
                 // The client is the one just resolved: no second look-up through the scopes.
-                client.add_breadcrumb(&crate::get_isolation_scope(), crumb, None);
+                client.crumb_route().add(None, crumb, None);
             }
             EventFilter::Event => {
                 let mut out = Event::new();
@@ -385,9 +385,10 @@ where
             sentry.finish_at(end);
         }
         // No breadcrumb is built for a client that would not keep it.
-        let Some(client) = crate::client::current_inner().filter(|c| c.is_enabled()) else {
+        let route = crate::client::CrumbRoute::ambient();
+        if matches!(route, crate::client::CrumbRoute::Drop) {
             return;
-        };
+        }
         let mut crumb = Breadcrumb::at(state.start, Some(Cow::Borrowed(state.name)));
         crumb.category = Some(Cow::Borrowed(state.target));
         crumb.data = state.fields;
@@ -400,7 +401,7 @@ where
         // The task that closes a span is the one that ran it (an instrumented future closes its
         // span when dropped, inside the isolation scope that wrapped it), even when the span
         // was created before the future was wrapped.
-        client.add_breadcrumb(&crate::get_isolation_scope(), crumb, None);
+        route.add(None, crumb, None);
     }
 
     // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,

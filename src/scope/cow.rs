@@ -189,7 +189,9 @@ struct CrumbNode {
     parent: Option<Arc<CrumbNode>>,
     /// How many of the parent's visible crumbs (oldest first) this node hides.
     skip: usize,
-    local: VecDeque<Arc<Breadcrumb>>,
+    /// Kept by value: a push into a buffer with room allocates nothing, and evicting a
+    /// crumb frees only what it owns.
+    local: VecDeque<Breadcrumb>,
     /// Visible crumbs: the parent's minus `skip`, plus `local`.
     len: usize,
     depth: u32,
@@ -205,7 +207,7 @@ impl CrumbBuf {
     }
 
     /// Appends a crumb and drops the oldest ones beyond `cap`. Returns how many were dropped.
-    pub(crate) fn push(&mut self, crumb: Arc<Breadcrumb>, cap: usize) -> usize {
+    pub(crate) fn push(&mut self, crumb: Breadcrumb, cap: usize) -> usize {
         if cap == 0 {
             return 1;
         }
@@ -250,14 +252,14 @@ impl CrumbBuf {
     }
 
     /// The visible crumbs, oldest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<Breadcrumb>> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Breadcrumb> {
         let mut chain = Vec::new();
         let mut node = self.head.as_deref();
         while let Some(n) = node {
             chain.push(n);
             node = n.parent.as_deref();
         }
-        let mut visible: VecDeque<&Arc<Breadcrumb>> = VecDeque::new();
+        let mut visible: VecDeque<&Breadcrumb> = VecDeque::new();
         for n in chain.into_iter().rev() {
             for _ in 0..n.skip {
                 visible.pop_front();
@@ -336,8 +338,8 @@ impl<T: Clone> SharedList<T> {
 mod tests {
     use super::*;
 
-    fn crumb(i: usize) -> Arc<Breadcrumb> {
-        Arc::new(Breadcrumb::new(i.to_string()))
+    fn crumb(i: usize) -> Breadcrumb {
+        Breadcrumb::new(i.to_string())
     }
 
     fn messages(buf: &CrumbBuf) -> Vec<String> {

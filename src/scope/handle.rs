@@ -8,7 +8,7 @@ use arc_swap::ArcSwap;
 use serde_json::Value;
 
 use super::data::{BoundClient, EventProcessor, Hint, RequestSource, ScopeData};
-use crate::client::Client;
+use crate::client::{Client, CrumbRoute};
 use crate::protocol::{
     Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, User,
 };
@@ -580,14 +580,15 @@ impl Scope {
 
     /// Through this scope's own client, else the one the task resolves to.
     fn add_breadcrumbs(&self, crumbs: impl IntoBreadcrumbs, hint: Option<&Hint>) {
-        match self.client() {
-            Some(client) => client.inner().add_breadcrumbs(self, crumbs, hint),
-            None => crate::client::add_breadcrumb_to(self, crumbs, hint),
+        if !super::storage::any_client_bound() {
+            return;
         }
+        CrumbRoute::bound_to(self)
+            .unwrap_or_else(CrumbRoute::ambient)
+            .add(Some(self), crumbs, hint);
     }
 
     pub(crate) fn push_breadcrumb(&self, crumb: Breadcrumb, cap: usize) -> usize {
-        let crumb = Arc::new(crumb);
         self.write(|d| d.breadcrumbs.push(crumb, cap))
     }
 
@@ -598,7 +599,7 @@ impl Scope {
 
     /// The breadcrumbs, oldest first.
     pub fn breadcrumbs(&self) -> Vec<Breadcrumb> {
-        self.read(|d| d.breadcrumbs.iter().map(|c| Breadcrumb::clone(c)).collect())
+        self.read(|d| d.breadcrumbs.iter().cloned().collect())
     }
 
     /// Captures an error with this scope as the current scope.

@@ -68,6 +68,14 @@ pub(crate) fn global_client() -> Option<Arc<ClientInner>> {
 
 /// Whether any client is bound anywhere: one relaxed load, the whole cost of a capture or a
 /// breadcrumb while none is.
+/// Runs `f` with the global client, without taking a reference count.
+pub(crate) fn with_global_client<R>(f: impl FnOnce(Option<&Arc<ClientInner>>) -> R) -> R {
+    if !GLOBAL_CLIENT_SET.load(Ordering::Relaxed) {
+        return f(None);
+    }
+    f(GLOBAL_CLIENT.load().as_ref())
+}
+
 #[inline]
 pub(crate) fn any_client_bound() -> bool {
     super::data::bindings() != 0
