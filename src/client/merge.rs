@@ -4,8 +4,8 @@ use std::borrow::Cow;
 
 use serde_json::json;
 
-use crate::protocol::{Attachment, Breadcrumb, Event};
-use crate::scope::ScopeData;
+use crate::protocol::{Attachment, Event};
+use crate::scope::{Crumb, ScopeData};
 
 /// Applies the layers, lowest first, to the event and returns the attachments they carry.
 ///
@@ -26,9 +26,10 @@ pub(crate) fn apply_layers(
     // Transactions carry no breadcrumbs of their scopes, as in the other SDKs.
     let transaction = event.ty.as_deref() == Some("transaction");
     let mut attachments = Vec::new();
-    let mut crumbs: Vec<Cow<'_, Breadcrumb>> = Vec::new();
+    // Only the crumbs that survive the cap are turned into breadcrumbs.
+    let mut crumbs: Vec<Cow<'_, Crumb>> = Vec::new();
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
-    crumbs.extend(own_crumbs.into_iter().map(Cow::Owned));
+    crumbs.extend(own_crumbs.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
 
     for layer in layers {
         for (k, v) in layer.tags.iter() {
@@ -90,9 +91,16 @@ pub(crate) fn apply_layers(
     }
 
     // Stable: crumbs with equal timestamps keep scope order.
-    crumbs.sort_by_key(|c| c.timestamp);
+    crumbs.sort_by_key(|c| c.timestamp());
     let skip = crumbs.len().saturating_sub(max_breadcrumbs);
-    event.breadcrumbs = crumbs.into_iter().skip(skip).map(Cow::into_owned).collect();
+    event.breadcrumbs = crumbs
+        .into_iter()
+        .skip(skip)
+        .map(|c| match c {
+            Cow::Owned(c) => c.into_breadcrumb(),
+            Cow::Borrowed(c) => c.breadcrumb().into_owned(),
+        })
+        .collect();
     attachments
 }
 
@@ -101,7 +109,7 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::protocol::{Level, User};
+    use crate::protocol::{Breadcrumb, Level, User};
     use crate::scope::Scope;
 
     fn data(f: impl FnOnce(&Scope)) -> ScopeData {

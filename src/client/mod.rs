@@ -1003,6 +1003,20 @@ impl CrumbRoute {
             }
         }
     }
+
+    /// Adds a breadcrumb recorded by the tracing layer to the running task's isolation
+    /// scope. It is kept as recorded, and becomes a [`Breadcrumb`](crate::Breadcrumb) here only for a
+    /// `before_breadcrumb` to see.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn add_traced(self, crumb: crate::scope::TracedCrumb) {
+        match self {
+            CrumbRoute::Drop => {}
+            CrumbRoute::Keep(cap) => {
+                crate::scope::with_pair(|p| p.isolation.push_breadcrumb(crumb, cap));
+            }
+            route @ CrumbRoute::Ask(_) => route.add(None, crumb.to_breadcrumb(), None),
+        }
+    }
 }
 
 /// The client the running task resolves to, if any.

@@ -163,7 +163,7 @@ impl ScopeLayer {
             Some(client),
         );
         if tx.is_sampled() {
-            tx.set_data("http.request.method", parts.method.as_str());
+            tx.set_static_data("http.request.method", parts.method.as_str().into());
         }
         pair.current.set_span(Some(tx.clone()));
         Some(tx)
@@ -276,7 +276,7 @@ where
                 Ok(response) => {
                     let code = response.status().as_u16();
                     if tx.is_sampled() {
-                        tx.set_data("http.response.status_code", code);
+                        tx.set_static_data("http.response.status_code", code.into());
                         tx.set_tag("http.status_code", code.to_string());
                     }
                     tx.finish_with_status(SpanStatus::from_http_status(code));

@@ -6,7 +6,6 @@
 
 use std::any::TypeId;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
@@ -20,7 +19,8 @@ use tracing::{Dispatch, Event as TracingEvent, Level as TracingLevel, Metadata, 
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
-use crate::protocol::{Breadcrumb, Event, Level};
+use crate::protocol::{Event, Level};
+use crate::scope::{Fields, TracedCrumb, put_field};
 use crate::trace::{Span, SpanStatus, TransactionContext};
 
 /// Set once a layer is attached to a subscriber, so captures without one skip the lookup.
@@ -207,7 +207,7 @@ pub(crate) fn current_sentry_span() -> Option<Span> {
 
 /// What the layer keeps per span.
 struct SpanState {
-    fields: BTreeMap<String, Value>,
+    fields: Fields,
     sentry: Option<Span>,
     start: SystemTime,
     name: &'static str,
@@ -275,7 +275,7 @@ where
                         None => Span::new_transaction(ctx, isolation.clone(), Some(client.clone())),
                     };
                     for (k, v) in &visitor.fields {
-                        span.set_data(k.clone(), v.clone());
+                        span.set_static_data(k, v.clone());
                     }
                     Some(span)
                 }
@@ -284,7 +284,7 @@ where
         };
         if let Some(span) = sentry.as_ref().filter(|s| s.is_sampled()) {
             for (k, v) in &visitor.tags {
-                span.set_tag(k.clone(), v.clone());
+                span.set_tag(untagged(k), v.clone());
             }
         }
         let state = SpanState {
@@ -310,10 +310,12 @@ where
         values.record(&mut visitor);
         if let Some(sentry) = &state.sentry {
             for (k, v) in &visitor.fields {
-                sentry.set_data(k.clone(), v.clone());
+                sentry.set_static_data(k, v.clone());
             }
         }
-        state.fields.extend(visitor.fields);
+        for (k, v) in visitor.fields {
+            put_field(&mut state.fields, k, v);
+        }
     }
 
     fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
@@ -331,25 +333,28 @@ where
         let level = level_of(meta.level());
         match filter {
             EventFilter::Breadcrumb => {
-                let mut crumb = Breadcrumb::new(visitor.message.take().unwrap_or_default());
-                crumb.category = Some(Cow::Borrowed(meta.target()));
-                crumb.level = level;
-                crumb.data = visitor.fields;
-                crumb.data.extend(
-                    visitor
-                        .tags
-                        .into_iter()
-                        .map(|(k, v)| (format!("tags.{k}"), Value::String(v))),
-                );
+                let mut fields = visitor.fields;
+                fields.extend(visitor.tags.into_iter().map(|(k, v)| (k, Value::String(v))));
                 // The client is the one just resolved: no second look-up through the scopes.
-                client.crumb_route().add(None, crumb, None);
+                client.crumb_route().add_traced(TracedCrumb {
+                    timestamp: SystemTime::now(),
+                    category: meta.target(),
+                    level,
+                    message: Cow::Owned(visitor.message.take().unwrap_or_default()),
+                    fields,
+                    duration_ms: None,
+                });
             }
             EventFilter::Event => {
                 let mut out = Event::new();
                 out.level = level;
                 out.logger = Some(meta.target().to_owned());
-                out.tags = visitor.tags;
-                out.extra = visitor.fields;
+                out.tags = (visitor.tags.into_iter())
+                    .map(|(k, v)| (untagged(k).to_owned(), v))
+                    .collect();
+                out.extra = (visitor.fields.into_iter())
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
                 if let Some(exceptions) = visitor.exceptions.take() {
                     out.exceptions = exceptions;
                     if let Some(message) = visitor.message.take() {
@@ -384,24 +389,19 @@ where
         if let Some(sentry) = &state.sentry {
             sentry.finish_at(end);
         }
-        // No breadcrumb is built for a client that would not keep it.
-        let route = crate::client::CrumbRoute::ambient();
-        if matches!(route, crate::client::CrumbRoute::Drop) {
-            return;
-        }
-        let mut crumb = Breadcrumb::at(state.start, Some(Cow::Borrowed(state.name)));
-        crumb.category = Some(Cow::Borrowed(state.target));
-        crumb.data = state.fields;
-        if let Ok(elapsed) = end.duration_since(state.start) {
-            crumb.data.insert(
-                "duration_ms".into(),
-                Value::from(elapsed.as_secs_f64() * 1e3),
-            );
-        }
+        // The breadcrumb is kept as recorded: the fields move, nothing is copied.
+        let crumb = TracedCrumb {
+            timestamp: state.start,
+            category: state.target,
+            level: Level::Info,
+            message: Cow::Borrowed(state.name),
+            fields: state.fields,
+            duration_ms: (end.duration_since(state.start).ok()).map(|d| d.as_secs_f64() * 1e3),
+        };
         // The task that closes a span is the one that ran it (an instrumented future closes its
         // span when dropped, inside the isolation scope that wrapped it), even when the span
         // was created before the future was wrapped.
-        route.add(None, crumb, None);
+        crate::client::CrumbRoute::ambient().add_traced(crumb);
     }
 
     // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,
@@ -425,17 +425,25 @@ fn child(
     parent: &Span,
     op: Option<Cow<'static, str>>,
     meta: &Metadata<'_>,
-    fields: &BTreeMap<String, Value>,
+    fields: &Fields,
     start: SystemTime,
 ) -> Span {
     let span = parent.start_child_at(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name(), start);
     if span.is_sampled() {
         for (k, v) in fields {
-            span.set_data(k.clone(), v.clone());
+            span.set_static_data(k, v.clone());
         }
-        span.set_data("code.namespace", meta.target());
+        span.set_static_data("code.namespace", meta.target().into());
     }
     span
+}
+
+/// Fields named `tags.…` become tags.
+const TAG_PREFIX: &str = "tags.";
+
+/// A `tags.`-prefixed field name without its prefix.
+fn untagged(name: &str) -> &str {
+    name.strip_prefix(TAG_PREFIX).unwrap_or(name)
 }
 
 fn level_of(level: &TracingLevel) -> Level {
@@ -450,8 +458,10 @@ fn level_of(level: &TracingLevel) -> Level {
 /// Collects the fields of a span or event.
 struct FieldVisitor {
     send_default_pii: bool,
-    fields: BTreeMap<String, Value>,
-    tags: BTreeMap<String, String>,
+    /// Plain fields: span data, breadcrumb data, an event's extra.
+    fields: Fields,
+    /// `tags.`-prefixed fields under their full names, as text.
+    tags: Vec<(&'static str, String)>,
     message: Option<String>,
     exceptions: Option<Vec<crate::protocol::Exception>>,
     op: Option<Cow<'static, str>>,
@@ -465,8 +475,8 @@ impl FieldVisitor {
     fn new(send_default_pii: bool) -> Self {
         FieldVisitor {
             send_default_pii,
-            fields: BTreeMap::new(),
-            tags: BTreeMap::new(),
+            fields: Fields::new(),
+            tags: Vec::new(),
             message: None,
             exceptions: None,
             op: None,
@@ -500,18 +510,15 @@ impl FieldVisitor {
             }
             "sentry.trace" => self.trace = value.as_str().map(str::to_owned),
             "sentry.baggage" => self.baggage = value.as_str().map(str::to_owned),
-            _ => match name.strip_prefix("tags.") {
-                Some(tag) => {
-                    let text = match value {
-                        Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    self.tags.insert(tag.to_owned(), text);
-                }
-                None => {
-                    self.fields.insert(name.to_owned(), value);
-                }
-            },
+            _ if name.starts_with(TAG_PREFIX) => {
+                let text = match value {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                self.tags.push((name, text));
+            }
+            // A visitor sees each field once: no look-up for an earlier value.
+            _ => self.fields.push((name, value)),
         }
     }
 }

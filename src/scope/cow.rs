@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use crate::protocol::Breadcrumb;
+use super::crumb::Crumb;
 
 const MAX_DEPTH: u32 = 8;
 
@@ -191,7 +191,7 @@ struct CrumbNode {
     skip: usize,
     /// Kept by value: a push into a buffer with room allocates nothing, and evicting a
     /// crumb frees only what it owns.
-    local: VecDeque<Breadcrumb>,
+    local: VecDeque<Crumb>,
     /// Visible crumbs: the parent's minus `skip`, plus `local`.
     len: usize,
     depth: u32,
@@ -207,7 +207,7 @@ impl CrumbBuf {
     }
 
     /// Appends a crumb and drops the oldest ones beyond `cap`. Returns how many were dropped.
-    pub(crate) fn push(&mut self, crumb: Breadcrumb, cap: usize) -> usize {
+    pub(crate) fn push(&mut self, crumb: Crumb, cap: usize) -> usize {
         if cap == 0 {
             return 1;
         }
@@ -252,14 +252,14 @@ impl CrumbBuf {
     }
 
     /// The visible crumbs, oldest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Breadcrumb> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Crumb> {
         let mut chain = Vec::new();
         let mut node = self.head.as_deref();
         while let Some(n) = node {
             chain.push(n);
             node = n.parent.as_deref();
         }
-        let mut visible: VecDeque<&Breadcrumb> = VecDeque::new();
+        let mut visible: VecDeque<&Crumb> = VecDeque::new();
         for n in chain.into_iter().rev() {
             for _ in 0..n.skip {
                 visible.pop_front();
@@ -338,13 +338,13 @@ impl<T: Clone> SharedList<T> {
 mod tests {
     use super::*;
 
-    fn crumb(i: usize) -> Breadcrumb {
-        Breadcrumb::new(i.to_string())
+    fn crumb(i: usize) -> Crumb {
+        crate::protocol::Breadcrumb::new(i.to_string()).into()
     }
 
     fn messages(buf: &CrumbBuf) -> Vec<String> {
         buf.iter()
-            .map(|c| c.message.clone().unwrap().into_owned())
+            .map(|c| c.breadcrumb().message.clone().unwrap().into_owned())
             .collect()
     }
 

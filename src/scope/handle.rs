@@ -588,7 +588,8 @@ impl Scope {
             .add(Some(self), crumbs, hint);
     }
 
-    pub(crate) fn push_breadcrumb(&self, crumb: Breadcrumb, cap: usize) -> usize {
+    pub(crate) fn push_breadcrumb(&self, crumb: impl Into<super::Crumb>, cap: usize) -> usize {
+        let crumb = crumb.into();
         self.write(|d| d.breadcrumbs.push(crumb, cap))
     }
 
@@ -599,7 +600,12 @@ impl Scope {
 
     /// The breadcrumbs, oldest first.
     pub fn breadcrumbs(&self) -> Vec<Breadcrumb> {
-        self.read(|d| d.breadcrumbs.iter().cloned().collect())
+        self.read(|d| {
+            d.breadcrumbs
+                .iter()
+                .map(|c| c.breadcrumb().into_owned())
+                .collect()
+        })
     }
 
     /// Captures an error with this scope as the current scope.

@@ -11,11 +11,15 @@
 //! `.await`. Outside any of them, both resolve to one process-wide default pair.
 
 mod cow;
+mod crumb;
 mod data;
 mod future;
 mod handle;
 mod storage;
 
+pub(crate) use crumb::Crumb;
+#[cfg(feature = "tracing")]
+pub(crate) use crumb::{Fields, TracedCrumb, put_field};
 pub use data::Hint;
 #[cfg(feature = "tower")]
 pub(crate) use data::RequestSource;

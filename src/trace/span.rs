@@ -263,7 +263,8 @@ struct SpanState {
     description: Option<Cow<'static, str>>,
     status: Option<SpanStatus>,
     tags: BTreeMap<String, String>,
-    data: BTreeMap<String, Value>,
+    /// Few keys, mostly `tracing` field names: a short list, not a map of owned keys.
+    data: Vec<(Cow<'static, str>, Value)>,
     origin: Option<Cow<'static, str>>,
     finished: bool,
 }
@@ -527,10 +528,22 @@ impl Span {
 
     /// Sets a data value.
     pub fn set_data(&self, key: impl Into<String>, value: impl Into<Value>) {
+        self.put_data(Cow::Owned(key.into()), value.into());
+    }
+
+    /// [`Span::set_data`] for a key that needs no copy, such as a `tracing` field name.
+    #[cfg_attr(not(any(feature = "tracing", feature = "tower")), allow(dead_code))]
+    pub(crate) fn set_static_data(&self, key: &'static str, value: Value) {
+        self.put_data(Cow::Borrowed(key), value);
+    }
+
+    fn put_data(&self, key: Cow<'static, str>, value: Value) {
         if self.is_sampled() {
-            lock(&self.inner.state)
-                .data
-                .insert(key.into(), value.into());
+            let data = &mut lock(&self.inner.state).data;
+            match data.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => data.push((key, value)),
+            }
         }
     }
 
@@ -639,7 +652,9 @@ impl Span {
                 start_timestamp: self.inner.start,
                 timestamp: end,
                 tags: std::mem::take(&mut state.tags),
-                data: std::mem::take(&mut state.data),
+                data: (state.data.drain(..))
+                    .map(|(k, v)| (k.into_owned(), v))
+                    .collect(),
                 origin: state.origin.clone(),
             }
         };
