@@ -87,6 +87,22 @@ pub(crate) fn tag_key(key: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether [`tag_key`] would return `key` unchanged.
+fn is_valid_tag_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= TAG_KEY
+        && (key.bytes())
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+}
+
+/// Whether [`tag_value`] would return `value` unchanged.
+fn is_valid_tag_value(value: &str) -> bool {
+    !value.is_empty()
+        && value.trim().len() == value.len()
+        && !value.chars().any(char::is_control)
+        && (value.len() <= TAG_VALUE || value.chars().count() <= TAG_VALUE)
+}
+
 /// Makes a tag value Relay accepts: no line breaks, trimmed, at most 200 characters.
 /// `None` when empty.
 pub(crate) fn tag_value(value: &str) -> Option<String> {
@@ -102,8 +118,25 @@ pub(crate) fn tag_value(value: &str) -> Option<String> {
     Some(out)
 }
 
+/// The length of `v`'s JSON text, counted as it is written: nothing is allocated.
 fn json_len(v: &Value) -> usize {
-    serde_json::to_vec(v).map_or(0, |b| b.len())
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, v).map_or(0, |()| count.0)
+}
+
+/// The bytes `s` takes as a JSON string, with its quotes.
+fn json_str_len(s: &str) -> usize {
+    2 + s.chars().map(json_char_len).sum::<usize>()
 }
 
 /// The bytes `c` takes inside a JSON string.
@@ -167,6 +200,22 @@ pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usiz
             items.truncate(keep);
             used
         }
+        // The common case, no key to cut: values are trimmed where they are.
+        Value::Object(map) if map.keys().all(|k| json_str_len(k) <= BAG_KEY) => {
+            let mut used = 2;
+            let mut full = false;
+            map.retain(|k, v| {
+                // An entry goes in only if its key leaves room for a value.
+                let key = json_str_len(k) + 2;
+                full = full || used + key >= budget;
+                if !full {
+                    used += key;
+                    used += trim_value(v, depth - 1, budget - used);
+                }
+                !full
+            });
+            used
+        }
         Value::Object(map) => {
             let mut used = 2;
             let mut kept = serde_json::Map::new();
@@ -200,6 +249,13 @@ fn trim_map(map: &mut BTreeMap<String, Value>, (depth, each): (usize, usize), to
 
 /// Makes every tag valid (see [`tag_key`], [`tag_value`]); drops those that cannot be.
 fn trim_tags(tags: &mut BTreeMap<String, String>) {
+    // Almost always every tag is valid already: then nothing is copied.
+    if tags
+        .iter()
+        .all(|(k, v)| is_valid_tag_key(k) && is_valid_tag_value(v))
+    {
+        return;
+    }
     *tags = std::mem::take(tags)
         .iter()
         .filter_map(|(k, v)| Some((tag_key(k)?, tag_value(v)?)))
@@ -377,6 +433,17 @@ mod tests {
         let mut short = "abc".to_owned();
         truncate(&mut short, 3);
         assert_eq!(short, "abc");
+    }
+
+    proptest::proptest! {
+        #[test]
+        #[cfg_attr(miri, ignore = "proptest: too slow under Miri")]
+        fn a_tag_is_valid_exactly_when_making_it_valid_leaves_it_alone(
+            s in "(\\PC|[ \t\n\u{85}\u{a0}\u{1b}_.:/-]){0,8}|[a-z]{195,205}|\u{e9}{195,205}"
+        ) {
+            proptest::prop_assert_eq!(is_valid_tag_key(&s), tag_key(&s).as_deref() == Some(&*s));
+            proptest::prop_assert_eq!(is_valid_tag_value(&s), tag_value(&s).as_deref() == Some(&*s));
+        }
     }
 
     #[test]
