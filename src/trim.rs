@@ -136,7 +136,15 @@ fn json_len(v: &Value) -> usize {
 
 /// The bytes `s` takes as a JSON string, with its quotes.
 fn json_str_len(s: &str) -> usize {
+    if !needs_escape(s) {
+        return s.len() + 2;
+    }
     2 + s.chars().map(json_char_len).sum::<usize>()
+}
+
+/// Whether any byte of `s` is escaped in JSON (a quote, a backslash, a control character).
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The bytes `c` takes inside a JSON string.
@@ -151,6 +159,10 @@ fn json_char_len(c: char) -> usize {
 /// Cuts `s` so that, written as a JSON string, it takes at most `budget` bytes with its
 /// quotes, ending in `...` when cut. Returns the bytes it takes.
 fn cut_json_string(s: &mut String, budget: usize) -> usize {
+    // Most strings have nothing to escape: then their bytes are their JSON length.
+    if s.len() + 2 <= budget && !needs_escape(s) {
+        return s.len() + 2;
+    }
     let mut used = 2;
     // Where to cut if the string turns out too long: the last point with room for `...`.
     let mut cut = None;
