@@ -83,9 +83,20 @@ impl Drop for Catching {
     }
 }
 
+/// Whether the process may end with this panic, so the hook must deliver its event first.
+/// A panic inside a tokio task unwinds into the runtime, which catches it and goes on: its
+/// event is delivered in the background, and the runtime's worker thread is not held up
+/// (with a server down, for up to `shutdown_timeout` per panic). Anything else (a thread's
+/// panic, one inside `block_on`, any panic under `panic = "abort"`) may end the process.
+fn may_end_the_process() -> bool {
+    cfg!(panic = "abort") || tokio::task::try_id().is_none()
+}
+
 /// Installs a panic hook that captures every panic as a fatal event with the panicking task's
-/// scopes, then flushes (for at most the client's `shutdown_timeout`), then runs the hook that
-/// was installed before. Panics of user callbacks that scopeline contains are not captured.
+/// scopes, then runs the hook that was installed before. When the panic may end the process
+/// (any panic but one inside a tokio task, which the runtime catches), the hook first flushes,
+/// for at most the client's `shutdown_timeout`. Panics of user callbacks that scopeline
+/// contains are not captured.
 ///
 /// [`init`](crate::init) calls this unless `capture_panics(false)` is set. Calling it more
 /// than once installs the hook once.
@@ -110,7 +121,9 @@ pub fn install_panic_hook() {
                         HOOK_CAPTURED.with(|c| c.set(true));
                     } else {
                         crate::capture_event(event);
-                        let _ = client.flush(client.options().get_shutdown_timeout());
+                        if may_end_the_process() {
+                            let _ = client.flush(client.options().get_shutdown_timeout());
+                        }
                     }
                 }
             }
