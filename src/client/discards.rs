@@ -76,12 +76,19 @@ impl Discards {
 
     /// Counts an event dropped before it became an envelope item, with its attachments.
     pub(crate) fn record_event(&self, reason: &'static str, event: &Event, attachments: usize) {
-        if super::is_transaction(event) {
-            for (category, n) in transaction_counts(event) {
-                self.record(reason, category, n);
-            }
-        } else {
-            self.record(reason, "error", 1);
+        self.record_lost(reason, event_counts(event), attachments);
+    }
+
+    /// Counts an event dropped by code that took it, from counts read before (see
+    /// [`event_counts`]), with its attachments.
+    pub(crate) fn record_lost(
+        &self,
+        reason: &'static str,
+        counts: [(&'static str, u64); 2],
+        attachments: usize,
+    ) {
+        for (category, n) in counts {
+            self.record(reason, category, n);
         }
         self.record(reason, "attachment", attachments as u64);
     }
@@ -156,6 +163,15 @@ pub(crate) fn item_counts(item: &EnvelopeItem) -> impl Iterator<Item = (&'static
 /// What dropping a transaction counts: itself, and its spans with its own.
 fn transaction_counts(tx: &Event) -> [(&'static str, u64); 2] {
     [("transaction", 1), ("span", tx.spans.len() as u64 + 1)]
+}
+
+/// What dropping an event counts: an error is one; a transaction counts as above.
+pub(crate) fn event_counts(event: &Event) -> [(&'static str, u64); 2] {
+    if super::is_transaction(event) {
+        transaction_counts(event)
+    } else {
+        [("error", 1), ("span", 0)]
+    }
 }
 
 #[cfg(test)]

@@ -675,7 +675,6 @@ impl ClientInner {
         dsc: Option<Arc<Dsc>>,
     ) -> bool {
         let transaction = is_transaction(&event);
-        let category = if transaction { "transaction" } else { "error" };
         let layers: [&ScopeData; 3] = [global, isolation, current];
         let attachments =
             merge::apply_layers(&mut event, &layers, isolation, self.options.max_breadcrumbs);
@@ -683,16 +682,15 @@ impl ClientInner {
 
         for layer in layers {
             for processor in layer.rare().processors.iter() {
+                // Read before the processor takes the event: a transaction's spans count too.
+                let lost = discards::event_counts(&event);
                 // A processor takes the event; if it panics, the event is dropped anyway.
                 match guarded("event processor", || processor(event)) {
                     Some(Some(next)) => event = next,
                     _ => {
-                        self.record_discard(reason::EVENT_PROCESSOR, category, 1);
-                        self.record_discard(
-                            reason::EVENT_PROCESSOR,
-                            "attachment",
-                            attachments.len() as u64,
-                        );
+                        let dropped = attachments.len();
+                        self.discards
+                            .record_lost(reason::EVENT_PROCESSOR, lost, dropped);
                         return false;
                     }
                 }
@@ -704,15 +702,13 @@ impl ClientInner {
             &self.options.before_send
         };
         if let Some(before_send) = hook {
+            let lost = discards::event_counts(&event);
             match guarded("before_send", || before_send(event)) {
                 Some(Some(next)) => event = next,
                 _ => {
-                    self.record_discard(reason::BEFORE_SEND, category, 1);
-                    self.record_discard(
-                        reason::BEFORE_SEND,
-                        "attachment",
-                        attachments.len() as u64,
-                    );
+                    let dropped = attachments.len();
+                    self.discards
+                        .record_lost(reason::BEFORE_SEND, lost, dropped);
                     return false;
                 }
             }

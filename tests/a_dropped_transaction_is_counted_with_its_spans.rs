@@ -1,0 +1,64 @@
+//! A transaction that an event processor or `before_send_transaction` drops is counted as one
+//! transaction and as all of its spans (its own included), as the protocol's client reports
+//! ask; an error dropped the same way counts no spans.
+mod common;
+
+use scopeline::{ClientOptions, TransactionContext};
+
+/// The dropped counts of `client` for `reason`, as (category, quantity), sorted.
+fn dropped(client: &scopeline::Client, reason: &str) -> Vec<(String, u64)> {
+    let mut counts: Vec<_> = client
+        .discarded_events()
+        .into_iter()
+        .filter(|d| d.reason == reason)
+        .map(|d| (d.category.into_owned(), d.quantity))
+        .collect();
+    counts.sort();
+    counts
+}
+
+/// Finishes a transaction with two child spans, one below the other.
+fn send_transaction() {
+    let tx = scopeline::start_transaction(TransactionContext::new("checkout", "http.server"));
+    let db = tx.start_child("db.query", "SELECT 1");
+    db.start_child("cache.get", "k").finish();
+    db.finish();
+    tx.finish();
+}
+
+#[test]
+fn before_send_transaction_drops_are_counted_with_their_spans() {
+    scopeline::with_isolation_scope(|_| {
+        let (client, memory) = common::bind(
+            ClientOptions::new()
+                .traces_sample_rate(1.0)
+                .before_send_transaction(|_| None),
+        );
+        send_transaction();
+        assert!(memory.transactions().is_empty());
+        assert_eq!(
+            dropped(&client, "before_send"),
+            [("span".into(), 3), ("transaction".into(), 1)]
+        );
+    });
+}
+
+#[test]
+fn event_processor_drops_are_counted_with_their_spans() {
+    scopeline::with_isolation_scope(|scope| {
+        let (client, memory) = common::bind(ClientOptions::new().traces_sample_rate(1.0));
+        scope.add_event_processor(|_| None);
+        send_transaction();
+        scopeline::capture_message("also dropped", scopeline::Level::Error);
+        assert!(memory.transactions().is_empty());
+        assert!(memory.events().is_empty());
+        assert_eq!(
+            dropped(&client, "event_processor"),
+            [
+                ("error".into(), 1),
+                ("span".into(), 3),
+                ("transaction".into(), 1)
+            ]
+        );
+    });
+}
