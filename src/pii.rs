@@ -108,6 +108,33 @@ pub(crate) fn is_sensitive_key(key: &str, send_default_pii: bool) -> bool {
     listed(denied) || (!send_default_pii && listed(personal))
 }
 
+/// [`is_sensitive_key`] for a `tracing` field name, remembered per name and thread: a program
+/// has few field names, each one `&'static str`, and the tracing layer asks for every field
+/// of every span and event.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+pub(crate) fn is_sensitive_field(name: &'static str, send_default_pii: bool) -> bool {
+    type Slot = Option<(&'static str, bool, bool)>;
+    thread_local! {
+        static SEEN: std::cell::RefCell<[Slot; 64]> = const { std::cell::RefCell::new([None; 64]) };
+    }
+    let slot = (name.as_ptr() as usize >> 3) % 64;
+    let answer = || is_sensitive_key(name, send_default_pii);
+    SEEN.try_with(|seen| {
+        let mut seen = seen.borrow_mut();
+        match seen[slot] {
+            Some((n, pii, sensitive)) if std::ptr::eq(n, name) && pii == send_default_pii => {
+                sensitive
+            }
+            _ => {
+                let sensitive = answer();
+                seen[slot] = Some((name, send_default_pii, sensitive));
+                sensitive
+            }
+        }
+    })
+    .unwrap_or_else(|_| answer())
+}
+
 /// Whether a request header's value is secret (always filtered) or, with PII off, personal.
 /// Allocates nothing: it runs for every header of every captured request.
 #[cfg_attr(not(feature = "tower"), allow(dead_code))]
@@ -152,6 +179,13 @@ mod tests {
         assert!(!is_sensitive_key("user_id", false));
         assert!(is_sensitive_key("ip_address", false));
         assert!(!is_sensitive_key("ip_address", true));
+        // Remembered answers are per name and setting.
+        for _ in 0..2 {
+            assert!(is_sensitive_field("ip_address", false));
+            assert!(!is_sensitive_field("ip_address", true));
+            assert!(is_sensitive_field("password", true));
+            assert!(!is_sensitive_field("rows", false));
+        }
     }
 
     #[test]

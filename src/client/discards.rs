@@ -1,9 +1,8 @@
 //! Counts of what the SDK dropped, by reason and category: the running totals users read, and
 //! what has not yet gone out in a client report.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::protocol::{DiscardedEvent, Envelope, EnvelopeItem, Event};
 
@@ -21,21 +20,63 @@ pub(crate) mod reason {
     pub(crate) const INTERNAL_SDK_ERROR: &str = "internal_sdk_error";
 }
 
-type Counts = BTreeMap<(&'static str, &'static str), u64>;
+/// Every reason and category a count can have: counts live in a fixed table of atomics, so
+/// counting a drop (which can happen for every event in a storm, or every span past a full
+/// transaction) takes no lock and allocates nothing.
+const REASONS: [&str; 9] = [
+    reason::SAMPLE_RATE,
+    reason::BEFORE_SEND,
+    reason::EVENT_PROCESSOR,
+    reason::QUEUE_OVERFLOW,
+    reason::BUFFER_OVERFLOW,
+    reason::RATELIMIT_BACKOFF,
+    reason::NETWORK_ERROR,
+    reason::SEND_ERROR,
+    reason::INTERNAL_SDK_ERROR,
+];
+const CATEGORIES: [&str; 5] = ["error", "transaction", "span", "attachment", "internal"];
+const SLOTS: usize = REASONS.len() * CATEGORIES.len();
+
+/// Where the count of `reason` and `category` lives.
+fn slot(reason: &str, category: &str) -> Option<usize> {
+    let r = REASONS.iter().position(|&x| x == reason)?;
+    let c = CATEGORIES.iter().position(|&x| x == category)?;
+    Some(r * CATEGORIES.len() + c)
+}
+
+fn table() -> [AtomicU64; SLOTS] {
+    std::array::from_fn(|_| AtomicU64::new(0))
+}
 
 /// Shared by a client and its transport.
-#[derive(Debug, Default)]
 pub(crate) struct Discards {
-    counts: Mutex<(Counts, Counts)>,
+    /// Every count so far, and what has not gone out in a client report yet.
+    total: [AtomicU64; SLOTS],
+    unsent: [AtomicU64; SLOTS],
     /// Log each drop (the client's `debug` option).
     debug: bool,
+}
+
+impl Default for Discards {
+    fn default() -> Self {
+        Discards::new(false)
+    }
+}
+
+impl fmt::Debug for Discards {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Discards")
+            .field("total", &self.totals())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Discards {
     pub(crate) fn new(debug: bool) -> Discards {
         Discards {
+            total: table(),
+            unsent: table(),
             debug,
-            ..Discards::default()
         }
     }
 
@@ -47,10 +88,12 @@ impl Discards {
         if self.debug {
             tracing::debug!(target: "scopeline", reason, category, quantity = n, "dropped");
         }
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let (total, unsent) = &mut *counts;
-        *total.entry((reason, category)).or_insert(0) += n;
-        *unsent.entry((reason, category)).or_insert(0) += n;
+        let Some(i) = slot(reason, category) else {
+            debug_assert!(false, "no slot for {reason}/{category}");
+            return;
+        };
+        self.total[i].fetch_add(n, Ordering::Relaxed);
+        self.unsent[i].fetch_add(n, Ordering::Relaxed);
     }
 
     /// Counts a dropped envelope item: a transaction counts its spans too (its own span
@@ -95,57 +138,43 @@ impl Discards {
 
     /// Every count so far.
     pub(crate) fn totals(&self) -> Vec<DiscardedEvent> {
-        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        to_list(&counts.0)
+        to_list(|i| self.total[i].load(Ordering::Relaxed))
     }
 
     /// The counts not yet reported, which are then forgotten.
     pub(crate) fn take_unsent(&self) -> Vec<DiscardedEvent> {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let list = to_list(&counts.1);
-        counts.1.clear();
-        list
+        to_list(|i| self.unsent[i].swap(0, Ordering::Relaxed))
     }
 
     /// Puts counts taken by [`Discards::take_unsent`] back, for a report that was not sent.
     pub(crate) fn restore(&self, events: &[DiscardedEvent]) {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         for e in events {
-            if let (Some(reason), Some(category)) = (intern(&e.reason), intern(&e.category)) {
-                *counts.1.entry((reason, category)).or_insert(0) += e.quantity;
+            if let Some(i) = slot(&e.reason, &e.category) {
+                self.unsent[i].fetch_add(e.quantity, Ordering::Relaxed);
             }
         }
     }
 
     /// Whether there is anything to report.
     pub(crate) fn has_unsent(&self) -> bool {
-        !self
-            .counts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .is_empty()
+        self.unsent.iter().any(|n| n.load(Ordering::Relaxed) != 0)
     }
 }
 
-/// The static name inside a count's key (counts made here always borrow one).
-#[allow(clippy::ptr_arg)] // the `Cow` variant is what tells a static name apart
-fn intern(name: &Cow<'static, str>) -> Option<&'static str> {
-    match name {
-        Cow::Borrowed(s) => Some(s),
-        Cow::Owned(_) => None,
-    }
-}
-
-fn to_list(counts: &Counts) -> Vec<DiscardedEvent> {
-    counts
-        .iter()
-        .map(|(&(reason, category), &quantity)| DiscardedEvent {
-            reason: reason.into(),
-            category: category.into(),
-            quantity,
+/// The non-zero counts of the table `count` reads, by reason then category.
+fn to_list(mut count: impl FnMut(usize) -> u64) -> Vec<DiscardedEvent> {
+    let mut list: Vec<DiscardedEvent> = (0..SLOTS)
+        .filter_map(|i| {
+            let quantity = count(i);
+            (quantity != 0).then(|| DiscardedEvent {
+                reason: REASONS[i / CATEGORIES.len()].into(),
+                category: CATEGORIES[i % CATEGORIES.len()].into(),
+                quantity,
+            })
         })
-        .collect()
+        .collect();
+    list.sort_by(|a, b| (&a.reason, &a.category).cmp(&(&b.reason, &b.category)));
+    list
 }
 
 /// What dropping an envelope item counts, by category: a transaction counts its spans too
@@ -187,5 +216,41 @@ mod tests {
         d.record(reason::SAMPLE_RATE, "error", 1);
         assert_eq!(d.totals()[0].quantity, 3);
         assert_eq!(d.take_unsent()[0].quantity, 1);
+    }
+
+    #[test]
+    fn every_item_kind_is_counted_and_a_failed_report_is_put_back() {
+        let d = Discards::default();
+        let mut tx = Event::new();
+        tx.ty = Some("transaction".into());
+        tx.spans = vec![crate::protocol::SpanRecord::new(
+            crate::protocol::TraceId::random(),
+            crate::protocol::SpanId::random(),
+            "db",
+        )];
+        let items = [
+            EnvelopeItem::Event(Box::new(Event::new())),
+            EnvelopeItem::Transaction(Box::new(tx)),
+            EnvelopeItem::Attachment(crate::protocol::Attachment::new("a.txt", b"x".to_vec())),
+        ];
+        for reason in REASONS {
+            for item in &items {
+                d.record_item(reason, item);
+            }
+        }
+        let totals = d.totals();
+        assert_eq!(totals.len(), REASONS.len() * 4, "{totals:?}");
+        for e in &totals {
+            let expected = if e.category == "span" { 2 } else { 1 };
+            assert_eq!(e.quantity, expected, "{e:?}");
+        }
+        // A report that could not be sent gives its counts back for the next one.
+        let report = d.take_unsent();
+        assert!(!d.has_unsent());
+        d.record_item(
+            reason::NETWORK_ERROR,
+            &EnvelopeItem::ClientReport(crate::protocol::ClientReport::new(report.clone())),
+        );
+        assert_eq!(d.take_unsent(), report);
     }
 }

@@ -209,6 +209,8 @@ pub(crate) fn current_sentry_span() -> Option<Span> {
 struct SpanState {
     fields: Fields,
     sentry: Option<Span>,
+    /// The client the span was opened under, which routes its breadcrumb at close.
+    client: Arc<crate::client::ClientInner>,
     start: SystemTime,
     name: &'static str,
     target: &'static str,
@@ -290,6 +292,7 @@ where
         let state = SpanState {
             fields: visitor.fields,
             sentry,
+            client,
             start,
             name: meta.name(),
             target: meta.target(),
@@ -400,8 +403,9 @@ where
         };
         // The task that closes a span is the one that ran it (an instrumented future closes its
         // span when dropped, inside the isolation scope that wrapped it), even when the span
-        // was created before the future was wrapped.
-        crate::client::CrumbRoute::ambient().add_traced(crumb);
+        // was created before the future was wrapped: the breadcrumb goes to that task's
+        // isolation scope, through the client the span was opened under.
+        state.client.crumb_route().add_traced(crumb);
     }
 
     // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,
@@ -424,17 +428,12 @@ where
 fn child(
     parent: &Span,
     op: Option<Cow<'static, str>>,
-    meta: &Metadata<'_>,
+    meta: &'static Metadata<'static>,
     fields: &Fields,
     start: SystemTime,
 ) -> Span {
     let span = parent.start_child_at(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name(), start);
-    if span.is_sampled() {
-        for (k, v) in fields {
-            span.set_static_data(k, v.clone());
-        }
-        span.set_static_data("code.namespace", meta.target().into());
-    }
+    span.set_fields(fields, meta.target());
     span
 }
 
@@ -490,7 +489,8 @@ impl FieldVisitor {
     fn put(&mut self, field: &Field, value: Value) {
         let name = field.name();
         // An event's message is what the code says happened, never a keyed value to scrub.
-        let scrub = name != "message" && crate::pii::is_sensitive_key(name, self.send_default_pii);
+        let scrub =
+            name != "message" && crate::pii::is_sensitive_field(name, self.send_default_pii);
         let value = if scrub {
             Value::String(crate::pii::FILTERED.to_owned())
         } else {
@@ -558,6 +558,9 @@ impl Visit for FieldVisitor {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, Value::String(format!("{value:?}")));
+        // Room for a typical message up front, rather than growing a few bytes at a time.
+        let mut text = String::with_capacity(64);
+        let _ = fmt::write(&mut text, format_args!("{value:?}"));
+        self.put(field, Value::String(text));
     }
 }

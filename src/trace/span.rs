@@ -266,6 +266,9 @@ struct SpanState {
     /// Few keys, mostly `tracing` field names: a short list, not a map of owned keys.
     data: Vec<(Cow<'static, str>, Value)>,
     origin: Option<Cow<'static, str>>,
+    /// The module that opened the span (`code.namespace` in its data), when the tracing
+    /// layer made it.
+    namespace: Option<&'static str>,
     finished: bool,
 }
 
@@ -539,11 +542,21 @@ impl Span {
 
     fn put_data(&self, key: Cow<'static, str>, value: Value) {
         if self.is_sampled() {
-            let data = &mut lock(&self.inner.state).data;
-            match data.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = value,
-                None => data.push((key, value)),
+            put(&mut lock(&self.inner.state).data, key, value);
+        }
+    }
+
+    /// The fields of the `tracing` span this span stands for, and the module that opened it,
+    /// under one lock.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn set_fields(&self, fields: &[(&'static str, Value)], namespace: &'static str) {
+        if self.is_sampled() {
+            let mut state = lock(&self.inner.state);
+            state.data.reserve(fields.len());
+            for (k, v) in fields {
+                put(&mut state.data, Cow::Borrowed(k), v.clone());
             }
+            state.namespace = Some(namespace);
         }
     }
 
@@ -640,6 +653,7 @@ impl Span {
                 }
                 return;
             }
+            let namespace = state.namespace;
             SpanRecord {
                 trace_id: self.inner.trace_id,
                 span_id: self.inner.span_id,
@@ -654,6 +668,7 @@ impl Span {
                 tags: std::mem::take(&mut state.tags),
                 data: (state.data.drain(..))
                     .map(|(k, v)| (k.into_owned(), v))
+                    .chain(namespace.map(|n| ("code.namespace".to_owned(), n.into())))
                     .collect(),
                 origin: state.origin.clone(),
             }
@@ -725,6 +740,14 @@ impl Span {
             Some(self.inner.tx.sampled),
             Some(self.inner.tx.dsc()),
         )
+    }
+}
+
+/// Sets `key` in a span's data, replacing an earlier value of the same key.
+fn put(data: &mut Vec<(Cow<'static, str>, Value)>, key: Cow<'static, str>, value: Value) {
+    match data.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => data.push((key, value)),
     }
 }
 
