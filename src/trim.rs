@@ -536,6 +536,47 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "megabytes of JSON: too slow under Miri")]
+    fn shedding_causes_keeps_the_error_and_every_kept_causes_parent() {
+        #[derive(Debug)]
+        struct Layer(usize, Option<Box<Layer>>);
+        impl std::fmt::Display for Layer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "layer {} {}", self.0, "x".repeat(100_000))
+            }
+        }
+        impl std::error::Error for Layer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|l| l as _)
+            }
+        }
+        let chain = (1..16)
+            .rev()
+            .fold(None, |inner, i| Some(Box::new(Layer(i, inner))));
+        let error = Layer(0, chain);
+        let mut event = Event::new();
+        event.exceptions = crate::client::exceptions_from_error(
+            "Layer".into(),
+            error.to_string(),
+            std::error::Error::source(&error),
+        );
+        assert_eq!(event.exceptions.len(), 16);
+        let bytes = shed_to_fit(&mut event);
+        assert!(bytes.len() <= MAX_EVENT_BYTES);
+        assert!(event.exceptions.len() < 16);
+        let ids: Vec<_> = (event.exceptions.iter())
+            .map(|e| e.mechanism.as_ref().unwrap())
+            .collect();
+        // The error itself (id 0, last: causes come first) is kept.
+        assert_eq!(ids.last().unwrap().exception_id, Some(0));
+        for m in &ids {
+            if let Some(parent) = m.parent_id {
+                assert!(ids.iter().any(|p| p.exception_id == Some(parent)), "{m:?}");
+            }
+        }
+    }
+
+    #[test]
     fn bags_stay_within_a_few_bytes_of_their_budget() {
         let mut v = json!({
             "a": {"b": "¡".repeat(20_000), "a long second key, ¥ and more to pass the budget": 3_464_535_862_244_817_468u64},
