@@ -211,34 +211,34 @@ impl CrumbBuf {
         if cap == 0 {
             return 1;
         }
-        let mut head = self.head.get_or_insert_with(|| {
-            Arc::new(CrumbNode {
-                parent: None,
-                skip: 0,
-                local: VecDeque::new(),
-                len: 0,
-                depth: 0,
-            })
-        });
-        if Arc::get_mut(head).is_none() {
-            let parent = self.head.take().expect("made above");
-            head = self.head.insert(Arc::new(CrumbNode {
+        // The common case, a head no fork shares: one uniqueness check, and no new layer
+        // (so no deeper chain to flatten).
+        if let Some(node) = self.head.as_mut().and_then(Arc::get_mut) {
+            return node.push(crumb, cap);
+        }
+        let layer = match self.head.take() {
+            Some(parent) => CrumbNode {
                 len: parent.len,
                 depth: parent.depth + 1,
                 parent: Some(parent),
                 skip: 0,
                 local: VecDeque::with_capacity(4),
-            }));
-        }
-        let node = Arc::get_mut(head).expect("head was just made unique");
-        node.local.push_back(crumb);
-        node.len += 1;
-        let mut dropped = 0;
-        while node.len > cap {
-            node.drop_oldest();
-            dropped += 1;
-        }
-        if node.depth > MAX_DEPTH {
+            },
+            None => CrumbNode {
+                parent: None,
+                skip: 0,
+                local: VecDeque::new(),
+                len: 0,
+                depth: 0,
+            },
+        };
+        let mut layer = Arc::new(layer);
+        let dropped = Arc::get_mut(&mut layer)
+            .expect("a new layer is not shared")
+            .push(crumb, cap);
+        let deep = layer.depth > MAX_DEPTH;
+        self.head = Some(layer);
+        if deep {
             let flat: VecDeque<_> = self.iter().cloned().collect();
             self.head = Some(Arc::new(CrumbNode {
                 parent: None,
@@ -271,6 +271,18 @@ impl CrumbBuf {
 }
 
 impl CrumbNode {
+    /// Appends a crumb and drops the oldest visible ones beyond `cap`; returns how many.
+    fn push(&mut self, crumb: Crumb, cap: usize) -> usize {
+        self.local.push_back(crumb);
+        self.len += 1;
+        let mut dropped = 0;
+        while self.len > cap {
+            self.drop_oldest();
+            dropped += 1;
+        }
+        dropped
+    }
+
     fn drop_oldest(&mut self) {
         if let Some(parent) = &self.parent {
             if parent.len > self.skip {
