@@ -905,9 +905,17 @@ pub(crate) fn capture_ambient(
     source: EventSource<'_>,
     configure: Option<&mut dyn FnMut(&Scope)>,
 ) -> Option<EventId> {
+    // Only this check is inlined into callers: with no client it is all a capture costs.
     if !crate::scope::any_client_bound() {
         return None;
     }
+    capture_bound(source, configure)
+}
+
+fn capture_bound(
+    source: EventSource<'_>,
+    configure: Option<&mut dyn FnMut(&Scope)>,
+) -> Option<EventId> {
     let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
     capture_in(&isolation, &current, source, configure)
 }
