@@ -234,12 +234,13 @@ where
         let Some(client) = crate::client::current_inner() else {
             return;
         };
+        let Some(this) = ctx.span(id) else { return };
         let pii = client.options().send_default_pii;
         let mut visitor = FieldVisitor::new(pii);
         attrs.record(&mut visitor);
 
-        let parent_sentry =
-            parent_of(&ctx, attrs.parent(), attrs.is_contextual()).and_then(nearest_kept);
+        // The registry already knows the parent (explicit, contextual or none).
+        let parent_sentry = this.parent().and_then(nearest_kept);
         let op = visitor.op.take();
         let start = SystemTime::now();
         let sentry = match parent_sentry {
@@ -297,9 +298,7 @@ where
             name: meta.name(),
             target: meta.target(),
         };
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(state);
-        }
+        this.extensions_mut().insert(state);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
