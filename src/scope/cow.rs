@@ -14,6 +14,14 @@ const MAX_DEPTH: u32 = 8;
 
 pub(crate) type Key = Cow<'static, str>;
 
+/// `Arc::get_mut`, after a plain load of the count rules out most shared values.
+fn unique<T>(arc: &mut Arc<T>) -> Option<&mut T> {
+    if Arc::strong_count(arc) != 1 {
+        return None;
+    }
+    Arc::get_mut(arc)
+}
+
 /// A string-keyed map with O(1) clone and O(log n) writes after a clone.
 pub(crate) struct CowMap<V> {
     head: Option<Arc<MapNode<V>>>,
@@ -115,7 +123,9 @@ impl<V: Clone> CowMap<V> {
             }
             return;
         };
-        if let Some(node) = Arc::get_mut(&mut head) {
+        // A head a fork shares fails `get_mut` anyway; a plain load of its count spares that
+        // check's atomic read-modify-write on the fork-then-write path.
+        if let Some(node) = unique(&mut head) {
             if value.is_none() && node.parent.is_none() {
                 node.entries.remove(&key);
             } else {
@@ -213,7 +223,7 @@ impl CrumbBuf {
         }
         // The common case, a head no fork shares: one uniqueness check, and no new layer
         // (so no deeper chain to flatten).
-        if let Some(node) = self.head.as_mut().and_then(Arc::get_mut) {
+        if let Some(node) = self.head.as_mut().and_then(unique) {
             return node.push(crumb, cap);
         }
         let layer = match self.head.take() {
