@@ -274,16 +274,17 @@ fn trim_tags(tags: &mut BTreeMap<String, String>) {
         .collect();
 }
 
-/// Cuts a map of strings (headers, env) to a byte budget: long values are cut, entries past
-/// the budget dropped.
+/// Cuts a map of strings (headers, env) to a budget of JSON bytes: long values are cut,
+/// entries past the budget dropped.
 fn trim_strings(map: &mut BTreeMap<String, String>, budget: usize) {
     let mut used = 0;
     map.retain(|k, v| {
         if used >= budget {
             return false;
         }
-        truncate(v, (budget - used).max(16));
-        used += k.len() + v.len() + 6;
+        // The key, its colon and the comma after the entry.
+        used += json_str_len(k) + 2;
+        used += cut_json_string(v, budget.saturating_sub(used).max(16));
         true
     });
 }
@@ -574,6 +575,18 @@ mod tests {
                 assert!(ids.iter().any(|p| p.exception_id == Some(parent)), "{m:?}");
             }
         }
+    }
+
+    #[test]
+    fn header_maps_are_cut_by_the_size_of_their_json() {
+        // Quotes take two bytes each in JSON: by raw length these would fit.
+        let mut headers: BTreeMap<String, String> = (0..64)
+            .map(|i| (format!("x-h{i:02}"), "\"".repeat(100)))
+            .collect();
+        trim_strings(&mut headers, REQUEST_BAG.1);
+        let len = serde_json::to_vec(&headers).unwrap().len();
+        assert!(len <= REQUEST_BAG.1 + 32, "{len}");
+        assert!(headers.len() < 64 && !headers.is_empty());
     }
 
     #[test]

@@ -177,6 +177,33 @@ fn to_list(mut count: impl FnMut(usize) -> u64) -> Vec<DiscardedEvent> {
     list
 }
 
+/// What an envelope's loss would count, by category, read without allocating: kept while the
+/// envelope is handed to code that could lose it.
+#[derive(Default)]
+pub(crate) struct Tally([u64; CATEGORIES.len()]);
+
+impl Tally {
+    pub(crate) fn of(envelope: &Envelope) -> Tally {
+        let mut tally = Tally::default();
+        for (category, n) in envelope.items.iter().flat_map(item_counts) {
+            match CATEGORIES.iter().position(|&c| c == category) {
+                Some(i) => tally.0[i] += n,
+                None => debug_assert!(false, "no slot for category {category}"),
+            }
+        }
+        tally
+    }
+}
+
+impl Discards {
+    /// Counts what a [`Tally`] read.
+    pub(crate) fn record_tally(&self, reason: &'static str, tally: &Tally) {
+        for (category, &n) in CATEGORIES.iter().zip(&tally.0) {
+            self.record(reason, category, n);
+        }
+    }
+}
+
 /// What dropping an envelope item counts, by category: a transaction counts its spans too
 /// (its own span included), as the protocol asks. Client reports count nothing: reporting
 /// them would never end.

@@ -747,17 +747,12 @@ impl ClientInner {
             return false;
         }
         // Counted before it goes: a transport that panics has lost the envelope.
-        let counted: Vec<_> = envelope
-            .items
-            .iter()
-            .flat_map(discards::item_counts)
-            .collect();
+        let counted = discards::Tally::of(&envelope);
         let Some(sent) = guarded("Transport::send_envelope", || {
             transport.send_envelope(envelope)
         }) else {
-            for (category, quantity) in counted {
-                self.record_discard(reason::INTERNAL_SDK_ERROR, category, quantity);
-            }
+            self.discards
+                .record_tally(reason::INTERNAL_SDK_ERROR, &counted);
             return false;
         };
         match sent {
