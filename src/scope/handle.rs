@@ -542,7 +542,11 @@ impl Scope {
 
     /// Removes all attachments.
     pub fn clear_attachments(&self) {
-        self.write(|d| d.rare_mut().attachments.clear());
+        self.write(|d| {
+            if !d.rare().attachments.is_empty() {
+                d.rare_mut().attachments.clear();
+            }
+        });
     }
 
     /// Adds a breadcrumb to this scope.
