@@ -174,13 +174,16 @@ pub mod delivery {
     //! With the panic hook ([`init`](crate::init) installs it unless
     //! [`capture_panics(false)`](crate::ClientOptions::capture_panics); or
     //! [`install_panic_hook`](crate::install_panic_hook)), a panic is captured as a fatal
-    //! event with the panicking task's scopes, then the hook flushes for at most
-    //! `shutdown_timeout` on the panicking thread, then runs the hook installed before it.
-    //! Hooks run before unwinding or aborting, so this works with `panic = "abort"`. It
-    //! happens for every panic of code that resolves to a client (except the callback panics
-    //! of [`super::hostile_data`] that scopeline contains, and panics on scopeline's own
-    //! threads), including one in a tokio task that tokio catches: that event is fatal too,
-    //! and the worker thread waits for the flush.
+    //! event with the panicking task's scopes, then, when the panic may end the process, the
+    //! hook flushes for at most `shutdown_timeout` on the panicking thread; then it runs the
+    //! hook installed before it. Hooks run before unwinding or aborting, so this works with
+    //! `panic = "abort"`. It happens for every panic of code that resolves to a client
+    //! (except the callback panics of [`super::hostile_data`] that scopeline contains, and
+    //! panics on scopeline's own threads). A panic inside a tokio task is captured (as fatal)
+    //! but not flushed: the runtime catches it and goes on, the event leaves in the
+    //! background, and the worker thread is not held up, which with a server down would cost
+    //! up to `shutdown_timeout` per panic. A panic on a plain thread, in `block_on`, or under
+    //! `panic = "abort"` is flushed first.
     //! Panics of a service inside [`ScopeLayer`](crate::ScopeLayer) are captured at level
     //! `error`, without a flush. A panic that unwinds out of `main` then drops the guard held
     //! there, which flushes again.

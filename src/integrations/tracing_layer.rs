@@ -58,7 +58,7 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 /// A [`tracing_subscriber::Layer`] that turns spans and events into Sentry data:
 ///
 /// - a closed span becomes a breadcrumb on the isolation scope of the task that ran (and so
-///   closed) it
+///   closed) it, kept or not by the client the span was opened under
 ///   (category: the target; message: the span name; data: its fields and `duration_ms`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a span becomes a Sentry span
 ///   whose parent is its *tracing* parent (an explicit `parent:` is honoured); a span with no
