@@ -136,6 +136,17 @@ impl ScopeData {
         Arc::make_mut(self.rare.get_or_insert_with(Arc::default))
     }
 
+    /// Sets or clears one rarely set field; clearing one that is not set allocates nothing.
+    pub(crate) fn set_rare<T>(
+        &mut self,
+        value: Option<T>,
+        field: impl Fn(&mut Rare) -> &mut Option<T>,
+    ) {
+        if value.is_some() || self.rare.is_some() {
+            *field(self.rare_mut()) = value;
+        }
+    }
+
     pub(crate) fn last_event_id(&self) -> Option<EventId> {
         (self.last_event_id != EventId::NIL).then_some(self.last_event_id)
     }

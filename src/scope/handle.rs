@@ -416,7 +416,7 @@ impl Scope {
     /// assert_eq!(scope.level(), Some(scopeline::Level::Warning));
     /// ```
     pub fn set_level(&self, level: Option<Level>) {
-        self.write(|d| d.rare_mut().level = level);
+        self.write(|d| d.set_rare(level, |r| &mut r.level));
     }
 
     /// The level override, if set.
@@ -433,7 +433,7 @@ impl Scope {
     /// ```
     pub fn set_transaction(&self, name: Option<&str>) {
         let name = name.map(Arc::from);
-        self.write(|d| d.rare_mut().transaction = name);
+        self.write(|d| d.set_rare(name, |r| &mut r.transaction));
     }
 
     /// The transaction name, if set.
@@ -472,7 +472,7 @@ impl Scope {
     /// ```
     pub fn set_fingerprint(&self, fingerprint: Option<Vec<String>>) {
         let fingerprint = fingerprint.map(Arc::from);
-        self.write(|d| d.rare_mut().fingerprint = fingerprint);
+        self.write(|d| d.set_rare(fingerprint, |r| &mut r.fingerprint));
     }
 
     /// The fingerprint, if set.
@@ -491,7 +491,7 @@ impl Scope {
     /// ```
     pub fn set_request(&self, request: Option<Request>) {
         let request = request.map(|r| Arc::new(r) as Arc<dyn RequestSource>);
-        self.write(|d| d.rare_mut().request = request);
+        self.write(|d| d.set_rare(request, |r| &mut r.request));
     }
 
     /// The request, if set.
