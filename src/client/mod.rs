@@ -203,6 +203,10 @@ impl Client {
         self.inner
     }
 
+    pub(crate) fn shared(&self) -> &Arc<ClientInner> {
+        &self.inner
+    }
+
     /// The options the client was made with.
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
@@ -865,16 +869,24 @@ pub(crate) fn active_span(current: &Scope, isolation: &Scope) -> Option<Span> {
 
 /// Resolves the client for a scope pair: current → isolation → global.
 pub(crate) fn resolve_client(current: &Scope, isolation: &Scope) -> Option<Arc<ClientInner>> {
+    with_resolved(current, isolation, Arc::clone)
+}
+
+/// Runs `f` with the client a scope pair resolves to (current → isolation → global), where it
+/// is bound: no reference to it is taken unless `f` takes one.
+fn with_resolved<R>(
+    current: &Scope,
+    isolation: &Scope,
+    f: impl Fn(&Arc<ClientInner>) -> R,
+) -> Option<R> {
     if crate::scope::local_clients_bound() {
         for scope in [current, isolation] {
-            if let Some(client) =
-                scope.read(|d| d.client.as_ref().map(|c| c.client().inner.clone()))
-            {
-                return Some(client);
+            if let Some(out) = scope.with_bound_client(&f) {
+                return Some(out);
             }
         }
     }
-    crate::scope::global_client()
+    crate::scope::with_global_client(|c| c.map(f))
 }
 
 /// Captures with `current` as the current scope and the task's isolation scope.
@@ -940,26 +952,12 @@ impl CrumbRoute {
     /// The route of the client `current` and `isolation` resolve to: current → isolation →
     /// global.
     pub(crate) fn resolve(current: &Scope, isolation: &Scope) -> CrumbRoute {
-        if crate::scope::local_clients_bound() {
-            for scope in [current, isolation] {
-                if let Some(route) = CrumbRoute::bound_to(scope) {
-                    return route;
-                }
-            }
-        }
-        crate::scope::with_global_client(|c| c.map_or(CrumbRoute::Drop, ClientInner::crumb_route))
+        with_resolved(current, isolation, ClientInner::crumb_route).unwrap_or(CrumbRoute::Drop)
     }
 
     /// The route of the client bound to `scope` itself, if one is.
     pub(crate) fn bound_to(scope: &Scope) -> Option<CrumbRoute> {
-        if scope.is_global() {
-            return crate::scope::with_global_client(|c| c.map(ClientInner::crumb_route));
-        }
-        scope.read(|d| {
-            d.client
-                .as_ref()
-                .map(|c| ClientInner::crumb_route(&c.client().inner))
-        })
+        scope.with_bound_client(ClientInner::crumb_route)
     }
 
     /// The route of the running task's scopes.

@@ -8,7 +8,7 @@ use arc_swap::ArcSwap;
 use serde_json::Value;
 
 use super::data::{BoundClient, EventProcessor, Hint, RequestSource, ScopeData};
-use crate::client::{Client, CrumbRoute};
+use crate::client::{Client, ClientInner, CrumbRoute};
 use crate::protocol::{
     Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, User,
 };
@@ -276,10 +276,16 @@ impl Scope {
 
     /// The client bound to this scope itself, if any (not the one a capture would resolve).
     pub fn client(&self) -> Option<Client> {
+        self.with_bound_client(|c| Client::from_inner(c.clone()))
+    }
+
+    /// Runs `f` with the client bound to this scope itself, if any, without taking a
+    /// reference to it (under this scope's lock, or the global scope's guard).
+    pub(crate) fn with_bound_client<R>(&self, f: impl FnOnce(&Arc<ClientInner>) -> R) -> Option<R> {
         if self.is_global() {
-            return super::storage::global_client().map(Client::from_inner);
+            return super::storage::with_global_client(|c| c.map(f));
         }
-        self.read(|d| d.client.as_ref().map(|c| c.client().clone()))
+        self.read(|d| d.client.as_ref().map(|c| f(c.client().shared())))
     }
 
     /// Sets or clears the user.

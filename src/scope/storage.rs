@@ -58,17 +58,8 @@ pub(crate) fn set_global_client(client: Option<Client>) {
     }
 }
 
-/// The client bound to the global scope. One relaxed load when none is.
-pub(crate) fn global_client() -> Option<Arc<ClientInner>> {
-    if !GLOBAL_CLIENT_SET.load(Ordering::Relaxed) {
-        return None;
-    }
-    GLOBAL_CLIENT.load_full()
-}
-
-/// Whether any client is bound anywhere: one relaxed load, the whole cost of a capture or a
-/// breadcrumb while none is.
-/// Runs `f` with the global client, without taking a reference count.
+/// Runs `f` with the client bound to the global scope, without taking a reference count. One
+/// relaxed load when none is.
 pub(crate) fn with_global_client<R>(f: impl FnOnce(Option<&Arc<ClientInner>>) -> R) -> R {
     if !GLOBAL_CLIENT_SET.load(Ordering::Relaxed) {
         return f(None);
@@ -76,6 +67,8 @@ pub(crate) fn with_global_client<R>(f: impl FnOnce(Option<&Arc<ClientInner>>) ->
     f(GLOBAL_CLIENT.load().as_ref())
 }
 
+/// Whether any client is bound anywhere: one relaxed load, the whole cost of a capture or a
+/// breadcrumb while none is.
 #[inline]
 pub(crate) fn any_client_bound() -> bool {
     super::data::bindings() != 0
