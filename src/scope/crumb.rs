@@ -14,8 +14,9 @@ use crate::protocol::{Breadcrumb, Level};
 /// Recorded fields, named by their `tracing` field names.
 pub(crate) type Fields = Vec<(&'static str, Value)>;
 
-/// Sets `key` to `value`, replacing an earlier value of the same key.
-pub(crate) fn put_field(fields: &mut Fields, key: &'static str, value: Value) {
+/// Sets `key` to `value` in a short list of fields (a breadcrumb's or a span's data),
+/// replacing an earlier value of the same key.
+pub(crate) fn put_field<K: PartialEq, V>(fields: &mut Vec<(K, V)>, key: K, value: V) {
     match fields.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => fields.push((key, value)),

@@ -17,9 +17,9 @@ mod future;
 mod handle;
 mod storage;
 
-pub(crate) use crumb::Crumb;
+pub(crate) use crumb::{Crumb, put_field};
 #[cfg(feature = "tracing")]
-pub(crate) use crumb::{Fields, TracedCrumb, put_field};
+pub(crate) use crumb::{Fields, TracedCrumb};
 pub use data::Hint;
 #[cfg(feature = "tower")]
 pub(crate) use data::RequestSource;

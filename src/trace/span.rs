@@ -13,6 +13,7 @@ use super::propagation::{Dsc, PropagationContext, format_rate};
 use crate::client::{ClientInner, guarded};
 use crate::protocol::{Event, SpanId, SpanRecord, TraceId, TransactionInfo};
 use crate::scope::Scope;
+use crate::scope::put_field;
 
 /// Most child spans one transaction keeps; later ones are dropped and counted.
 const MAX_SPANS: usize = 1000;
@@ -542,7 +543,7 @@ impl Span {
 
     fn put_data(&self, key: Cow<'static, str>, value: Value) {
         if self.is_sampled() {
-            put(&mut lock(&self.inner.state).data, key, value);
+            put_field(&mut lock(&self.inner.state).data, key, value);
         }
     }
 
@@ -554,7 +555,7 @@ impl Span {
             let mut state = lock(&self.inner.state);
             state.data.reserve(fields.len());
             for (k, v) in fields {
-                put(&mut state.data, Cow::Borrowed(k), v.clone());
+                put_field(&mut state.data, Cow::Borrowed(*k), v.clone());
             }
             state.namespace = Some(namespace);
         }
@@ -740,14 +741,6 @@ impl Span {
             Some(self.inner.tx.sampled),
             Some(self.inner.tx.dsc()),
         )
-    }
-}
-
-/// Sets `key` in a span's data, replacing an earlier value of the same key.
-fn put(data: &mut Vec<(Cow<'static, str>, Value)>, key: Cow<'static, str>, value: Value) {
-    match data.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => data.push((key, value)),
     }
 }
 
