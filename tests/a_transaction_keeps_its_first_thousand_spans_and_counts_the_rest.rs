@@ -19,12 +19,7 @@ fn spans_past_the_thousandth_are_counted_not_sent() {
         assert_eq!(spans.len(), 1_000);
         assert_eq!(spans[0].description.as_deref(), Some("INSERT 0"));
         assert_eq!(spans[999].description.as_deref(), Some("INSERT 999"));
-        let overflow: u64 = client
-            .discarded_events()
-            .iter()
-            .filter(|d| d.reason == "buffer_overflow" && d.category == "span")
-            .map(|d| d.quantity)
-            .sum();
+        let overflow = common::dropped(&client, "buffer_overflow", "span");
         assert_eq!(overflow, 5);
     });
 }

@@ -31,12 +31,7 @@ fn a_blocked_before_send_neither_blocks_capture_nor_loses_count() {
         // One event is inside before_send, at most four wait in the queue; the rest are
         // refused on the spot.
         assert!((4..=5).contains(&accepted), "accepted {accepted}");
-        let overflow: u64 = client
-            .discarded_events()
-            .iter()
-            .filter(|d| d.reason == "queue_overflow" && d.category == "error")
-            .map(|d| d.quantity)
-            .sum();
+        let overflow = common::dropped(&client, "queue_overflow", "error");
         assert_eq!(overflow as usize, 50 - accepted);
 
         for _ in 0..accepted {

@@ -133,12 +133,7 @@ fn without_the_ca_the_handshake_fails_and_the_event_is_counted() {
     send_one(&client, "not over TLS");
 
     assert!(server.requests.lock().unwrap().is_empty());
-    let lost: u64 = client
-        .discarded_events()
-        .iter()
-        .filter(|d| d.reason == "network_error" && d.category == "error")
-        .map(|d| d.quantity)
-        .sum();
+    let lost = common::dropped(&client, "network_error", "error");
     assert_eq!(lost, 1, "{:?}", client.discarded_events());
 }
 

@@ -143,12 +143,7 @@ fn a_panicking_transport_loses_only_its_envelope_and_counts_it() {
     let events: Vec<_> = kept.iter().filter_map(|e| e.event()).collect();
     assert_eq!(events.len(), 7, "{events:?}");
     assert!(events.iter().all(|e| e.level == Level::Info));
-    let lost: u64 = client
-        .discarded_events()
-        .iter()
-        .filter(|d| d.reason == "internal_sdk_error" && d.category == "error")
-        .map(|d| d.quantity)
-        .sum();
+    let lost = common::dropped(&client, "internal_sdk_error", "error");
     assert_eq!(lost, 3);
 }
 

@@ -67,6 +67,16 @@ pub fn client(options: ClientOptions) -> (Client, Memory) {
     (client, memory)
 }
 
+/// How many items of `category` the client dropped for `reason`.
+pub fn dropped(client: &Client, reason: &str, category: &str) -> u64 {
+    client
+        .discarded_events()
+        .iter()
+        .filter(|d| d.reason == reason && d.category == category)
+        .map(|d| d.quantity)
+        .sum()
+}
+
 /// Binds a fresh client to the global scope: for servers, whose connection tasks start with
 /// the process default scopes.
 pub fn bind_global(options: ClientOptions) -> (Client, Memory) {
