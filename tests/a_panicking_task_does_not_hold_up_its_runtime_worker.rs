@@ -1,26 +1,56 @@
 //! A panic inside a tokio task is captured, but the hook does not wait for its delivery on
 //! the runtime's worker thread (the runtime catches the panic and goes on); a panic that may
 //! end the process is flushed first.
+//!
+//! The transport holds every envelope until the test opens its gate, so what is asserted is
+//! the order of events (returned before or after delivery), not how long anything took.
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
-use scopeline::protocol::Envelope;
+use scopeline::protocol::{Envelope, EnvelopeItem};
 use scopeline::transport::{SendError, Transport};
 use scopeline::{Client, ClientOptions, Level};
 
-/// A transport that takes a while with every envelope, like a slow server.
+/// Open or closed; a closed gate holds the transport, like a server that has not answered.
+#[derive(Debug, Default)]
+struct Gate {
+    open: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn set(&self, open: bool) {
+        *self.open.lock().unwrap() = open;
+        self.changed.notify_all();
+    }
+
+    /// Opens the gate from another thread once `delay` has passed.
+    fn open_after(self: &Arc<Self>, delay: Duration) {
+        let gate = self.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            gate.set(true);
+        });
+    }
+
+    fn wait_open(&self) {
+        let open = self.open.lock().unwrap();
+        drop(self.changed.wait_while(open, |open| !*open).unwrap());
+    }
+}
+
 #[derive(Debug)]
-struct Slow {
-    delay: Duration,
+struct Gated {
+    gate: Arc<Gate>,
     seen: Arc<Mutex<Vec<Level>>>,
 }
 
-impl Transport for Slow {
+impl Transport for Gated {
     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
-        std::thread::sleep(self.delay);
+        self.gate.wait_open();
         let levels = envelope.items.iter().filter_map(|item| match item {
-            scopeline::protocol::EnvelopeItem::Event(e) => Some(e.level),
+            EnvelopeItem::Event(e) => Some(e.level),
             _ => None,
         });
         self.seen.lock().unwrap().extend(levels);
@@ -28,59 +58,53 @@ impl Transport for Slow {
     }
 }
 
-const DELAY: Duration = Duration::from_millis(1500);
-
-fn slow_client() -> (Client, Arc<Mutex<Vec<Level>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let client = Client::new(
-        ClientOptions::new()
-            .shutdown_timeout(Duration::from_secs(10))
-            .transport(Slow {
-                delay: DELAY,
-                seen: seen.clone(),
-            }),
-    );
-    (client, seen)
-}
-
 #[test]
 fn the_hook_waits_only_for_panics_that_may_end_the_process() {
     scopeline::install_panic_hook();
-    let (client, seen) = slow_client();
+    let gate = Arc::new(Gate::default());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client = Client::new(
+        ClientOptions::new()
+            .shutdown_timeout(Duration::from_secs(60))
+            .transport(Gated {
+                gate: gate.clone(),
+                seen: seen.clone(),
+            }),
+    );
     scopeline::get_global_scope().bind_client(Some(client.clone()));
 
-    // In a task: the worker thread goes on at once, and the event still arrives.
+    // In a task: the worker thread goes on before the event is delivered. A hook that waited
+    // would return only once the gate opens, with the event delivered.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .build()
         .unwrap();
-    let started = Instant::now();
+    gate.open_after(Duration::from_secs(5));
     let joined = runtime.block_on(runtime.spawn(async { panic!("task failed") }));
-    let in_task = started.elapsed();
     assert!(joined.unwrap_err().is_panic());
     assert!(
-        in_task < DELAY / 2,
-        "the runtime waited {in_task:?} for the panic's delivery"
+        seen.lock().unwrap().is_empty(),
+        "the runtime waited for the panic's delivery"
     );
-    client.flush(Duration::from_secs(10)).unwrap();
-    assert_eq!(*seen.lock().unwrap(), [Level::Fatal]);
+    client.flush(Duration::from_secs(60)).unwrap();
+    assert_eq!(*seen.lock().unwrap(), [Level::Fatal], "delivered afterwards");
 
-    // On a plain thread, which the panic ends: delivered before the thread is gone.
+    // On a plain thread, which the panic ends: delivered before the thread is gone. A hook
+    // that did not wait would let the thread end while the gate is still closed.
+    gate.set(false);
+    gate.open_after(Duration::from_millis(500));
     let (done, finished) = mpsc::channel();
-    let started = Instant::now();
     let thread = std::thread::spawn(move || {
         let _signal = Signal(done);
         panic!("thread failed");
     });
     finished.recv().unwrap();
-    let on_thread = started.elapsed();
-    assert!(thread.join().is_err());
     assert_eq!(
-        seen.lock().unwrap().len(),
-        2,
+        *seen.lock().unwrap(),
+        [Level::Fatal, Level::Fatal],
         "delivered before the thread ended"
     );
-    assert!(on_thread >= DELAY, "the thread ended after {on_thread:?}");
+    assert!(thread.join().is_err());
     scopeline::get_global_scope().bind_client(None);
 }
 
