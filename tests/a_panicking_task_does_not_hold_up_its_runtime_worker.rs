@@ -87,7 +87,11 @@ fn the_hook_waits_only_for_panics_that_may_end_the_process() {
         "the runtime waited for the panic's delivery"
     );
     client.flush(Duration::from_secs(60)).unwrap();
-    assert_eq!(*seen.lock().unwrap(), [Level::Fatal], "delivered afterwards");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [Level::Fatal],
+        "delivered afterwards"
+    );
 
     // On a plain thread, which the panic ends: delivered before the thread is gone. A hook
     // that did not wait would let the thread end while the gate is still closed.
