@@ -117,11 +117,6 @@ impl Discards {
         }
     }
 
-    /// Counts an event dropped before it became an envelope item, with its attachments.
-    pub(crate) fn record_event(&self, reason: &'static str, event: &Event, attachments: usize) {
-        self.record_lost(reason, event_counts(event), attachments);
-    }
-
     /// Counts an event dropped by code that took it, from counts read before (see
     /// [`event_counts`]), with its attachments.
     pub(crate) fn record_lost(
@@ -210,21 +205,21 @@ impl Discards {
 pub(crate) fn item_counts(item: &EnvelopeItem) -> impl Iterator<Item = (&'static str, u64)> {
     let counts = match item {
         EnvelopeItem::ClientReport(_) => [None, None],
-        EnvelopeItem::Transaction(tx) => transaction_counts(tx).map(Some),
+        EnvelopeItem::Transaction(tx) => transaction_counts(tx.spans.len() + 1).map(Some),
         other => [Some((other.category(), 1)), None],
     };
     counts.into_iter().flatten()
 }
 
-/// What dropping a transaction counts: itself, and its spans with its own.
-fn transaction_counts(tx: &Event) -> [(&'static str, u64); 2] {
-    [("transaction", 1), ("span", tx.spans.len() as u64 + 1)]
+/// What dropping a transaction of `spans` spans (its own included) counts.
+pub(crate) fn transaction_counts(spans: usize) -> [(&'static str, u64); 2] {
+    [("transaction", 1), ("span", spans as u64)]
 }
 
 /// What dropping an event counts: an error is one; a transaction counts as above.
 pub(crate) fn event_counts(event: &Event) -> [(&'static str, u64); 2] {
     if super::is_transaction(event) {
-        transaction_counts(event)
+        transaction_counts(event.spans.len() + 1)
     } else {
         [("error", 1), ("span", 0)]
     }

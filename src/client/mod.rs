@@ -27,7 +27,7 @@ use crate::protocol::{
     IntoBreadcrumbs, Level, Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
-use crate::trace::{Dsc, Span};
+use crate::trace::{Dsc, Span, TransactionDraft};
 use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
 /// Reasons a client drops data, as named in Sentry's client reports.
@@ -69,9 +69,7 @@ pub(crate) struct ClientInner {
 /// three scopes it merges (taken at capture) and the task's scopes themselves, in which user
 /// callbacks run.
 pub(crate) struct Job {
-    /// Boxed on its own: with it inline, a job is a "large" allocation for glibc, and each
-    /// one made while the pipeline thread frees the last consolidates the allocator's bins.
-    event: Box<Event>,
+    payload: Payload,
     global: Arc<ScopeData>,
     isolation: ScopeData,
     current: ScopeData,
@@ -80,7 +78,25 @@ pub(crate) struct Job {
     dsc: Option<Arc<Dsc>>,
 }
 
+/// What a job sends. Boxed on its own: with it inline, a job is a "large" allocation for
+/// glibc, and each one made while the pipeline thread frees the last consolidates the
+/// allocator's bins.
+enum Payload {
+    /// An error or message event, built on the capturing task.
+    Event(Box<Event>),
+    /// A finished transaction, whose event the pipeline thread builds.
+    Transaction(Box<TransactionDraft>),
+}
+
 impl Job {
+    /// What dropping the job loses, by category (see [`discards::event_counts`]).
+    fn counts(&self) -> [(&'static str, u64); 2] {
+        match &self.payload {
+            Payload::Event(event) => discards::event_counts(event),
+            Payload::Transaction(draft) => discards::transaction_counts(draft.span_count()),
+        }
+    }
+
     fn attachment_count(&self) -> usize {
         self.global.rare().attachments.len()
             + self.isolation.rare().attachments.len()
@@ -552,7 +568,7 @@ impl ClientInner {
             None => current.clone(),
         };
         let job = Box::new(Job {
-            event: Box::new(event),
+            payload: Payload::Event(Box::new(event)),
             global: crate::scope::global_data(),
             isolation: isolation.snapshot(),
             current: current.snapshot(),
@@ -573,15 +589,14 @@ impl ClientInner {
     /// the isolation scope it started in.
     pub(crate) fn capture_transaction(
         self: &Arc<Self>,
-        event: Event,
+        draft: Box<TransactionDraft>,
         isolation: &Scope,
-        dsc: Arc<Dsc>,
     ) {
         if !self.is_enabled() {
             return;
         }
         let job = Box::new(Job {
-            event: Box::new(event),
+            payload: Payload::Transaction(draft),
             global: crate::scope::global_data(),
             isolation: isolation.snapshot(),
             current: ScopeData::default(),
@@ -589,7 +604,7 @@ impl ClientInner {
                 isolation: isolation.clone(),
                 current: Scope::new(),
             },
-            dsc: Some(dsc),
+            dsc: None,
         });
         self.enqueue(job);
     }
@@ -601,9 +616,9 @@ impl ClientInner {
             Some(pipeline) => match pipeline.send(job) {
                 Ok(()) => None,
                 Err(Rejected::Full(job) | Rejected::Closed(job)) => {
-                    self.discards.record_event(
+                    self.discards.record_lost(
                         reason::QUEUE_OVERFLOW,
-                        &job.event,
+                        job.counts(),
                         job.attachment_count(),
                     );
                     return false;
@@ -658,15 +673,22 @@ impl ClientInner {
     /// event processors see (and write) that task's scopes, as they would on the task itself.
     pub(crate) fn process(&self, job: Job) -> bool {
         let Job {
-            event,
+            payload,
             global,
             isolation,
             current,
             scopes,
             dsc,
         } = job;
+        let (event, dsc) = match payload {
+            Payload::Event(event) => (*event, dsc),
+            Payload::Transaction(draft) => {
+                let (event, dsc) = draft.into_event();
+                (event, Some(dsc))
+            }
+        };
         crate::scope::sync_scoped(scopes, || {
-            self.process_in_scope(*event, &global, &isolation, &current, dsc)
+            self.process_in_scope(event, &global, &isolation, &current, dsc)
         })
     }
 

@@ -686,22 +686,18 @@ impl Span {
         }
     }
 
+    /// Hands the finished transaction to its client. Only what must be read now is taken
+    /// here; the event is built on the pipeline thread (see [`TransactionDraft`]).
     fn send_transaction(&self, root: SpanRecord) {
         let tx = &self.inner.tx;
         let Some(client) = &tx.client else { return };
         let spans = std::mem::take(&mut *lock(&tx.spans));
-        let (name, source) = lock(&tx.name).clone();
-        let mut event = Event::new();
-        event.ty = Some(Cow::Borrowed("transaction"));
-        event.level = crate::Level::Info;
-        event.transaction = Some(name);
-        event.transaction_info = Some(TransactionInfo::new(source));
-        event.start_timestamp = Some(root.start_timestamp);
-        event.timestamp = root.timestamp;
-        event.contexts.insert("trace".into(), trace_context(&root));
-        event.tags = root.tags;
-        event.spans = spans;
-        client.capture_transaction(event, &tx.isolation, tx.dsc().clone());
+        let draft = TransactionDraft {
+            root,
+            spans,
+            tx: tx.clone(),
+        };
+        client.capture_transaction(Box::new(draft), &tx.isolation);
     }
 
     /// The `contexts.trace` of events captured while this span is active.
@@ -744,7 +740,48 @@ impl Span {
     }
 }
 
-fn trace_context(root: &SpanRecord) -> Map<String, Value> {
+/// A finished transaction on its way to the pipeline: its root span's record, its finished
+/// children, and the transaction itself for its name and sampling context. The event is built
+/// from it on the pipeline thread, so that the task that finished the transaction neither
+/// allocates the event's maps nor leaves them to be freed by another thread.
+pub(crate) struct TransactionDraft {
+    root: SpanRecord,
+    spans: Vec<SpanRecord>,
+    tx: Arc<Tx>,
+}
+
+impl TransactionDraft {
+    /// How many spans dropping it loses: its children and its root.
+    pub(crate) fn span_count(&self) -> usize {
+        self.spans.len() + 1
+    }
+
+    /// The transaction event, and the trace's sampling context for its envelope (made and
+    /// frozen here if nothing needed it before).
+    pub(crate) fn into_event(self) -> (Event, Arc<Dsc>) {
+        let TransactionDraft {
+            mut root,
+            spans,
+            tx,
+        } = self;
+        let (name, source) = lock(&tx.name).clone();
+        let mut event = Event::new();
+        event.ty = Some(Cow::Borrowed("transaction"));
+        event.level = crate::Level::Info;
+        event.transaction = Some(name);
+        event.transaction_info = Some(TransactionInfo::new(source));
+        event.start_timestamp = Some(root.start_timestamp);
+        event.timestamp = root.timestamp;
+        event.spans = spans;
+        let dsc = tx.dsc().clone();
+        event.tags = std::mem::take(&mut root.tags);
+        event.contexts.insert("trace".into(), trace_context(root));
+        (event, dsc)
+    }
+}
+
+/// The transaction's `contexts.trace`, made from its root span's record (whose data it takes).
+fn trace_context(root: SpanRecord) -> Map<String, Value> {
     let mut ctx = match json!({
         "type": "trace",
         "trace_id": root.trace_id,
@@ -762,7 +799,10 @@ fn trace_context(root: &SpanRecord) -> Map<String, Value> {
         ctx.insert("origin".into(), origin.as_ref().into());
     }
     if !root.data.is_empty() {
-        ctx.insert("data".into(), json!(root.data));
+        ctx.insert(
+            "data".into(),
+            Value::Object(root.data.into_iter().collect()),
+        );
     }
     ctx
 }
