@@ -76,7 +76,7 @@ pub(crate) fn apply_layers(
     }
     if event.request.is_none() {
         if let Some(layer) = highest(&|l| l.rare().request.is_some()) {
-            event.request = layer.rare().request.as_ref().map(|r| r.request().clone());
+            event.request = layer.rare().request.as_ref().map(|r| r.to_request());
         }
     }
     if !event.contexts.contains_key("trace") {

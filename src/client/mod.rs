@@ -834,20 +834,23 @@ impl ClientInner {
 
     /// The DSC entries every trace of this client starts with.
     pub(crate) fn base_dsc(&self, trace_id: crate::protocol::TraceId) -> Dsc {
-        let mut dsc = Dsc::default();
+        // trace_id, public_key, org_id, release, environment, and what a transaction adds:
+        // transaction, sample_rate, sample_rand, sampled.
+        let mut dsc = Dsc::with_capacity(9);
         dsc.set("trace_id", trace_id.to_string());
         if let Some(dsn) = &self.dsn {
-            dsc.set("public_key", dsn.public_key());
+            dsc.set("public_key", dsn.public_key().to_owned());
             if let Some(org) = dsn.org_id() {
-                dsc.set("org_id", org);
+                dsc.set("org_id", org.to_owned());
             }
         }
         if let Some(release) = &self.options.release {
-            dsc.set("release", release.as_ref());
+            dsc.set("release", release.clone());
         }
+        let environment = self.options.environment.clone();
         dsc.set(
             "environment",
-            self.options.environment.as_deref().unwrap_or("production"),
+            environment.unwrap_or(std::borrow::Cow::Borrowed("production")),
         );
         dsc
     }

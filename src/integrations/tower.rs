@@ -7,7 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use http::header::COOKIE;
@@ -144,7 +144,6 @@ impl ScopeLayer {
                 .collect(),
             peer: if pii { peer(parts) } else { None },
             pii,
-            built: OnceLock::new(),
         });
         pair.isolation.write(|d| {
             let rare = d.rare_mut();
@@ -396,21 +395,20 @@ fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
     parts.extensions.get::<SocketAddr>().copied()
 }
 
-/// What the request's events will say about it, kept raw and built on first use.
+/// What the request's events will say about it, kept raw. Built for each event that needs
+/// it, on the pipeline thread: building costs what copying a built one would, and nothing
+/// is kept for the request's lifetime.
 struct LazyRequest {
     method: Method,
     uri: Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
     peer: Option<SocketAddr>,
     pii: bool,
-    built: OnceLock<Request>,
 }
 
 impl RequestSource for LazyRequest {
-    fn request(&self) -> &Request {
-        self.built.get_or_init(|| {
-            request_data(&self.method, &self.uri, &self.headers, self.peer, self.pii)
-        })
+    fn to_request(&self) -> Request {
+        request_data(&self.method, &self.uri, &self.headers, self.peer, self.pii)
     }
 }
 

@@ -76,12 +76,13 @@ impl BoundClient {
 /// Where a scope's request comes from: set by the user, or kept raw by an integration and
 /// turned into a [`Request`] only when an event needs it.
 pub(crate) trait RequestSource: Send + Sync {
-    fn request(&self) -> &Request;
+    /// The request data for one event.
+    fn to_request(&self) -> Request;
 }
 
 impl RequestSource for Request {
-    fn request(&self) -> &Request {
-        self
+    fn to_request(&self) -> Request {
+        self.clone()
     }
 }
 

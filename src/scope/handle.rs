@@ -502,7 +502,7 @@ impl Scope {
 
     /// The request, if set.
     pub fn request(&self) -> Option<Request> {
-        self.read(|d| d.rare().request.as_ref().map(|r| r.request().clone()))
+        self.read(|d| d.rare().request.as_ref().map(|r| r.to_request()))
     }
 
     /// Adds a function that sees, edits or drops (by returning `None`) every event captured

@@ -1,6 +1,7 @@
 //! Trace propagation: the propagation context of an isolation scope, the `sentry-trace`,
 //! `traceparent` and `baggage` headers, and the dynamic sampling context (DSC).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
@@ -24,15 +25,28 @@ const BAGGAGE_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// all strings. Frozen once it has left the process.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Dsc {
-    entries: Vec<(String, String)>,
+    /// Keys and values this SDK writes are mostly static words (`trace_id`, `sampled`,
+    /// `true`…); only what came from elsewhere is owned.
+    entries: Vec<(Cow<'static, str>, Cow<'static, str>)>,
 }
 
 impl Dsc {
-    pub(crate) fn set(&mut self, key: &str, value: impl Into<String>) {
-        let value = value.into();
-        match self.entries.iter_mut().find(|(k, _)| k == key) {
+    /// A DSC with room for the entries this SDK writes, so filling it allocates once.
+    pub(crate) fn with_capacity(n: usize) -> Dsc {
+        Dsc {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn set(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) {
+        let (key, value) = (key.into(), value.into());
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
-            None => self.entries.push((key.to_owned(), value)),
+            None => self.entries.push((key, value)),
         }
     }
 
@@ -40,7 +54,7 @@ impl Dsc {
         self.entries
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -52,7 +66,7 @@ impl Dsc {
         Value::Object(
             self.entries
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .map(|(k, v)| (k.as_ref().to_owned(), Value::String(v.as_ref().to_owned())))
                 .collect(),
         )
     }
@@ -90,7 +104,7 @@ impl Dsc {
                     continue;
                 }
                 let val = percent_decode_str(val.trim()).decode_utf8_lossy();
-                dsc.set(key, val.into_owned());
+                dsc.set(key.to_owned(), val.into_owned());
             }
         }
         (!dsc.is_empty()).then_some(dsc)
@@ -450,7 +464,7 @@ mod tests {
             ) {
                 let mut dsc = Dsc::default();
                 for (k, v) in &entries {
-                    dsc.set(k, v.clone());
+                    dsc.set(k.clone(), v.clone());
                 }
                 let header = format!("{other},{},{other};prop=1", dsc.to_baggage());
                 let back = Dsc::from_baggage([header.as_str()]).unwrap();
