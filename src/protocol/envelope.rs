@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::event::{ClientSdkInfo, Event};
 use super::ids::EventId;
-use super::time::{rfc3339, timestamp_float};
+use super::time::{rfc3339_display, timestamp_float};
 
 /// A file sent along with an event, such as a log or a config dump.
 ///
@@ -162,19 +162,64 @@ impl EnvelopeItem {
         })
     }
 
-    fn header(&self, length: usize) -> Value {
-        let mut header = json!({ "type": self.item_type(), "length": length });
-        if let EnvelopeItem::Attachment(a) = self {
-            header["filename"] = a.filename.clone().into();
-            header["content_type"] = a
-                .content_type
-                .as_deref()
-                .unwrap_or("application/octet-stream")
-                .into();
-            header["attachment_type"] = "event.attachment".into();
+    fn header(&self, length: usize) -> ItemHeader<'_> {
+        let attachment = match self {
+            EnvelopeItem::Attachment(a) => Some(a),
+            _ => None,
+        };
+        ItemHeader {
+            ty: self.item_type(),
+            length,
+            filename: attachment.map(|a| a.filename.as_str()),
+            content_type: attachment.map(|a| {
+                a.content_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream")
+            }),
+            attachment_type: attachment.map(|_| "event.attachment"),
         }
-        header
     }
+}
+
+/// An item's header line, written straight from the item (no JSON tree is built).
+#[derive(Serialize)]
+struct ItemHeader<'a> {
+    #[serde(rename = "type")]
+    ty: &'a str,
+    length: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filename: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachment_type: Option<&'static str>,
+}
+
+/// An envelope's header line, written straight from the envelope: no JSON tree is built and
+/// nothing is copied, the trace's sampling context included.
+#[derive(Serialize)]
+struct Header<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_id: Option<EventId>,
+    sent_at: SentAt,
+    sdk: &'static ClientSdkInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<&'a Value>,
+}
+
+/// The time an envelope is written, as RFC 3339.
+struct SentAt(SystemTime);
+
+impl Serialize for SentAt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&rfc3339_display(self.0))
+    }
+}
+
+/// This SDK's description, made once.
+fn sdk_info() -> &'static ClientSdkInfo {
+    static SDK: OnceLock<ClientSdkInfo> = OnceLock::new();
+    SDK.get_or_init(ClientSdkInfo::default)
 }
 
 /// A Sentry envelope: one header and a list of items, the unit the transport ships.
@@ -239,20 +284,13 @@ impl Envelope {
         })
     }
 
-    fn header(&self) -> Value {
-        let mut header = serde_json::Map::new();
-        if let Some(id) = self.event_id {
-            header.insert("event_id".into(), id.to_string().into());
+    fn header(&self) -> Header<'_> {
+        Header {
+            event_id: self.event_id,
+            sent_at: SentAt(SystemTime::now()),
+            sdk: sdk_info(),
+            trace: self.trace.as_ref(),
         }
-        header.insert("sent_at".into(), rfc3339(SystemTime::now()).into());
-        header.insert(
-            "sdk".into(),
-            serde_json::to_value(ClientSdkInfo::default()).unwrap_or(Value::Null),
-        );
-        if let Some(trace) = &self.trace {
-            header.insert("trace".into(), trace.clone());
-        }
-        Value::Object(header)
     }
 
     /// Writes the envelope in Sentry's envelope format, stamping `sent_at` with the time now.
@@ -311,9 +349,11 @@ impl Envelope {
                 }
                 _ => serde_json::from_slice(&payload)?,
             };
-            items.push(json!({ "header": item.header(payload.len()), "payload": value }));
+            let header = serde_json::to_value(item.header(payload.len()))?;
+            items.push(json!({ "header": header, "payload": value }));
         }
-        Ok(json!({ "header": self.header(), "items": items }))
+        let header = serde_json::to_value(self.header())?;
+        Ok(json!({ "header": header, "items": items }))
     }
 }
 

@@ -21,9 +21,10 @@ fn clamp(t: SystemTime) -> SystemTime {
     }
 }
 
-/// Formats a time as RFC 3339 in UTC with millisecond precision.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(clamp(t)).to_string()
+/// Formats a time as RFC 3339 in UTC with millisecond precision, for serializers to write
+/// straight out.
+pub(crate) fn rfc3339_display(t: SystemTime) -> impl std::fmt::Display {
+    humantime::format_rfc3339_millis(clamp(t))
 }
 
 /// Serde helpers for `SystemTime` as float seconds since the epoch.
@@ -129,7 +130,10 @@ mod tests {
             json,
             r#"[{"float":0.0,"text":"1970-01-01T00:00:00.000000Z"},{"float":253402300799.0,"text":"9999-12-31T23:59:59.000000Z"}]"#
         );
-        assert_eq!(rfc3339(before_epoch), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_display(before_epoch).to_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
     }
 
     #[test]
