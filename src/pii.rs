@@ -140,12 +140,7 @@ pub(crate) fn is_sensitive_field(name: &'static str, send_default_pii: bool) -> 
 #[cfg_attr(not(feature = "tower"), allow(dead_code))]
 pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
     let name = name.trim();
-    let contains = |part: &str| {
-        name.as_bytes()
-            .windows(part.len())
-            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
-    };
-    if SECRET_HEADER_PARTS.iter().any(|part| contains(part)) {
+    if has_secret_part(name) {
         return true;
     }
     let mut buf = [0u8; 24];
@@ -164,6 +159,29 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
                     | b"x_original_forwarded_for"
             )
         })
+}
+
+/// Whether `name` contains one of [`SECRET_HEADER_PARTS`], ignoring ASCII case. One pass
+/// over the name, lowercased once, trying at each byte only the parts that start with it.
+fn has_secret_part(name: &str) -> bool {
+    let mut buf = [0u8; 64];
+    let Some(lower) = buf.get_mut(..name.len()) else {
+        // Longer than any real header name: the plain way.
+        return SECRET_HEADER_PARTS.iter().any(|part| {
+            name.as_bytes()
+                .windows(part.len())
+                .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+        });
+    };
+    for (l, b) in lower.iter_mut().zip(name.bytes()) {
+        *l = b.to_ascii_lowercase();
+    }
+    (0..lower.len()).any(|i| {
+        let rest = &lower[i..];
+        SECRET_HEADER_PARTS
+            .iter()
+            .any(|part| part.as_bytes()[0] == rest[0] && rest.starts_with(part.as_bytes()))
+    })
 }
 
 #[cfg(test)]
@@ -196,5 +214,22 @@ mod tests {
         assert!(is_sensitive_header("X-Forwarded-For", false));
         assert!(!is_sensitive_header("X-Forwarded-For", true));
         assert!(!is_sensitive_header("Accept", false));
+        assert!(is_sensitive_header(
+            &format!("{}-Key", "x".repeat(80)),
+            true
+        ));
+    }
+
+    proptest::proptest! {
+        /// The one-pass search answers as a plain substring search would, for any name.
+        #[test]
+        fn the_secret_part_search_agrees_with_a_plain_one(
+            name in "([a-zA-Z0-9_-]|auth|Token|KEY|sso|é){0,40}",
+        ) {
+            let plain = SECRET_HEADER_PARTS.iter().any(|part| {
+                name.to_ascii_lowercase().contains(part)
+            });
+            proptest::prop_assert_eq!(has_secret_part(&name), plain);
+        }
     }
 }
