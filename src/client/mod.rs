@@ -23,8 +23,8 @@ pub use init::{ClientInitGuard, InitError, init, try_init};
 pub use options::ClientOptions;
 
 use crate::protocol::{
-    ClientReport, Context, DiscardedEvent, Envelope, EnvelopeItem, Event, EventId, Exception,
-    IntoBreadcrumbs, Level, Mechanism,
+    ClientReport, Context, DiscardedEvent, DynamicSamplingContext, Envelope, EnvelopeItem, Event,
+    EventId, Exception, IntoBreadcrumbs, Level, Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span, TransactionDraft};
@@ -754,7 +754,7 @@ impl ClientInner {
                 .propagation()
                 .dsc(|p| self.propagation_dsc(p.trace_id(), p.sample_rand()))
         });
-        envelope.trace = dsc.filter(|d| !d.is_empty()).map(|d| d.to_json());
+        envelope.trace = (dsc.filter(|d| !d.is_empty())).map(DynamicSamplingContext::new);
         for attachment in attachments {
             envelope.add_item(EnvelopeItem::Attachment(attachment));
         }

@@ -1,4 +1,5 @@
 use std::borrow::Cow;
+use std::fmt;
 use std::io::{self, Write};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 use super::event::{ClientSdkInfo, Event};
 use super::ids::EventId;
 use super::time::{rfc3339_display, timestamp_float};
+use crate::trace::Dsc;
 
 /// A file sent along with an event, such as a log or a config dump.
 ///
@@ -204,7 +206,7 @@ struct Header<'a> {
     sent_at: SentAt,
     sdk: &'static ClientSdkInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
-    trace: Option<&'a Value>,
+    trace: Option<&'a DynamicSamplingContext>,
 }
 
 /// The time an envelope is written, as RFC 3339.
@@ -220,6 +222,75 @@ impl Serialize for SentAt {
 fn sdk_info() -> &'static ClientSdkInfo {
     static SDK: OnceLock<ClientSdkInfo> = OnceLock::new();
     SDK.get_or_init(ClientSdkInfo::default)
+}
+
+/// The dynamic sampling context of a trace, as an envelope's `trace` header carries it: the
+/// `sentry-*` entries of the trace's `baggage`, without the prefix (`trace_id`,
+/// `public_key`, `release`, `sample_rate`, `sampled`…). Frozen once made, and shared: a clone
+/// copies a pointer.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+///
+/// use scopeline::protocol::Envelope;
+/// use scopeline::transport::{SendError, Transport};
+///
+/// #[derive(Clone, Debug, Default)]
+/// struct Keep(Arc<Mutex<Vec<Envelope>>>);
+///
+/// impl Transport for Keep {
+///     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
+///         self.0.lock().unwrap().push(envelope);
+///         Ok(())
+///     }
+/// }
+///
+/// let kept = Keep::default();
+/// let options = scopeline::ClientOptions::new().release("shop@1").transport(kept.clone());
+/// let client = scopeline::Client::new(options);
+/// let scope = scopeline::Scope::new();
+/// scope.bind_client(Some(client.clone()));
+/// scope.capture_message("paid", scopeline::Level::Info);
+/// client.flush(Duration::from_secs(5)).unwrap();
+///
+/// let envelopes = kept.0.lock().unwrap();
+/// let trace = envelopes[0].trace.as_ref().expect("events carry their trace's context");
+/// assert_eq!(trace.get("release"), Some("shop@1"));
+/// assert_eq!(trace.get("trace_id").map(str::len), Some(32));
+/// assert!(trace.iter().any(|(key, value)| key == "environment" && value == "production"));
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct DynamicSamplingContext(Arc<Dsc>);
+
+impl DynamicSamplingContext {
+    pub(crate) fn new(dsc: Arc<Dsc>) -> Self {
+        DynamicSamplingContext(dsc)
+    }
+
+    /// The value of one entry.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key)
+    }
+
+    /// Every entry, as `(key, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Debug for DynamicSamplingContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for DynamicSamplingContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
 }
 
 /// A Sentry envelope: one header and a list of items, the unit the transport ships.
@@ -243,7 +314,7 @@ pub struct Envelope {
     /// The id of the event the envelope carries, if any.
     pub event_id: Option<EventId>,
     /// The trace's dynamic sampling context, sent as the `trace` header.
-    pub trace: Option<Value>,
+    pub trace: Option<DynamicSamplingContext>,
     /// The items.
     pub items: Vec<EnvelopeItem>,
 }

@@ -19,7 +19,9 @@ mod event;
 mod ids;
 mod time;
 
-pub use envelope::{Attachment, ClientReport, DiscardedEvent, Envelope, EnvelopeItem};
+pub use envelope::{
+    Attachment, ClientReport, DiscardedEvent, DynamicSamplingContext, Envelope, EnvelopeItem,
+};
 pub use event::{
     Breadcrumb, ClientSdkInfo, Context, Event, Exception, Frame, IntoBreadcrumbs, Level, Mechanism,
     Request, SpanRecord, Stacktrace, TransactionInfo, User,

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use serde_json::Value;
 
 use crate::protocol::{SpanId, TraceId};
 
@@ -61,14 +60,9 @@ impl Dsc {
         self.entries.is_empty()
     }
 
-    /// The envelope's `trace` header.
-    pub(crate) fn to_json(&self) -> Value {
-        Value::Object(
-            self.entries
-                .iter()
-                .map(|(k, v)| (k.as_ref().to_owned(), Value::String(v.as_ref().to_owned())))
-                .collect(),
-        )
+    /// The entries, in the order they were set.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
     }
 
     /// The `sentry-*` entries of an outgoing `baggage` header.
