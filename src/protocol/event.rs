@@ -451,7 +451,22 @@ pub struct ClientSdkInfo {
     pub integrations: Vec<Cow<'static, str>>,
     /// Packages the SDK is made of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub packages: Vec<Value>,
+    pub packages: Vec<SdkPackage>,
+}
+
+/// A package an SDK is made of, such as `cargo:scopeline`.
+///
+/// ```
+/// let sdk = scopeline::protocol::ClientSdkInfo::default();
+/// assert_eq!(sdk.packages[0].name, "cargo:scopeline");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SdkPackage {
+    /// `registry:name`.
+    pub name: Cow<'static, str>,
+    /// Its version.
+    pub version: Cow<'static, str>,
 }
 
 impl Default for ClientSdkInfo {
@@ -460,10 +475,10 @@ impl Default for ClientSdkInfo {
             name: Cow::Borrowed("scopeline.rust"),
             version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
             integrations: Vec::new(),
-            packages: vec![serde_json::json!({
-                "name": "cargo:scopeline",
-                "version": env!("CARGO_PKG_VERSION"),
-            })],
+            packages: vec![SdkPackage {
+                name: Cow::Borrowed("cargo:scopeline"),
+                version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+            }],
         }
     }
 }
