@@ -143,7 +143,7 @@ fn json_str_len(s: &str) -> usize {
 }
 
 /// Whether any byte of `s` is escaped in JSON (a quote, a backslash, a control character).
-fn needs_escape(s: &str) -> bool {
+pub(crate) fn needs_escape(s: &str) -> bool {
     s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
 }
 

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::event::{ClientSdkInfo, Event};
+use super::event::{ClientSdkInfo, Event, crumbs};
 use super::ids::EventId;
 use super::time::{rfc3339_display, timestamp_float};
 use crate::trace::Dsc;
@@ -144,7 +144,7 @@ impl EnvelopeItem {
         };
         let serialize = |buf: &mut Vec<u8>| -> serde_json::Result<R> {
             buf.clear();
-            serde_json::to_writer(&mut *buf, event)?;
+            write_event(event, buf)?;
             if buf.len() <= crate::trim::MAX_EVENT_BYTES {
                 f(buf)
             } else {
@@ -181,6 +181,27 @@ impl EnvelopeItem {
             attachment_type: attachment.map(|_| "event.attachment"),
         }
     }
+}
+
+/// An event's JSON: serde writes all of it but the breadcrumbs, which are written by hand
+/// (see [`crumbs`]) and put in before the closing brace.
+fn write_event(event: &Event, buf: &mut Vec<u8>) -> serde_json::Result<()> {
+    if event.breadcrumbs.is_empty() {
+        return serde_json::to_writer(&mut *buf, event);
+    }
+    let start = buf.len();
+    crumbs::leave_out(|| serde_json::to_writer(&mut *buf, event))?;
+    if buf.pop() != Some(b'}') {
+        return Err(serde::ser::Error::custom(
+            "an event serialized to something else than an object",
+        ));
+    }
+    if buf.len() > start + 1 {
+        buf.push(b',');
+    }
+    crumbs::write(&event.breadcrumbs, buf)?;
+    buf.push(b'}');
+    Ok(())
 }
 
 /// An item's header line, written straight from the item (no JSON tree is built).

@@ -515,6 +515,97 @@ mod values {
     }
 }
 
+/// Breadcrumbs written to bytes by hand: the bulk of an event's JSON, with static keys and
+/// mostly plain strings, which serde would scan byte by byte for escapes one call at a time.
+/// The envelope writer serializes the rest of the event with serde (told to leave the
+/// breadcrumbs out) and appends them with [`crumbs::write`].
+pub(crate) mod crumbs {
+    use std::cell::Cell;
+
+    use super::*;
+
+    thread_local! {
+        static APART: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether serde leaves `breadcrumbs` out: when there are none, or while
+    /// [`leave_out`] runs.
+    pub(super) fn left_to_the_writer(crumbs: &Vec<Breadcrumb>) -> bool {
+        crumbs.is_empty() || APART.with(Cell::get)
+    }
+
+    /// Runs `f` (a serialization of events) with their breadcrumbs left out.
+    pub(crate) fn leave_out<R>(f: impl FnOnce() -> R) -> R {
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                APART.with(|a| a.set(self.0));
+            }
+        }
+        let _restore = Restore(APART.with(|a| a.replace(true)));
+        f()
+    }
+
+    /// Appends `"breadcrumbs":{"values":[...]}` for `crumbs`, exactly as serde would write it.
+    pub(crate) fn write(crumbs: &[Breadcrumb], out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(b"\"breadcrumbs\":{\"values\":[");
+        for (i, crumb) in crumbs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_one(crumb, out)?;
+        }
+        out.extend_from_slice(b"]}");
+        Ok(())
+    }
+
+    /// One breadcrumb, its fields in the order `#[derive(Serialize)]` writes them.
+    fn write_one(crumb: &Breadcrumb, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        struct Float(SystemTime);
+        impl Serialize for Float {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                timestamp_float::serialize(&self.0, s)
+            }
+        }
+        out.extend_from_slice(b"{\"timestamp\":");
+        serde_json::to_writer(&mut *out, &Float(crumb.timestamp))?;
+        if !is_default_type(&crumb.ty) {
+            out.extend_from_slice(b",\"type\":");
+            string(&crumb.ty, out)?;
+        }
+        if let Some(category) = &crumb.category {
+            out.extend_from_slice(b",\"category\":");
+            string(category, out)?;
+        }
+        if !is_info(&crumb.level) {
+            out.extend_from_slice(b",\"level\":");
+            serde_json::to_writer(&mut *out, &crumb.level)?;
+        }
+        if let Some(message) = &crumb.message {
+            out.extend_from_slice(b",\"message\":");
+            string(message, out)?;
+        }
+        if !crumb.data.is_empty() {
+            out.extend_from_slice(b",\"data\":");
+            serde_json::to_writer(&mut *out, &crumb.data)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// A JSON string: copied as it is when nothing in it needs escaping.
+    fn string(s: &str, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        if crate::trim::needs_escape(s) {
+            serde_json::to_writer(&mut *out, s)
+        } else {
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+            Ok(())
+        }
+    }
+}
+
 mod logentry {
     use super::*;
     use serde::{Deserializer, Serializer};
@@ -606,7 +697,11 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<Request>,
     /// Breadcrumbs, oldest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "values")]
+    #[serde(
+        default,
+        skip_serializing_if = "crumbs::left_to_the_writer",
+        with = "values"
+    )]
     pub breadcrumbs: Vec<Breadcrumb>,
     /// The exception chain, the root cause first and the outermost error last.
     #[serde(
@@ -765,5 +860,65 @@ impl Event {
     /// A new event with a fresh id, stamped now, at level error.
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn crumb() -> impl Strategy<Value = Breadcrumb> {
+        let text = "(plain|\"|\\\\|\n|\u{1}|é|\u{7f}|[a-z ]{0,6}){0,4}";
+        (
+            0u64..=253_402_300_799_999_999,
+            prop_oneof![Just("default".to_owned()), text],
+            proptest::option::of(text),
+            proptest::option::of(text),
+            prop_oneof![Just(Level::Info), Just(Level::Error), Just(Level::Debug)],
+            proptest::collection::btree_map(text, any::<i32>(), 0..3),
+        )
+            .prop_map(|(micros, ty, category, message, level, data)| Breadcrumb {
+                timestamp: UNIX_EPOCH + Duration::from_micros(micros),
+                ty: ty.into(),
+                category: category.map(Into::into),
+                level,
+                message: message.map(Into::into),
+                data: data.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            })
+    }
+
+    proptest! {
+        /// The hand-written breadcrumbs are exactly what serde writes, escapes included.
+        #[test]
+        fn hand_written_breadcrumbs_are_what_serde_writes(crumbs in proptest::collection::vec(crumb(), 0..4)) {
+            let mut ours = Vec::new();
+            crumbs::write(&crumbs, &mut ours).unwrap();
+            let serde = format!(
+                r#""breadcrumbs":{{"values":{}}}"#,
+                serde_json::to_string(&crumbs).unwrap()
+            );
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), serde);
+        }
+    }
+
+    #[test]
+    fn an_envelope_carries_the_event_serde_would_write() {
+        let mut event = Event::new();
+        event.message = Some("with \"quotes\"".into());
+        event.breadcrumbs = vec![
+            Breadcrumb::new("first").with_category("ui.click"),
+            Breadcrumb::new("second\n"),
+        ];
+        let bytes = crate::protocol::Envelope::from_event(event.clone())
+            .to_vec()
+            .unwrap();
+        let payload = bytes.split(|b| *b == b'\n').nth(2).unwrap();
+        let written: Value = serde_json::from_slice(payload).unwrap();
+        assert_eq!(written, serde_json::to_value(&event).unwrap());
+        assert_eq!(written["breadcrumbs"]["values"][1]["message"], "second\n");
     }
 }
