@@ -530,7 +530,7 @@ pub(crate) mod crumbs {
 
     /// Whether serde leaves `breadcrumbs` out: when there are none, or while
     /// [`leave_out`] runs.
-    pub(super) fn left_to_the_writer(crumbs: &Vec<Breadcrumb>) -> bool {
+    pub(super) fn left_to_the_writer(crumbs: &[Breadcrumb]) -> bool {
         crumbs.is_empty() || APART.with(Cell::get)
     }
 
