@@ -221,6 +221,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
         /// The one-pass search answers as a plain substring search would, for any name.
         #[test]
         fn the_secret_part_search_agrees_with_a_plain_one(

@@ -11,6 +11,8 @@ fn handles_and_options_are_send_and_sync() {
     send_sync::<ClientOptions>();
     send_sync::<ClientInitGuard>();
     send_sync::<scopeline::protocol::Event>();
+    send_sync::<scopeline::protocol::Envelope>();
+    send_sync::<scopeline::protocol::DynamicSamplingContext>();
     send_sync::<scopeline::transport::JsonLinesTransport>();
 }
 

@@ -302,6 +302,26 @@ impl DynamicSamplingContext {
     }
 }
 
+/// Builds one from `(key, value)` entries, for envelopes made by hand (a later entry with the
+/// same key replaces the earlier one).
+///
+/// ```
+/// use scopeline::protocol::DynamicSamplingContext;
+///
+/// let entries = [("trace_id", "0af7651916cd43dd8448eb211c80319c"), ("sampled", "true")];
+/// let dsc: DynamicSamplingContext = entries.into_iter().collect();
+/// assert_eq!(dsc.get("sampled"), Some("true"));
+/// ```
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for DynamicSamplingContext {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        let mut dsc = Dsc::default();
+        for (key, value) in entries {
+            dsc.set(key.into(), value.into());
+        }
+        DynamicSamplingContext(Arc::new(dsc))
+    }
+}
+
 impl fmt::Debug for DynamicSamplingContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()

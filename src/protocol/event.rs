@@ -892,6 +892,11 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
         /// The hand-written breadcrumbs are exactly what serde writes, escapes included.
         #[test]
         fn hand_written_breadcrumbs_are_what_serde_writes(crumbs in proptest::collection::vec(crumb(), 0..4)) {

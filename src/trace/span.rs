@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
@@ -280,6 +281,9 @@ struct Tx {
     /// the transaction, whichever thread finishes it.
     isolation: Scope,
     name: Mutex<(String, Cow<'static, str>)>,
+    /// Set, under the `name` lock, when the transaction is handed to the pipeline: a rename
+    /// after that is ignored, as it was before the event was built off the finishing task.
+    sent: AtomicBool,
     spans: Mutex<Vec<SpanRecord>>,
     /// Made from `seed` at first use (outgoing headers or the transaction's envelope) and
     /// frozen from then on (protocol sheet §5).
@@ -425,6 +429,7 @@ impl Span {
             client,
             isolation,
             name: Mutex::new((ctx.name, ctx.source)),
+            sent: AtomicBool::new(false),
             spans: Mutex::new(Vec::new()),
             dsc: OnceLock::new(),
             seed: DscSeed {
@@ -584,14 +589,19 @@ impl Span {
         }
     }
 
-    /// Renames the transaction this span belongs to, with where the name came from.
+    /// Renames the transaction this span belongs to, with where the name came from. Has no
+    /// effect once the transaction has finished.
     pub fn set_transaction_name(
         &self,
         name: impl Into<String>,
         source: impl Into<Cow<'static, str>>,
     ) {
         if self.live {
-            *lock(&self.inner.tx.name) = (name.into(), source.into());
+            let tx = &self.inner.tx;
+            let mut current = lock(&tx.name);
+            if !tx.sent.load(Ordering::Relaxed) {
+                *current = (name.into(), source.into());
+            }
         }
     }
 
@@ -692,6 +702,10 @@ impl Span {
         let tx = &self.inner.tx;
         let Some(client) = &tx.client else { return };
         let spans = std::mem::take(&mut *lock(&tx.spans));
+        {
+            let _name = lock(&tx.name);
+            tx.sent.store(true, Ordering::Relaxed);
+        }
         let draft = TransactionDraft {
             root,
             spans,

@@ -1,0 +1,57 @@
+//! A transaction is sent with the name it had when it finished: a rename after `finish` is
+//! ignored, even while the pipeline thread has not yet built its event (which it now builds
+//! off the finishing task), and the trace's sampling context names it the same.
+mod common;
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use scopeline::{ClientOptions, Level, TransactionContext};
+
+#[test]
+fn a_rename_after_finish_is_ignored() {
+    // The first event holds the pipeline thread in `before_send` until the gate opens, so the
+    // transaction waits in the queue while it is renamed.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let held = gate.clone();
+    scopeline::with_isolation_scope(|_| {
+        let (client, memory) = common::bind(
+            ClientOptions::new()
+                .traces_sample_rate(1.0)
+                .before_send(move |event| {
+                    let (open, changed) = &*held;
+                    drop(
+                        changed
+                            .wait_while(open.lock().unwrap(), |open| !*open)
+                            .unwrap(),
+                    );
+                    Some(event)
+                }),
+        );
+        scopeline::capture_message("hold the pipeline", Level::Info);
+
+        let tx =
+            scopeline::start_transaction(TransactionContext::new("GET /orders", "http.server"));
+        tx.set_transaction_name("GET /orders/{id}", "route");
+        tx.finish();
+        tx.set_transaction_name("renamed too late", "custom");
+        assert_eq!(tx.transaction_name(), "GET /orders/{id}");
+
+        let (open, changed) = &*gate;
+        *open.lock().unwrap() = true;
+        changed.notify_all();
+        client.flush(Duration::from_secs(10)).unwrap();
+
+        let envelopes = memory.envelopes();
+        let sent = envelopes
+            .iter()
+            .find(|e| e.transaction().is_some())
+            .expect("the transaction was sent");
+        let event = sent.transaction().unwrap();
+        assert_eq!(event.transaction.as_deref(), Some("GET /orders/{id}"));
+        assert_eq!(
+            sent.trace.as_ref().and_then(|dsc| dsc.get("transaction")),
+            Some("GET /orders/{id}")
+        );
+    });
+}
