@@ -32,15 +32,56 @@ pub(crate) mod timestamp_float {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        // Microsecond precision is what Relay keeps: whole microseconds, so the JSON stays
-        // short (the shortest decimal of micros / 1e6 has at most six decimals).
-        // Clamped on the duration: one clock subtraction, not two.
-        let micros = match t.duration_since(UNIX_EPOCH) {
+        s.serialize_f64(micros(*t) as f64 / 1e6)
+    }
+
+    /// Whole microseconds since the epoch, clamped like [`rfc3339_display`]'s times.
+    /// Microsecond precision is what Relay keeps, and it keeps the JSON short (the shortest
+    /// decimal of micros / 1e6 has at most six decimals). Clamped on the duration: one clock
+    /// subtraction, not two.
+    pub(crate) fn micros(t: SystemTime) -> u64 {
+        match t.duration_since(UNIX_EPOCH) {
             Err(_) => 0,
             Ok(d) if d.as_secs() > LAST_SECOND => LAST_SECOND * 1_000_000,
             Ok(d) => d.as_secs() * 1_000_000 + u64::from(d.subsec_micros()),
-        };
-        s.serialize_f64(micros as f64 / 1e6)
+        }
+    }
+
+    /// Writes what [`serialize`] writes through `serde_json`, straight into `out`, for times
+    /// from one second after the epoch to 2^33 seconds (the year 2242); `false` (nothing
+    /// written) for others. There a double has less than half a microsecond between
+    /// neighbours, so the shortest decimal that reads back as micros / 1e6 is the exact one:
+    /// the seconds, a point, and the six digits of the microseconds without trailing zeros
+    /// (`.0` when there are none), as `serde_json` writes it.
+    pub(crate) fn write_json(t: SystemTime, out: &mut Vec<u8>) -> bool {
+        let micros = micros(t);
+        let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
+        if !(1..1 << 33).contains(&secs) {
+            return false;
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = secs;
+        while n > 0 {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend_from_slice(&digits[at..]);
+        out.push(b'.');
+        if frac == 0 {
+            out.push(b'0');
+            return true;
+        }
+        let mut six = [0u8; 6];
+        let mut n = frac;
+        for d in six.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        let kept = six.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+        out.extend_from_slice(&six[..kept]);
+        true
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
@@ -134,6 +175,59 @@ mod tests {
             rfc3339_display(before_epoch).to_string(),
             "1970-01-01T00:00:00.000Z"
         );
+    }
+
+    /// What `timestamp_float::serialize` writes through `serde_json` for `micros`.
+    fn through_serde(micros: u64) -> String {
+        let t = UNIX_EPOCH + Duration::from_micros(micros);
+        let mut s = serde_json::Serializer::new(Vec::new());
+        timestamp_float::serialize(&t, &mut s).unwrap();
+        String::from_utf8(s.into_inner()).unwrap()
+    }
+
+    fn by_hand(micros: u64) -> Option<String> {
+        let mut out = Vec::new();
+        let written =
+            timestamp_float::write_json(UNIX_EPOCH + Duration::from_micros(micros), &mut out);
+        written.then(|| String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn float_times_by_hand_match_serde_at_the_edges() {
+        const LAST: u64 = (1 << 33) * 1_000_000 - 1;
+        for micros in [
+            1_000_000,
+            1_000_001,
+            1_700_000_000_000_000,
+            1_700_000_000_100_000,
+            LAST,
+        ] {
+            assert_eq!(
+                by_hand(micros).as_deref(),
+                Some(through_serde(micros).as_str())
+            );
+        }
+        for micros in [0, 999_999, LAST + 1] {
+            assert_eq!(by_hand(micros), None, "{micros}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Written by hand, a breadcrumb's time is byte for byte what serde writes.
+        #[test]
+        fn float_times_by_hand_match_serde_properties(
+            micros in 1_000_000u64..(1 << 33) * 1_000_000,
+            zeros in 0u32..7,
+        ) {
+            // Also times whose microseconds end in zeros.
+            let micros = (micros / 10u64.pow(zeros) * 10u64.pow(zeros)).max(1_000_000);
+            proptest::prop_assert_eq!(by_hand(micros), Some(through_serde(micros)));
+        }
     }
 
     #[test]
