@@ -49,8 +49,8 @@ pub(crate) mod timestamp_float {
 
     /// Writes what [`serialize`] writes through `serde_json`, straight into `out`, for times
     /// from one second after the epoch to 2^33 seconds (the year 2242); `false` (nothing
-    /// written) for others. There a double has less than half a microsecond between
-    /// neighbours, so the shortest decimal that reads back as micros / 1e6 is the exact one:
+    /// written) for others. There neighbouring doubles are less than a microsecond apart, so
+    /// no decimal with fewer digits reads back as micros / 1e6, which is the exact one:
     /// the seconds, a point, and the six digits of the microseconds without trailing zeros
     /// (`.0` when there are none), as `serde_json` writes it.
     pub(crate) fn write_json(t: SystemTime, out: &mut Vec<u8>) -> bool {
