@@ -1,7 +1,10 @@
-//! A transaction that an event processor or `before_send_transaction` drops is counted as one
-//! transaction and as all of its spans (its own included), as the protocol's client reports
-//! ask; an error dropped the same way counts no spans.
+//! A transaction that an event processor or `before_send_transaction` drops, or that finds
+//! the pipeline's queue full, is counted as one transaction and as all of its spans (its own
+//! included), as the protocol's client reports ask; an error dropped the same way counts no
+//! spans.
 mod common;
+
+use std::time::Duration;
 
 use scopeline::{ClientOptions, TransactionContext};
 
@@ -59,6 +62,35 @@ fn event_processor_drops_are_counted_with_their_spans() {
                 ("span".into(), 3),
                 ("transaction".into(), 1)
             ]
+        );
+    });
+}
+
+#[test]
+fn a_transaction_that_finds_the_queue_full_is_counted_with_its_spans() {
+    // The pipeline is held in `before_send` by the first event, which fills a queue of one.
+    let gate = common::Gate::closed();
+    let held = gate.clone();
+    scopeline::with_isolation_scope(|_| {
+        let (client, memory) = common::bind(
+            ClientOptions::new()
+                .traces_sample_rate(1.0)
+                .queue_size(1)
+                .before_send(move |event| {
+                    held.pass();
+                    Some(event)
+                }),
+        );
+        scopeline::capture_message("holds the pipeline", scopeline::Level::Info);
+        send_transaction();
+
+        gate.set(true);
+        client.flush(Duration::from_secs(10)).unwrap();
+        assert_eq!(memory.events().len(), 1);
+        assert!(memory.transactions().is_empty());
+        assert_eq!(
+            dropped(&client, "queue_overflow"),
+            [("span".into(), 3), ("transaction".into(), 1)]
         );
     });
 }

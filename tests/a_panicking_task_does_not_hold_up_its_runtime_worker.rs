@@ -4,41 +4,17 @@
 //!
 //! The transport holds every envelope until the test opens its gate, so what is asserted is
 //! the order of events (returned before or after delivery), not how long anything took.
+mod common;
+
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use common::Gate;
 
 use scopeline::protocol::{Envelope, EnvelopeItem};
 use scopeline::transport::{SendError, Transport};
 use scopeline::{Client, ClientOptions, Level};
-
-/// Open or closed; a closed gate holds the transport, like a server that has not answered.
-#[derive(Debug, Default)]
-struct Gate {
-    open: Mutex<bool>,
-    changed: Condvar,
-}
-
-impl Gate {
-    fn set(&self, open: bool) {
-        *self.open.lock().unwrap() = open;
-        self.changed.notify_all();
-    }
-
-    /// Opens the gate from another thread once `delay` has passed.
-    fn open_after(self: &Arc<Self>, delay: Duration) {
-        let gate = self.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(delay);
-            gate.set(true);
-        });
-    }
-
-    fn wait_open(&self) {
-        let open = self.open.lock().unwrap();
-        drop(self.changed.wait_while(open, |open| !*open).unwrap());
-    }
-}
 
 #[derive(Debug)]
 struct Gated {
@@ -48,7 +24,7 @@ struct Gated {
 
 impl Transport for Gated {
     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
-        self.gate.wait_open();
+        self.gate.pass();
         let levels = envelope.items.iter().filter_map(|item| match item {
             EnvelopeItem::Event(e) => Some(e.level),
             _ => None,
@@ -61,7 +37,7 @@ impl Transport for Gated {
 #[test]
 fn the_hook_waits_only_for_panics_that_may_end_the_process() {
     scopeline::install_panic_hook();
-    let gate = Arc::new(Gate::default());
+    let gate = Gate::closed();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let client = Client::new(
         ClientOptions::new()

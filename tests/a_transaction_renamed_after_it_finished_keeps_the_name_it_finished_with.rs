@@ -3,7 +3,6 @@
 //! off the finishing task), and the trace's sampling context names it the same.
 mod common;
 
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use scopeline::{ClientOptions, Level, TransactionContext};
@@ -12,19 +11,14 @@ use scopeline::{ClientOptions, Level, TransactionContext};
 fn a_rename_after_finish_is_ignored() {
     // The first event holds the pipeline thread in `before_send` until the gate opens, so the
     // transaction waits in the queue while it is renamed.
-    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let gate = common::Gate::closed();
     let held = gate.clone();
     scopeline::with_isolation_scope(|_| {
         let (client, memory) = common::bind(
             ClientOptions::new()
                 .traces_sample_rate(1.0)
                 .before_send(move |event| {
-                    let (open, changed) = &*held;
-                    drop(
-                        changed
-                            .wait_while(open.lock().unwrap(), |open| !*open)
-                            .unwrap(),
-                    );
+                    held.pass();
                     Some(event)
                 }),
         );
@@ -37,9 +31,7 @@ fn a_rename_after_finish_is_ignored() {
         tx.set_transaction_name("renamed too late", "custom");
         assert_eq!(tx.transaction_name(), "GET /orders/{id}");
 
-        let (open, changed) = &*gate;
-        *open.lock().unwrap() = true;
-        changed.notify_all();
+        gate.set(true);
         client.flush(Duration::from_secs(10)).unwrap();
 
         let envelopes = memory.envelopes();

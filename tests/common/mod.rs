@@ -92,3 +92,38 @@ pub fn bind(options: ClientOptions) -> (Client, Memory) {
     scopeline::get_current_scope().bind_client(Some(client.clone()));
     (client, memory)
 }
+
+/// A gate a test opens (or closes) while another thread waits at it: for holding a pipeline
+/// or a transport at a point the test chooses, so tests assert orders, not timings.
+#[derive(Debug, Default)]
+pub struct Gate {
+    open: Mutex<bool>,
+    changed: std::sync::Condvar,
+}
+
+impl Gate {
+    /// A closed gate, shared.
+    pub fn closed() -> Arc<Gate> {
+        Arc::default()
+    }
+
+    pub fn set(&self, open: bool) {
+        *self.open.lock().unwrap() = open;
+        self.changed.notify_all();
+    }
+
+    /// Opens the gate from another thread once `delay` has passed.
+    pub fn open_after(self: &Arc<Self>, delay: Duration) {
+        let gate = self.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            gate.set(true);
+        });
+    }
+
+    /// Waits until the gate is open.
+    pub fn pass(&self) {
+        let open = self.open.lock().unwrap();
+        drop(self.changed.wait_while(open, |open| !*open).unwrap());
+    }
+}
