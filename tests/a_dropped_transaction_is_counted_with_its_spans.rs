@@ -70,17 +70,9 @@ fn event_processor_drops_are_counted_with_their_spans() {
 fn a_transaction_that_finds_the_queue_full_is_counted_with_its_spans() {
     // The pipeline is held in `before_send` by the first event, which fills a queue of one.
     let gate = common::Gate::closed();
-    let held = gate.clone();
     scopeline::with_isolation_scope(|_| {
-        let (client, memory) = common::bind(
-            ClientOptions::new()
-                .traces_sample_rate(1.0)
-                .queue_size(1)
-                .before_send(move |event| {
-                    held.pass();
-                    Some(event)
-                }),
-        );
+        let options = ClientOptions::new().traces_sample_rate(1.0).queue_size(1);
+        let (client, memory) = common::bind(gate.holding_the_pipeline(options));
         scopeline::capture_message("holds the pipeline", scopeline::Level::Info);
         send_transaction();
 

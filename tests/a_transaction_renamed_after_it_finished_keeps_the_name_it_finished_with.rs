@@ -12,16 +12,9 @@ fn a_rename_after_finish_is_ignored() {
     // The first event holds the pipeline thread in `before_send` until the gate opens, so the
     // transaction waits in the queue while it is renamed.
     let gate = common::Gate::closed();
-    let held = gate.clone();
     scopeline::with_isolation_scope(|_| {
-        let (client, memory) = common::bind(
-            ClientOptions::new()
-                .traces_sample_rate(1.0)
-                .before_send(move |event| {
-                    held.pass();
-                    Some(event)
-                }),
-        );
+        let options = ClientOptions::new().traces_sample_rate(1.0);
+        let (client, memory) = common::bind(gate.holding_the_pipeline(options));
         scopeline::capture_message("hold the pipeline", Level::Info);
 
         let tx =

@@ -121,6 +121,16 @@ impl Gate {
         });
     }
 
+    /// `options` with a `before_send` that waits at this gate: the first event captured then
+    /// holds the client's pipeline thread until the gate opens.
+    pub fn holding_the_pipeline(self: &Arc<Self>, options: ClientOptions) -> ClientOptions {
+        let gate = self.clone();
+        options.before_send(move |event| {
+            gate.pass();
+            Some(event)
+        })
+    }
+
     /// Waits until the gate is open.
     pub fn pass(&self) {
         let open = self.open.lock().unwrap();
