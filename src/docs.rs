@@ -112,6 +112,11 @@ pub mod delivery {
     //! started, the pipeline runs on the calling task, which with the built-in transports
     //! still never touches the network. Capture needs no tokio runtime.
     //!
+    //! A finished transaction does less on the task that finishes it: it takes its finished
+    //! children and its root span's record, snapshots the isolation scope it started in and
+    //! queues them; the pipeline thread builds the transaction event (its trace context, its
+    //! sampling context, the request data) before merging it like any other.
+    //!
     //! Both queues hold at most [`queue_size`](crate::ClientOptions::queue_size) items
     //! (default 1024), counting the batch being worked on, so up to twice that many events can
     //! wait in memory. A [`JsonLinesTransport`](crate::transport::JsonLinesTransport) made
