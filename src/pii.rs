@@ -161,8 +161,8 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
         })
 }
 
-/// Whether `name` contains one of [`SECRET_HEADER_PARTS`], ignoring ASCII case. One pass
-/// over the name, lowercased once, trying at each byte only the parts that start with it.
+/// Whether `name` contains one of [`SECRET_HEADER_PARTS`], ignoring ASCII case. The name is
+/// lowercased once; at each byte, a part is compared further only if its first byte matches.
 fn has_secret_part(name: &str) -> bool {
     let mut buf = [0u8; 64];
     let Some(lower) = buf.get_mut(..name.len()) else {

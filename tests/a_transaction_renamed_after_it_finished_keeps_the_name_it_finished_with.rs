@@ -1,6 +1,7 @@
-//! A transaction is sent with the name it had when it finished: a rename after `finish` is
+//! A transaction keeps the name it had when it finished: a rename after `finish` is
 //! ignored, even while the pipeline thread has not yet built its event (which it now builds
-//! off the finishing task), and the trace's sampling context names it the same.
+//! off the finishing task), the trace's sampling context names it the same, and a
+//! transaction that is not sent (sampled out, no client) keeps its name as well.
 mod common;
 
 use std::time::Duration;
@@ -38,5 +39,24 @@ fn a_rename_after_finish_is_ignored() {
             sent.trace.as_ref().and_then(|dsc| dsc.get("transaction")),
             Some("GET /orders/{id}")
         );
+    });
+}
+
+#[test]
+fn a_rename_after_finish_is_ignored_when_nothing_is_sent_too() {
+    // Sampled out, and with no client at all: nothing is sent, the name still stays.
+    scopeline::with_isolation_scope(|_| {
+        let _ = common::bind(ClientOptions::new().traces_sample_rate(0.0));
+        let tx = scopeline::start_transaction(TransactionContext::new("sampled out", "task"));
+        assert!(!tx.is_sampled());
+        tx.finish();
+        tx.set_transaction_name("later", "custom");
+        assert_eq!(tx.transaction_name(), "sampled out");
+    });
+    scopeline::with_isolation_scope(|_| {
+        let tx = scopeline::start_transaction(TransactionContext::new("no client", "task"));
+        tx.finish();
+        tx.set_transaction_name("later", "custom");
+        assert_eq!(tx.transaction_name(), "no client");
     });
 }

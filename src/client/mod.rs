@@ -634,7 +634,8 @@ impl ClientInner {
     }
 
     /// The client's background thread, started on first capture. It holds the client weakly,
-    /// so it ends once the last [`Client`] handle is gone.
+    /// so it ends once the last [`Client`] handle is gone and the transactions queued by then
+    /// (each holds its client until it is processed) have been sent.
     fn pipeline(self: &Arc<Self>) -> Option<&Worker<Box<Job>>> {
         if let Some(worker) = self.pipeline.get() {
             return Some(worker);

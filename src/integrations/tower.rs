@@ -396,8 +396,9 @@ fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
 }
 
 /// What the request's events will say about it, kept raw. Built for each event that needs
-/// it, on the pipeline thread: building costs what copying a built one would, and nothing
-/// is kept for the request's lifetime.
+/// it (by the pipeline thread when it merges the scopes, by `Scope::request` for its
+/// caller): building costs what copying a built one would, and nothing is kept for the
+/// request's lifetime.
 struct LazyRequest {
     method: Method,
     uri: Uri,

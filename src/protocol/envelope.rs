@@ -283,8 +283,16 @@ fn sdk_info() -> &'static ClientSdkInfo {
 /// assert_eq!(trace.get("trace_id").map(str::len), Some(32));
 /// assert!(trace.iter().any(|(key, value)| key == "environment" && value == "production"));
 /// ```
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct DynamicSamplingContext(Arc<Dsc>);
+
+/// Two contexts are equal when they hold the same entries, in whatever order.
+impl PartialEq for DynamicSamplingContext {
+    fn eq(&self, other: &Self) -> bool {
+        let len = |d: &Self| d.iter().count();
+        len(self) == len(other) && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
 
 impl DynamicSamplingContext {
     pub(crate) fn new(dsc: Arc<Dsc>) -> Self {
@@ -311,6 +319,8 @@ impl DynamicSamplingContext {
 /// let entries = [("trace_id", "0af7651916cd43dd8448eb211c80319c"), ("sampled", "true")];
 /// let dsc: DynamicSamplingContext = entries.into_iter().collect();
 /// assert_eq!(dsc.get("sampled"), Some("true"));
+/// // Equal whatever the order of the entries.
+/// assert_eq!(dsc, entries.into_iter().rev().collect());
 /// ```
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for DynamicSamplingContext {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {

@@ -457,16 +457,30 @@ pub struct ClientSdkInfo {
 /// A package an SDK is made of, such as `cargo:scopeline`.
 ///
 /// ```
-/// let sdk = scopeline::protocol::ClientSdkInfo::default();
+/// use scopeline::protocol::{ClientSdkInfo, SdkPackage};
+///
+/// let mut sdk = ClientSdkInfo::default();
 /// assert_eq!(sdk.packages[0].name, "cargo:scopeline");
+/// sdk.packages.push(SdkPackage::new("cargo:my-service", "1.4.0"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SdkPackage {
     /// `registry:name`.
     pub name: Cow<'static, str>,
-    /// Its version.
+    /// Its version (empty when a received package had none).
+    #[serde(default)]
     pub version: Cow<'static, str>,
+}
+
+impl SdkPackage {
+    /// A package named `registry:name`, at `version`.
+    pub fn new(name: impl Into<Cow<'static, str>>, version: impl Into<Cow<'static, str>>) -> Self {
+        SdkPackage {
+            name: name.into(),
+            version: version.into(),
+        }
+    }
 }
 
 impl Default for ClientSdkInfo {
@@ -475,10 +489,10 @@ impl Default for ClientSdkInfo {
             name: Cow::Borrowed("scopeline.rust"),
             version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
             integrations: Vec::new(),
-            packages: vec![SdkPackage {
-                name: Cow::Borrowed("cargo:scopeline"),
-                version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
-            }],
+            packages: vec![SdkPackage::new(
+                "cargo:scopeline",
+                env!("CARGO_PKG_VERSION"),
+            )],
         }
     }
 }

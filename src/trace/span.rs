@@ -281,9 +281,9 @@ struct Tx {
     /// the transaction, whichever thread finishes it.
     isolation: Scope,
     name: Mutex<(String, Cow<'static, str>)>,
-    /// Set, under the `name` lock, when the transaction is handed to the pipeline: a rename
-    /// after that is ignored, as it was before the event was built off the finishing task.
-    sent: AtomicBool,
+    /// Set, under the `name` lock, when the root span finishes: a rename after that is
+    /// ignored (the pipeline thread reads the name later, when it builds the event).
+    finished: AtomicBool,
     spans: Mutex<Vec<SpanRecord>>,
     /// Made from `seed` at first use (outgoing headers or the transaction's envelope) and
     /// frozen from then on (protocol sheet §5).
@@ -429,7 +429,7 @@ impl Span {
             client,
             isolation,
             name: Mutex::new((ctx.name, ctx.source)),
-            sent: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
             spans: Mutex::new(Vec::new()),
             dsc: OnceLock::new(),
             seed: DscSeed {
@@ -599,7 +599,7 @@ impl Span {
         if self.live {
             let tx = &self.inner.tx;
             let mut current = lock(&tx.name);
-            if !tx.sent.load(Ordering::Relaxed) {
+            if !tx.finished.load(Ordering::Relaxed) {
                 *current = (name.into(), source.into());
             }
         }
@@ -631,6 +631,11 @@ impl Span {
     pub(crate) fn finish_at(&self, end: SystemTime) {
         if !self.live {
             return;
+        }
+        if self.inner.root {
+            let tx = &self.inner.tx;
+            let _name = lock(&tx.name);
+            tx.finished.store(true, Ordering::Relaxed);
         }
         let record = {
             let mut state = lock(&self.inner.state);
@@ -702,10 +707,6 @@ impl Span {
         let tx = &self.inner.tx;
         let Some(client) = &tx.client else { return };
         let spans = std::mem::take(&mut *lock(&tx.spans));
-        {
-            let _name = lock(&tx.name);
-            tx.sent.store(true, Ordering::Relaxed);
-        }
         let draft = TransactionDraft {
             root,
             spans,

@@ -272,6 +272,9 @@ impl<T: Send + 'static> Worker<T> {
 }
 
 impl<T> Drop for Worker<T> {
+    /// Tells the thread to stop once drained; never joins it. A worker may be dropped on its
+    /// own thread: the client's last reference can be a queued job's (a transaction holds
+    /// its client), released by the pipeline thread after processing it.
     fn drop(&mut self) {
         self.shared.stop();
     }

@@ -121,8 +121,9 @@ impl Gate {
         });
     }
 
-    /// `options` with a `before_send` that waits at this gate: the first event captured then
-    /// holds the client's pipeline thread until the gate opens.
+    /// `options` with a `before_send` that waits at this gate: every error or message event
+    /// holds the client's pipeline thread there until the gate opens (transactions go through
+    /// `before_send_transaction` and do not wait).
     pub fn holding_the_pipeline(self: &Arc<Self>, options: ClientOptions) -> ClientOptions {
         let gate = self.clone();
         options.before_send(move |event| {
