@@ -205,21 +205,22 @@ impl Discards {
 pub(crate) fn item_counts(item: &EnvelopeItem) -> impl Iterator<Item = (&'static str, u64)> {
     let counts = match item {
         EnvelopeItem::ClientReport(_) => [None, None],
-        EnvelopeItem::Transaction(tx) => transaction_counts(tx.spans.len() + 1).map(Some),
+        EnvelopeItem::Transaction(tx) => transaction_counts(tx.spans.len()).map(Some),
         other => [Some((other.category(), 1)), None],
     };
     counts.into_iter().flatten()
 }
 
-/// What dropping a transaction of `spans` spans (its own included) counts.
-pub(crate) fn transaction_counts(spans: usize) -> [(&'static str, u64); 2] {
-    [("transaction", 1), ("span", spans as u64)]
+/// What dropping a transaction with `children` child spans counts: itself, and its spans
+/// with its own.
+pub(crate) fn transaction_counts(children: usize) -> [(&'static str, u64); 2] {
+    [("transaction", 1), ("span", children as u64 + 1)]
 }
 
 /// What dropping an event counts: an error is one; a transaction counts as above.
 pub(crate) fn event_counts(event: &Event) -> [(&'static str, u64); 2] {
     if super::is_transaction(event) {
-        transaction_counts(event.spans.len() + 1)
+        transaction_counts(event.spans.len())
     } else {
         [("error", 1), ("span", 0)]
     }

@@ -93,7 +93,7 @@ impl Job {
     fn counts(&self) -> [(&'static str, u64); 2] {
         match &self.payload {
             Payload::Event(event) => discards::event_counts(event),
-            Payload::Transaction(draft) => discards::transaction_counts(draft.span_count()),
+            Payload::Transaction(draft) => discards::transaction_counts(draft.children()),
         }
     }
 

@@ -766,9 +766,9 @@ pub(crate) struct TransactionDraft {
 }
 
 impl TransactionDraft {
-    /// How many spans dropping it loses: its children and its root.
-    pub(crate) fn span_count(&self) -> usize {
-        self.spans.len() + 1
+    /// How many finished child spans it carries.
+    pub(crate) fn children(&self) -> usize {
+        self.spans.len()
     }
 
     /// The transaction event, and the trace's sampling context for its envelope (made and
