@@ -1049,8 +1049,15 @@ pub(crate) fn current_client() -> Option<Client> {
 
 /// The client of the running task's scopes; returns at once when none is bound anywhere.
 pub(crate) fn current_inner() -> Option<Arc<ClientInner>> {
+    with_current_client(Arc::clone)
+}
+
+/// Runs `f` with the client of the running task's scopes, where it is bound: no reference to
+/// it is taken unless `f` takes one (every task shares the client's count, so taking one per
+/// span or event would make threads contend for it).
+pub(crate) fn with_current_client<R>(f: impl Fn(&Arc<ClientInner>) -> R) -> Option<R> {
     if !crate::scope::any_client_bound() {
         return None;
     }
-    crate::scope::with_pair(|p| resolve_client(&p.current, &p.isolation))
+    crate::scope::with_pair(|p| with_resolved(&p.current, &p.isolation, f))
 }

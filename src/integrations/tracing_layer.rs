@@ -19,6 +19,7 @@ use tracing::{Dispatch, Event as TracingEvent, Level as TracingLevel, Metadata, 
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
+use crate::client::CrumbRoute;
 use crate::protocol::{Event, Level};
 use crate::scope::{Fields, TracedCrumb, put_field};
 use crate::trace::{Span, SpanStatus, TransactionContext};
@@ -209,8 +210,8 @@ pub(crate) fn current_sentry_span() -> Option<Span> {
 struct SpanState {
     fields: Fields,
     sentry: Option<Span>,
-    /// The client the span was opened under, which routes its breadcrumb at close.
-    client: Arc<crate::client::ClientInner>,
+    /// Where the client the span was opened under sends its breadcrumb at close.
+    route: CrumbRoute,
     start: SystemTime,
     name: &'static str,
     target: &'static str,
@@ -231,11 +232,13 @@ where
         if !crate::client::guarded("span_filter", || (self.span_filter)(meta)).unwrap_or(false) {
             return;
         }
-        let Some(client) = crate::client::current_inner() else {
+        // Most spans are children, which need the client's settings but not the client.
+        let Some((pii, route)) =
+            crate::client::with_current_client(|c| (c.options().send_default_pii, c.crumb_route()))
+        else {
             return;
         };
         let Some(this) = ctx.span(id) else { return };
-        let pii = client.options().send_default_pii;
         let mut visitor = FieldVisitor::new(pii);
         attrs.record(&mut visitor);
 
@@ -249,11 +252,15 @@ where
             Some(None) => None,
             // A root span: below the scope's active span, or a new transaction.
             None => match crate::scope::with_pair(|p| {
-                crate::client::active_span(&p.current, &p.isolation)
-                    .ok_or_else(|| p.isolation.clone())
+                crate::client::active_span(&p.current, &p.isolation).ok_or_else(|| {
+                    (
+                        p.isolation.clone(),
+                        crate::client::resolve_client(&p.current, &p.isolation),
+                    )
+                })
             }) {
                 Ok(parent) => Some(child(&parent, op, meta, &visitor.fields, start)),
-                Err(isolation) if client.tracing_enabled() => {
+                Err((isolation, Some(client))) if client.tracing_enabled() => {
                     let name = visitor
                         .name
                         .take()
@@ -293,7 +300,7 @@ where
         let state = SpanState {
             fields: visitor.fields,
             sentry,
-            client,
+            route,
             start,
             name: meta.name(),
             target: meta.target(),
@@ -307,7 +314,8 @@ where
         let Some(state) = extensions.get_mut::<SpanState>() else {
             return;
         };
-        let pii = crate::client::current_inner().is_some_and(|c| c.options().send_default_pii);
+        let pii =
+            crate::client::with_current_client(|c| c.options().send_default_pii).unwrap_or(false);
         let mut visitor = FieldVisitor::new(pii);
         values.record(&mut visitor);
         if let Some(sentry) = &state.sentry {
@@ -327,18 +335,20 @@ where
         if filter == EventFilter::Ignore {
             return;
         }
-        let Some(client) = crate::client::current_inner() else {
+        let Some((pii, route)) =
+            crate::client::with_current_client(|c| (c.options().send_default_pii, c.crumb_route()))
+        else {
             return;
         };
-        let mut visitor = FieldVisitor::new(client.options().send_default_pii);
+        let mut visitor = FieldVisitor::new(pii);
         event.record(&mut visitor);
         let level = level_of(meta.level());
         match filter {
             EventFilter::Breadcrumb => {
                 let mut fields = visitor.fields;
                 fields.extend(visitor.tags.into_iter().map(|(k, v)| (k, Value::String(v))));
-                // The client is the one just resolved: no second look-up through the scopes.
-                client.crumb_route().add_traced(TracedCrumb {
+                // The route is the one just resolved: no second look-up through the scopes.
+                route.add_traced(TracedCrumb {
                     timestamp: SystemTime::now(),
                     category: meta.target(),
                     level,
@@ -403,8 +413,8 @@ where
         // The task that closes a span is the one that ran it (an instrumented future closes its
         // span when dropped, inside the isolation scope that wrapped it), even when the span
         // was created before the future was wrapped: the breadcrumb goes to that task's
-        // isolation scope, through the client the span was opened under.
-        state.client.crumb_route().add_traced(crumb);
+        // isolation scope, the way the client the span was opened under chose then.
+        state.route.add_traced(crumb);
     }
 
     // SAFETY: each pointer is to a value of exactly the type whose `TypeId` was asked for,
