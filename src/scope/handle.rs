@@ -2,7 +2,6 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
@@ -43,12 +42,7 @@ pub struct Scope {
 
 enum Storage {
     /// Isolation and current scopes: written often, read at capture.
-    Local {
-        data: Mutex<ScopeData>,
-        /// Whether `data` has a client bound, kept in step by every write, so that finding
-        /// a task's client does not lock its scopes that have none (most of them).
-        has_client: AtomicBool,
-    },
+    Local(Mutex<ScopeData>),
     /// The global scope: read by every capture on every thread, written rarely.
     Global {
         data: ArcSwap<ScopeData>,
@@ -71,7 +65,7 @@ impl Default for Scope {
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match &*self.inner {
-            Storage::Local { .. } => "Scope",
+            Storage::Local(_) => "Scope",
             Storage::Global { .. } => "GlobalScope",
         };
         self.read(|d| f.debug_tuple(kind).field(d).finish())
@@ -89,10 +83,7 @@ impl Scope {
 
     pub(crate) fn from_data(data: ScopeData) -> Self {
         Scope {
-            inner: Arc::new(Storage::Local {
-                has_client: AtomicBool::new(data.client.is_some()),
-                data: Mutex::new(data),
-            }),
+            inner: Arc::new(Storage::Local(Mutex::new(data))),
         }
     }
 
@@ -122,19 +113,14 @@ impl Scope {
 
     pub(crate) fn read<R>(&self, f: impl FnOnce(&ScopeData) -> R) -> R {
         match &*self.inner {
-            Storage::Local { data, .. } => f(&lock(data)),
+            Storage::Local(m) => f(&lock(m)),
             Storage::Global { data, .. } => f(&data.load()),
         }
     }
 
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut ScopeData) -> R) -> R {
         match &*self.inner {
-            Storage::Local { data, has_client } => {
-                let mut data = lock(data);
-                let out = f(&mut data);
-                has_client.store(data.client.is_some(), Ordering::Relaxed);
-                out
-            }
+            Storage::Local(m) => f(&mut lock(m)),
             Storage::Global { data, write } => {
                 let _serialize_writers = lock(write);
                 let mut next = ScopeData::clone(&data.load());
@@ -149,7 +135,7 @@ impl Scope {
     /// other scopes a copy taken under the lock.
     pub(crate) fn shared_data(&self) -> Arc<ScopeData> {
         match &*self.inner {
-            Storage::Local { data, .. } => Arc::new(lock(data).clone()),
+            Storage::Local(m) => Arc::new(lock(m).clone()),
             Storage::Global { data, .. } => data.load_full(),
         }
     }
@@ -296,15 +282,10 @@ impl Scope {
     /// Runs `f` with the client bound to this scope itself, if any, without taking a
     /// reference to it (under this scope's lock, or the global scope's guard).
     pub(crate) fn with_bound_client<R>(&self, f: impl FnOnce(&Arc<ClientInner>) -> R) -> Option<R> {
-        match &*self.inner {
-            Storage::Global { .. } => super::storage::with_global_client(|c| c.map(f)),
-            // A relaxed load is enough: a client bound on another thread with nothing ordering
-            // the two is as if bound just after this look-up, and the lock reads the binding.
-            Storage::Local { has_client, .. } if !has_client.load(Ordering::Relaxed) => None,
-            Storage::Local { data, .. } => {
-                lock(data).client.as_ref().map(|c| f(c.client().shared()))
-            }
+        if self.is_global() {
+            return super::storage::with_global_client(|c| c.map(f));
         }
+        self.read(|d| d.client.as_ref().map(|c| f(c.client().shared())))
     }
 
     /// Sets or clears the user.
