@@ -136,7 +136,8 @@ pub(crate) fn is_sensitive_field(name: &'static str, send_default_pii: bool) -> 
 }
 
 /// Whether a request header's value is secret (always filtered) or, with PII off, personal.
-/// Allocates nothing: it runs for every header of every captured request.
+/// Allocates nothing for names of real-world length: it runs for every header of every
+/// captured request.
 #[cfg_attr(not(feature = "tower"), allow(dead_code))]
 pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
     let name = name.trim();
@@ -162,16 +163,17 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
 }
 
 /// Whether `name` contains one of [`SECRET_HEADER_PARTS`], ignoring ASCII case. The name is
-/// lowercased once; at each byte, a part is compared further only if its first byte matches.
+/// lowercased once (on the stack unless it is longer than any real header name); at each
+/// byte, a part is compared further only if its first byte matches.
 fn has_secret_part(name: &str) -> bool {
     let mut buf = [0u8; 64];
-    let Some(lower) = buf.get_mut(..name.len()) else {
-        // Longer than any real header name: the plain way.
-        return SECRET_HEADER_PARTS.iter().any(|part| {
-            name.as_bytes()
-                .windows(part.len())
-                .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
-        });
+    let mut long = Vec::new();
+    let lower = match buf.get_mut(..name.len()) {
+        Some(lower) => lower,
+        None => {
+            long.resize(name.len(), 0);
+            &mut long[..]
+        }
     };
     for (l, b) in lower.iter_mut().zip(name.bytes()) {
         *l = b.to_ascii_lowercase();
