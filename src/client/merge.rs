@@ -80,12 +80,17 @@ pub(crate) fn apply_layers(
         }
     }
     if !event.contexts.contains_key("trace") {
-        let (trace_id, span_id) = isolation.propagation().ids();
-        if let serde_json::Value::Object(ctx) = json!({
+        let propagation = isolation.propagation();
+        let (trace_id, span_id) = propagation.ids();
+        if let serde_json::Value::Object(mut ctx) = json!({
             "type": "trace",
             "trace_id": trace_id,
             "span_id": span_id,
         }) {
+            // A continued trace: the error hangs under the caller's span.
+            if let Some(parent) = propagation.parent_span_id() {
+                ctx.insert("parent_span_id".into(), parent.to_string().into());
+            }
             event.contexts.insert("trace".into(), ctx);
         }
     }

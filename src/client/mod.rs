@@ -76,6 +76,9 @@ pub(crate) struct Job {
     scopes: ScopePair,
     /// The trace's sampling context, when a span decided it; else the isolation scope's.
     dsc: Option<Arc<Dsc>>,
+    /// The name of the active span's transaction: the event's when neither the event nor a
+    /// scope names it.
+    span_transaction: Option<String>,
 }
 
 /// What a job sends. Boxed on its own: with it inline, a job is a "large" allocation for
@@ -547,13 +550,15 @@ impl ClientInner {
         let mut event = source.into_event(self.options.attach_stacktrace);
         let event_id = event.event_id;
         let span = active_span(current, isolation);
+        let mut span_transaction = None;
         let dsc = span.as_ref().map(|span| {
             event
                 .contexts
                 .entry("trace".into())
                 .or_insert_with(|| span.trace_context());
             if event.transaction.is_none() {
-                event.transaction = Some(span.transaction_name());
+                // Named after the span's transaction unless a scope names it (merge).
+                span_transaction = Some(span.transaction_name());
             }
             span.dsc()
         });
@@ -577,6 +582,7 @@ impl ClientInner {
                 current,
             },
             dsc,
+            span_transaction,
         });
         if !self.enqueue(job) {
             return None;
@@ -605,6 +611,7 @@ impl ClientInner {
                 current: Scope::new(),
             },
             dsc: None,
+            span_transaction: None,
         });
         self.enqueue(job);
     }
@@ -680,6 +687,7 @@ impl ClientInner {
             current,
             scopes,
             dsc,
+            span_transaction,
         } = job;
         let (event, dsc) = match payload {
             Payload::Event(event) => (*event, dsc),
@@ -689,7 +697,7 @@ impl ClientInner {
             }
         };
         crate::scope::sync_scoped(scopes, || {
-            self.process_in_scope(event, &global, &isolation, &current, dsc)
+            self.process_in_scope(event, &global, &isolation, &current, dsc, span_transaction)
         })
     }
 
@@ -700,11 +708,15 @@ impl ClientInner {
         isolation: &ScopeData,
         current: &ScopeData,
         dsc: Option<Arc<Dsc>>,
+        span_transaction: Option<String>,
     ) -> bool {
         let transaction = is_transaction(&event);
         let layers: [&ScopeData; 3] = [global, isolation, current];
         let attachments =
             merge::apply_layers(&mut event, &layers, isolation, self.options.max_breadcrumbs);
+        if event.transaction.is_none() {
+            event.transaction = span_transaction;
+        }
         self.fill_defaults(&mut event);
 
         for layer in layers {

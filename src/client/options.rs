@@ -209,8 +209,9 @@ impl ClientOptions {
     }
 
     /// The share of transactions to send, from 0 to 1. Unset (the default), tracing is off:
-    /// transactions are unsampled and cost almost nothing, and errors still carry their
-    /// trace. Upstream sampling decisions of a continued trace win over this rate.
+    /// transactions are unsampled and cost almost nothing (even in a trace upstream sampled),
+    /// and errors still carry their trace. Set, upstream sampling decisions of a continued
+    /// trace win over this rate.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().traces_sample_rate(0.2);

@@ -63,7 +63,8 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 ///   (category: the target; message: the span name; data: its fields and `duration_ms`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a span becomes a Sentry span
 ///   whose parent is its *tracing* parent (an explicit `parent:` is honoured); a span with no
-///   parent becomes a child of the scope's active span, or else a transaction;
+///   parent becomes a child of the scope's active span, or else a transaction, and one made
+///   with an explicit `parent: None` always a transaction;
 /// - events become breadcrumbs (INFO and WARN) or events (ERROR) by default; see
 ///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags (of the event, or of
 ///   the Sentry span), an error field (recorded with `&dyn Error`) becomes the exception with
@@ -71,8 +72,10 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 ///
 /// Special span fields: `sentry.op` (the Sentry op), `sentry.name` (the transaction's name),
 /// `sentry.trace` and `sentry.baggage` (continue the trace of a `sentry-trace`/`traceparent`
-/// and `baggage` header on a root span). Values under sensitive keys (protocol sheet §8.5)
-/// are replaced with `[Filtered]` unless `send_default_pii` is on.
+/// and `baggage` header on a root span). The op, the name and `tags.*` may also be recorded
+/// later (declared `tracing::field::Empty`, then `span.record(..)`); a trace can only be
+/// continued when the span is made, since its ids are fixed then. Values under sensitive
+/// keys (protocol sheet §8.5) are replaced with `[Filtered]` unless `send_default_pii` is on.
 ///
 /// # Examples
 ///
@@ -250,9 +253,15 @@ where
             // The tracing parent is kept by this layer: follow it, sampled or not.
             Some(Some(parent)) => Some(child(&parent, op, meta, &visitor.fields, start)),
             Some(None) => None,
-            // A root span: below the scope's active span, or a new transaction.
+            // A root span: below the scope's active span, or a new transaction, which an
+            // explicit `parent: None` always asks for.
             None => match crate::scope::with_pair(|p| {
-                crate::client::active_span(&p.current, &p.isolation).ok_or_else(|| {
+                let active = if attrs.is_root() {
+                    None
+                } else {
+                    crate::client::active_span(&p.current, &p.isolation)
+                };
+                active.ok_or_else(|| {
                     (
                         p.isolation.clone(),
                         crate::client::resolve_client(&p.current, &p.isolation),
@@ -318,9 +327,18 @@ where
             crate::client::with_current_client(|c| c.options().send_default_pii).unwrap_or(false);
         let mut visitor = FieldVisitor::new(pii);
         values.record(&mut visitor);
-        if let Some(sentry) = &state.sentry {
+        if let Some(sentry) = state.sentry.as_ref().filter(|s| s.is_sampled()) {
             for (k, v) in &visitor.fields {
                 sentry.set_static_data(k, v.clone());
+            }
+            for (k, v) in visitor.tags {
+                sentry.set_tag(untagged(k), v);
+            }
+            if let Some(op) = visitor.op {
+                sentry.set_op(op);
+            }
+            if let Some(name) = visitor.name.filter(|_| sentry.is_transaction()) {
+                sentry.set_transaction_name(name, "custom");
             }
         }
         for (k, v) in visitor.fields {

@@ -430,16 +430,33 @@ impl Scope {
         self.read(|d| d.rare().level)
     }
 
-    /// Sets or clears the transaction name (a route, a job name).
+    /// Sets or clears the transaction name (a route, a job name) of the events captured
+    /// here; it wins over the name of the active span's transaction. A name set while this
+    /// scope holds a [span](Scope::set_span) also renames that span's transaction (source
+    /// `custom`), as `ScopeLayer`'s request transactions are held.
     ///
     /// ```
-    /// let scope = scopeline::Scope::new();
+    /// use scopeline::{Scope, TransactionContext};
+    ///
+    /// let scope = Scope::new();
     /// scope.set_transaction(Some("GET /items/{id}"));
     /// assert_eq!(scope.transaction().as_deref(), Some("GET /items/{id}"));
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("GET /items/42", "http.server"));
+    /// scope.set_span(Some(tx.clone()));
+    /// scope.set_transaction(Some("checkout"));
+    /// assert_eq!(tx.transaction_name(), "checkout");
     /// ```
     pub fn set_transaction(&self, name: Option<&str>) {
-        let name = name.map(Arc::from);
-        self.write(|d| d.set_rare(name, |r| &mut r.transaction));
+        let shared = name.map(Arc::<str>::from);
+        // The span is renamed outside the scope's lock.
+        let span = self.write(|d| {
+            d.set_rare(shared, |r| &mut r.transaction);
+            d.span.clone()
+        });
+        if let (Some(name), Some(span)) = (name, span) {
+            span.set_transaction_name(name, "custom");
+        }
     }
 
     /// The transaction name, if set.

@@ -293,8 +293,9 @@ struct Tx {
 
 /// What a transaction's DSC is made of.
 struct DscSeed {
-    /// Upstream's, passed on as received.
-    incoming: Option<Arc<Dsc>>,
+    /// For a continued trace, upstream's DSC, passed on as received: an upstream that sent
+    /// a trace without one (an older SDK) leaves it frozen and empty (protocol sheet §5.3).
+    incoming: Option<Option<Arc<Dsc>>>,
     trace_id: TraceId,
     rate: f64,
     sample_rand: f64,
@@ -304,8 +305,8 @@ impl Tx {
     fn dsc(&self) -> &Arc<Dsc> {
         self.dsc.get_or_init(|| {
             let seed = &self.seed;
-            if let Some(dsc) = &seed.incoming {
-                return dsc.clone();
+            if let Some(incoming) = &seed.incoming {
+                return incoming.clone().unwrap_or_default();
             }
             let mut dsc = self
                 .client
@@ -380,9 +381,10 @@ impl Span {
         client: Option<Arc<ClientInner>>,
         propagation: &PropagationContext,
     ) -> Span {
-        let incoming_dsc = propagation.incoming().and_then(|i| i.dsc.clone());
+        let incoming_dsc = propagation.incoming().map(|i| i.dsc.clone());
         let parent_rate = incoming_dsc
-            .as_deref()
+            .as_ref()
+            .and_then(Option::as_deref)
             .and_then(|d| d.get("sample_rate"))
             .and_then(|r| r.parse::<f64>().ok());
         let parent_sampled = propagation.sampled();
@@ -391,7 +393,10 @@ impl Span {
             (None, None) => (false, 0.0),
             (Some(client), None) => {
                 let options = client.options();
-                let rate = if let Some(sampler) = &options.traces_sampler {
+                let rate = if !client.tracing_enabled() {
+                    // Tracing off: an upstream decision does not turn it on.
+                    None
+                } else if let Some(sampler) = &options.traces_sampler {
                     let sampling = SamplingContext {
                         name: &ctx.name,
                         op: &ctx.op,
