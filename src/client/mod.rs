@@ -250,7 +250,7 @@ impl Client {
     ///
     /// [`FlushError`] says whether time ran out or the transport is gone.
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::transport::deadline_after(timeout);
         if let Some(pipeline) = self.inner.pipeline.get() {
             pipeline.flush(timeout)?;
         }
@@ -261,18 +261,36 @@ impl Client {
         }
     }
 
-    /// Like [`Client::flush`], without blocking the async runtime: the wait runs on tokio's
-    /// blocking pool.
+    /// Like [`Client::flush`], without blocking the async runtime: the wait runs on a thread
+    /// of its own, so it works on any executor and never waits for a free thread in tokio's
+    /// blocking pool before its timeout starts.
     ///
     /// # Errors
     ///
     /// As [`Client::flush`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let client = scopeline::Client::new(scopeline::ClientOptions::new());
+    /// // Any executor will do.
+    /// futures::executor::block_on(async {
+    ///     client.flush_async(std::time::Duration::from_secs(2)).await.unwrap();
+    /// });
+    /// ```
     pub async fn flush_async(&self, timeout: Duration) -> Result<(), FlushError> {
         let client = self.clone();
-        match tokio::task::spawn_blocking(move || client.flush(timeout)).await {
-            Ok(result) => result,
-            Err(_) => Err(FlushError::closed()),
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let waiter = std::thread::Builder::new()
+            .name("scopeline-flush".into())
+            .spawn(move || {
+                let _ = tx.send(client.flush(timeout));
+            });
+        if waiter.is_err() {
+            // No thread to be had: wait here rather than not at all.
+            return self.flush(timeout);
         }
+        rx.await.unwrap_or_else(|_| Err(FlushError::closed()))
     }
 
     /// Flushes like [`Client::flush`], then stops sending: later captures are dropped.
@@ -284,7 +302,7 @@ impl Client {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::transport::deadline_after(timeout);
         let drained = match self.inner.pipeline.get() {
             Some(pipeline) => pipeline.shutdown(timeout),
             None => Ok(()),

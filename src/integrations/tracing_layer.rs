@@ -70,6 +70,9 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 ///   the Sentry span), an error field (recorded with `&dyn Error`) becomes the exception with
 ///   its source chain, other fields become extra data. Events inside a span carry its trace.
 ///
+/// scopeline's own log events (targets `scopeline` and `scopeline::…`, which carry transport
+/// problems) are left to the user's other layers: they never become events or breadcrumbs.
+///
 /// Special span fields: `sentry.op` (the Sentry op), `sentry.name` (the transaction's name),
 /// `sentry.trace` and `sentry.baggage` (continue the trace of a `sentry-trace`/`traceparent`
 /// and `baggage` header on a root span). The op, the name and `tags.*` may also be recorded
@@ -348,6 +351,9 @@ where
 
     fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
+        if is_own_target(meta.target()) {
+            return;
+        }
         let filter = crate::client::guarded("event_filter", || (self.event_filter)(meta))
             .unwrap_or(EventFilter::Ignore);
         if filter == EventFilter::Ignore {
@@ -462,6 +468,15 @@ fn child(
     let span = parent.start_child_at(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name(), start);
     span.set_fields(fields, meta.target());
     span
+}
+
+/// Whether an event comes from scopeline itself (its transport and pipeline log under
+/// `scopeline` and `scopeline::…`): the layer leaves those to the user's other layers, or an
+/// envelope the server refuses would report itself, and that report would be refused too.
+fn is_own_target(target: &str) -> bool {
+    target
+        .strip_prefix("scopeline")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
 }
 
 /// Fields named `tags.…` become tags.

@@ -67,7 +67,8 @@ impl HttpTransport {
             auth.push_str(secret);
         }
         let config = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
+            // ureq adds the timeout to the clock: `Duration::MAX` would overflow there.
+            .timeout_global(Some(timeout.min(super::LONGEST_WAIT)))
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
             .max_idle_connections_per_host(2);

@@ -240,7 +240,7 @@ impl<T: Send + 'static> Worker<T> {
 
     /// Waits until `target` items are handled: woken by the thread, never by polling.
     fn wait_done(&self, target: u64, timeout: Duration) -> Result<(), FlushError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let mut done = self.progress.done.lock().unwrap_or_else(|e| e.into_inner());
         while done.count < target {
             if !self.progress.alive.load(Ordering::Acquire) {
@@ -270,6 +270,17 @@ impl<T: Send + 'static> Worker<T> {
         result
     }
 }
+
+/// When `timeout` from now runs out. A timeout too long to add to the clock, such as
+/// `Duration::MAX` for "wait as long as it takes", is a century: `Instant + Duration` would
+/// panic, and in the panic hook's flush a panic aborts the process.
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout.min(LONGEST_WAIT)).unwrap_or(now)
+}
+
+/// The longest wait scopeline asks the clock (or the HTTP client) for: a century.
+pub(crate) const LONGEST_WAIT: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
 impl<T> Drop for Worker<T> {
     /// Tells the thread to stop once drained; never joins it. A worker may be dropped on its
