@@ -69,6 +69,9 @@ pub(crate) struct ClientInner {
 /// three scopes it merges (taken at capture) and the task's scopes themselves, in which user
 /// callbacks run.
 pub(crate) struct Job {
+    /// The client the job runs through: held until it has, so a job queued just before the
+    /// last handle to its client went away is still sent.
+    client: Arc<ClientInner>,
     payload: Payload,
     global: Arc<ScopeData>,
     isolation: ScopeData,
@@ -567,7 +570,24 @@ impl ClientInner {
         }
         let mut event = source.into_event(self.options.attach_stacktrace);
         let event_id = event.event_id;
-        let span = active_span(current, isolation);
+        // Snapshots are reference-count increments; no lock is held while user code runs.
+        let (current, span) = match configure {
+            Some(f) => {
+                let fork = current.fork();
+                let before = fork.span();
+                guarded("capture_*_with closure", || f(&fork));
+                // A span set (or cleared) by the closure is this event's.
+                let after = fork.span();
+                let span =
+                    if before.as_ref().map(Span::span_id) == after.as_ref().map(Span::span_id) {
+                        active_span(current, isolation)
+                    } else {
+                        after
+                    };
+                (fork, span)
+            }
+            None => (current.clone(), active_span(current, isolation)),
+        };
         let mut span_transaction = None;
         let dsc = span.as_ref().map(|span| {
             event
@@ -581,16 +601,8 @@ impl ClientInner {
             span.dsc()
         });
 
-        // Snapshots are reference-count increments; no lock is held while user code runs.
-        let current = match configure {
-            Some(f) => {
-                let fork = current.fork();
-                guarded("capture_*_with closure", || f(&fork));
-                fork
-            }
-            None => current.clone(),
-        };
         let job = Box::new(Job {
+            client: self.clone(),
             payload: Payload::Event(Box::new(event)),
             global: crate::scope::global_data(),
             isolation: isolation.snapshot(),
@@ -620,6 +632,7 @@ impl ClientInner {
             return;
         }
         let job = Box::new(Job {
+            client: self.clone(),
             payload: Payload::Transaction(draft),
             global: crate::scope::global_data(),
             isolation: isolation.snapshot(),
@@ -658,22 +671,20 @@ impl ClientInner {
         }
     }
 
-    /// The client's background thread, started on first capture. It holds the client weakly,
-    /// so it ends once the last [`Client`] handle is gone and the transactions queued by then
-    /// (each holds its client until it is processed) have been sent.
+    /// The client's background thread, started on first capture. Only the queued jobs hold
+    /// the client for it, so it ends once the last [`Client`] handle is gone and the jobs
+    /// queued by then have been sent.
     fn pipeline(self: &Arc<Self>) -> Option<&Worker<Box<Job>>> {
         if let Some(worker) = self.pipeline.get() {
             return Some(worker);
         }
-        let weak = Arc::downgrade(self);
         let spawned = Worker::spawn(
             "scopeline-pipeline",
             self.options.queue_size,
             crate::transport::LINGER,
-            move |job: Box<Job>| {
-                if let Some(client) = weak.upgrade() {
-                    client.process(*job);
-                }
+            |job: Box<Job>| {
+                let client = job.client.clone();
+                client.process(*job);
             },
         );
         match spawned {
@@ -699,6 +710,7 @@ impl ClientInner {
     /// event processors see (and write) that task's scopes, as they would on the task itself.
     pub(crate) fn process(&self, job: Job) -> bool {
         let Job {
+            client: _,
             payload,
             global,
             isolation,
@@ -945,21 +957,24 @@ fn with_resolved<R>(
     crate::scope::with_global_client(|c| c.map(f))
 }
 
-/// Captures with `current` as the current scope and the task's isolation scope.
+/// Captures with `scope` as the current scope and the task's isolation scope; through the
+/// task's own scopes when `scope` is its isolation scope or the global scope, which would
+/// otherwise be merged twice (and the global one above the isolation scope).
 pub(crate) fn capture_on(
-    current: &Scope,
+    scope: &Scope,
     source: EventSource<'_>,
     configure: Option<&mut dyn FnMut(&Scope)>,
 ) -> Option<EventId> {
     if !crate::scope::any_client_bound() {
         return None;
     }
-    capture_in(
-        &crate::scope::get_isolation_scope(),
-        current,
-        source,
-        configure,
-    )
+    let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
+    let current = if scope.is_global() || scope.ptr_eq(&isolation) {
+        &current
+    } else {
+        scope
+    };
+    capture_in(&isolation, current, source, configure)
 }
 
 /// Captures with the task's own scopes.
@@ -1005,6 +1020,16 @@ pub(crate) enum CrumbRoute {
 }
 
 impl CrumbRoute {
+    /// How many breadcrumbs a scope keeps on this route: the client's `max_breadcrumbs`, or
+    /// the default when no enabled client is bound.
+    pub(crate) fn cap(&self) -> usize {
+        match self {
+            CrumbRoute::Drop => options::DEFAULT_MAX_BREADCRUMBS,
+            CrumbRoute::Keep(cap) => *cap,
+            CrumbRoute::Ask(client) => client.options.max_breadcrumbs,
+        }
+    }
+
     /// The route of the client `current` and `isolation` resolve to: current → isolation →
     /// global.
     pub(crate) fn resolve(current: &Scope, isolation: &Scope) -> CrumbRoute {

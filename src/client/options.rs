@@ -13,6 +13,9 @@ pub(crate) type TracesSampler = Arc<dyn Fn(&SamplingContext<'_>) -> f64 + Send +
 pub(crate) type BeforeBreadcrumb =
     Arc<dyn Fn(Breadcrumb, Option<&Hint>) -> Option<Breadcrumb> + Send + Sync>;
 
+/// `max_breadcrumbs` unless set, as in the Sentry SDKs.
+pub(crate) const DEFAULT_MAX_BREADCRUMBS: usize = 100;
+
 /// How a client behaves: where it sends, what it adds, what it drops.
 ///
 /// Built with setters; every option has the default the Sentry SDKs use.
@@ -75,7 +78,7 @@ impl Default for ClientOptions {
             server_name: None,
             dist: None,
             sample_rate: 1.0,
-            max_breadcrumbs: 100,
+            max_breadcrumbs: DEFAULT_MAX_BREADCRUMBS,
             before_send: None,
             before_breadcrumb: None,
             send_default_pii: false,

@@ -188,8 +188,9 @@ impl Scope {
     /// Copies everything `other` has set into this scope.
     ///
     /// Tags, extra and contexts are merged per key (`other` wins), breadcrumbs, attachments and
-    /// event processors are appended, and level, user, transaction, fingerprint and request are
-    /// replaced where `other` has them.
+    /// event processors are appended (breadcrumbs kept to the newest `max_breadcrumbs` of the
+    /// client this scope resolves to, 100 with none), and level, user, transaction,
+    /// fingerprint, request and the active span are replaced where `other` has them.
     ///
     /// # Examples
     ///
@@ -206,9 +207,15 @@ impl Scope {
             return;
         }
         let src = other.snapshot();
+        let cap = CrumbRoute::bound_to(self)
+            .unwrap_or_else(CrumbRoute::ambient)
+            .cap();
         self.write(|d| {
             if src.user.is_some() {
                 d.user = src.user.clone();
+            }
+            if src.span.is_some() {
+                d.span = src.span.clone();
             }
             let rare = src.rare();
             if rare.level.is_some() {
@@ -233,7 +240,7 @@ impl Scope {
                 d.contexts.insert(k.clone(), v.clone());
             }
             for crumb in src.breadcrumbs.iter() {
-                d.breadcrumbs.push(crumb.clone(), usize::MAX);
+                d.breadcrumbs.push(crumb.clone(), cap);
             }
             if !rare.attachments.is_empty() {
                 d.rare_mut()
@@ -637,7 +644,9 @@ impl Scope {
 
     /// Captures an error with this scope as the current scope.
     ///
-    /// The event merges the global scope, the task's isolation scope and this scope.
+    /// The event merges the global scope, the task's isolation scope and this scope. Called on
+    /// the task's isolation scope or on the global scope, it captures through the task's own
+    /// scopes, as [`capture_error`](crate::capture_error) does: each scope is merged once.
     ///
     /// ```
     /// let scope = scopeline::Scope::new();
@@ -650,7 +659,7 @@ impl Scope {
         crate::client::capture_on(self, crate::client::EventSource::Error(&error), None)
     }
 
-    /// Captures a message with this scope as the current scope.
+    /// Captures a message with this scope as the current scope (see [`Scope::capture_error`]).
     pub fn capture_message(&self, message: &str, level: Level) -> Option<EventId> {
         crate::client::capture_on(
             self,
@@ -659,7 +668,7 @@ impl Scope {
         )
     }
 
-    /// Captures an event with this scope as the current scope.
+    /// Captures an event with this scope as the current scope (see [`Scope::capture_error`]).
     pub fn capture_event(&self, event: Event) -> Option<EventId> {
         crate::client::capture_on(self, crate::client::EventSource::event(event), None)
     }
