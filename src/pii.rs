@@ -57,6 +57,7 @@ fn denied(key: &[u8]) -> bool {
             | b"privatekey"
             | b"private_key"
             | b"token"
+            | b"sid"
             | b"session"
             | b"csrftoken"
             | b"sessionid"
@@ -160,6 +161,14 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
                     | b"x_original_forwarded_for"
             )
         })
+}
+
+/// Whether the value under a query key or cookie name is secret (the header substrings, as
+/// the draft data-collection spec applies them to both, or a listed key) or, with PII off,
+/// personal.
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) fn is_sensitive_name(name: &str, send_default_pii: bool) -> bool {
+    has_secret_part(name.trim()) || is_sensitive_key(name, send_default_pii)
 }
 
 /// Whether `name` contains one of [`SECRET_HEADER_PARTS`], ignoring ASCII case. The name is

@@ -17,7 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::client::ClientInner;
-use crate::pii::{FILTERED, is_sensitive_header, is_sensitive_key};
+use crate::pii::{FILTERED, is_sensitive_header, is_sensitive_name};
 use crate::protocol::Request;
 use crate::scope::{RequestSource, ScopePair, Scoped, scoped, sync_scoped};
 use crate::{Level, Span, SpanStatus, TransactionContext};
@@ -489,15 +489,16 @@ fn request_data(
     }
 }
 
-/// The query string with the values of sensitive keys filtered (and, with PII off, of keys
-/// that name an address, such as `client_ip`).
+/// The query string with the values of sensitive keys filtered (any key containing a secret
+/// header's part, such as `access_token`, and, with PII off, keys that name an address, such
+/// as `client_ip`).
 fn filter_query(query: &str, send_default_pii: bool) -> String {
     query
         .split('&')
         .map(|pair| {
             let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
             let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
-            if is_sensitive_key(&decoded, send_default_pii) {
+            if is_sensitive_name(&decoded, send_default_pii) {
                 format!("{key}=%5BFiltered%5D")
             } else {
                 pair.to_owned()
@@ -507,15 +508,15 @@ fn filter_query(query: &str, send_default_pii: bool) -> String {
         .join("&")
 }
 
-/// A `Cookie` header with the values of sensitive cookies filtered; all of it when it does
-/// not parse.
+/// A `Cookie` header with the values of sensitive cookies (`session_id`, `auth_token`,
+/// `JSESSIONID`, `sid`, ...) filtered; all of it when it does not parse.
 fn filter_cookies(header: &str) -> String {
     let mut out = Vec::new();
     for cookie in header.split(';').map(str::trim).filter(|c| !c.is_empty()) {
         let Some((name, _)) = cookie.split_once('=') else {
             return FILTERED.into();
         };
-        if is_sensitive_key(name, true) {
+        if is_sensitive_name(name, true) {
             out.push(format!("{name}={FILTERED}"));
         } else {
             out.push(cookie.to_owned());
