@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::protocol::{DiscardedEvent, Envelope, EnvelopeItem, Event};
+use crate::protocol::{Attachment, DiscardedEvent, Envelope, EnvelopeItem, Event};
 
 /// Why something was dropped (protocol sheet §7.4).
 #[cfg_attr(not(feature = "http"), allow(dead_code))] // some are the HTTP transport's
@@ -118,17 +118,18 @@ impl Discards {
     }
 
     /// Counts an event dropped by code that took it, from counts read before (see
-    /// [`event_counts`]), with its attachments.
+    /// [`event_counts`]), with its attachments (their size in bytes, see
+    /// [`attachment_bytes`]).
     pub(crate) fn record_lost(
         &self,
         reason: &'static str,
         counts: [(&'static str, u64); 2],
-        attachments: usize,
+        attachment_bytes: u64,
     ) {
         for (category, n) in counts {
             self.record(reason, category, n);
         }
-        self.record(reason, "attachment", attachments as u64);
+        self.record(reason, "attachment", attachment_bytes);
     }
 
     /// Every count so far.
@@ -206,9 +207,16 @@ pub(crate) fn item_counts(item: &EnvelopeItem) -> impl Iterator<Item = (&'static
     let counts = match item {
         EnvelopeItem::ClientReport(_) => [None, None],
         EnvelopeItem::Transaction(tx) => transaction_counts(tx.spans.len()).map(Some),
+        EnvelopeItem::Attachment(a) => [Some(("attachment", attachment_bytes([a]))), None],
         other => [Some((other.category(), 1)), None],
     };
     counts.into_iter().flatten()
+}
+
+/// What dropping attachments counts: the `attachment` category is measured in bytes, as
+/// Relay and the Sentry SDKs count it, not in items.
+pub(crate) fn attachment_bytes<'a>(attachments: impl IntoIterator<Item = &'a Attachment>) -> u64 {
+    attachments.into_iter().map(|a| a.bytes.len() as u64).sum()
 }
 
 /// What dropping a transaction with `children` child spans counts: itself, and its spans

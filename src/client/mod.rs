@@ -103,10 +103,12 @@ impl Job {
         }
     }
 
-    fn attachment_count(&self) -> usize {
-        self.global.rare().attachments.len()
-            + self.isolation.rare().attachments.len()
-            + self.current.rare().attachments.len()
+    /// The size of the attachments the job's scopes would add to its event.
+    fn attachment_bytes(&self) -> u64 {
+        [&self.global, &self.isolation, &self.current]
+            .iter()
+            .map(|scope| discards::attachment_bytes(scope.rare().attachments.iter()))
+            .sum()
     }
 }
 
@@ -318,8 +320,8 @@ impl Client {
         drained.and(shut)
     }
 
-    /// How many events, breadcrumbs and attachments this client dropped so far, by reason and
-    /// category (the numbers client reports carry).
+    /// How many events, spans and attachments this client dropped so far, by reason and
+    /// category (the numbers client reports carry; the `attachment` category counts bytes).
     ///
     /// # Examples
     ///
@@ -657,7 +659,7 @@ impl ClientInner {
                     self.discards.record_lost(
                         reason::QUEUE_OVERFLOW,
                         job.counts(),
-                        job.attachment_count(),
+                        job.attachment_bytes(),
                     );
                     return false;
                 }
@@ -757,7 +759,7 @@ impl ClientInner {
                 match guarded("event processor", || processor(event)) {
                     Some(Some(next)) => event = next,
                     _ => {
-                        let dropped = attachments.len();
+                        let dropped = discards::attachment_bytes(&attachments);
                         self.discards
                             .record_lost(reason::EVENT_PROCESSOR, lost, dropped);
                         return false;
@@ -775,7 +777,7 @@ impl ClientInner {
             match guarded("before_send", || before_send(event)) {
                 Some(Some(next)) => event = next,
                 _ => {
-                    let dropped = attachments.len();
+                    let dropped = discards::attachment_bytes(&attachments);
                     self.discards
                         .record_lost(reason::BEFORE_SEND, lost, dropped);
                     return false;
@@ -809,8 +811,12 @@ impl ClientInner {
         let Some(transport) = &self.transport else {
             return false;
         };
-        if let Some(report) = self.pending_client_report() {
-            envelope.add_item(report);
+        // The report's counts are kept to be put back should the transport lose them.
+        let reported = self.pending_client_report();
+        if let Some(counts) = &reported {
+            envelope.add_item(EnvelopeItem::ClientReport(ClientReport::new(
+                counts.clone(),
+            )));
         }
         if envelope.items.is_empty() {
             return false;
@@ -822,6 +828,9 @@ impl ClientInner {
         }) else {
             self.discards
                 .record_tally(reason::INTERNAL_SDK_ERROR, &counted);
+            if let Some(counts) = &reported {
+                self.discards.restore(counts);
+            }
             return false;
         };
         match sent {
@@ -834,14 +843,12 @@ impl ClientInner {
         }
     }
 
-    /// The drops not yet reported, as a client report item (when reports are on).
-    fn pending_client_report(&self) -> Option<EnvelopeItem> {
+    /// The drops not yet reported, taken for a client report (when reports are on).
+    fn pending_client_report(&self) -> Option<Vec<DiscardedEvent>> {
         if !self.options.send_client_reports || !self.discards.has_unsent() {
             return None;
         }
-        Some(EnvelopeItem::ClientReport(ClientReport::new(
-            self.discards.take_unsent(),
-        )))
+        Some(self.discards.take_unsent())
     }
 
     /// Sends the drops not yet reported on their own: [`ClientInner::send`] attaches them to
