@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::protocol::{Breadcrumb, Event, Exception};
+use crate::protocol::{Breadcrumb, Context, Event, Exception};
 
 pub(crate) const TAG_KEY: usize = 200;
 pub(crate) const TAG_VALUE: usize = 200;
@@ -190,6 +190,28 @@ const BAG_KEY: usize = 256;
 /// are dropped. A value that goes in keeps at least a short prefix (and a number all its
 /// digits), so the result can pass the budget by a few bytes per level. Returns the bytes
 /// used.
+/// Trims one context to Relay's budget. Its plain values (a trace's ids, an OS's name) go
+/// first and its nested ones (a span's `data`) get what is left: keys are in alphabetical
+/// order, so trimming in that order would let a big `data` push `span_id` and `trace_id` out
+/// of a trace context, and the server would reject the transaction.
+fn trim_context(ctx: &mut Context) {
+    let (nested, plain): (
+        serde_json::Map<String, Value>,
+        serde_json::Map<String, Value>,
+    ) = std::mem::take(ctx)
+        .into_iter()
+        .partition(|(_, v)| v.is_object() || v.is_array());
+    let mut plain = Value::Object(plain);
+    let used = trim_value(&mut plain, CONTEXT.0, CONTEXT.1);
+    let mut nested = Value::Object(nested);
+    trim_value(&mut nested, CONTEXT.0, CONTEXT.1.saturating_sub(used));
+    for part in [plain, nested] {
+        if let Value::Object(map) = part {
+            ctx.extend(map);
+        }
+    }
+}
+
 pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usize {
     match value {
         Value::String(s) => cut_json_string(s, budget.clamp(16, MESSAGE * 2)),
@@ -326,11 +348,7 @@ pub(crate) fn trim_event(event: &mut Event) {
     trim_tags(&mut event.tags);
     trim_map(&mut event.extra, EXTRA_VALUE, EXTRA_TOTAL);
     for ctx in event.contexts.values_mut() {
-        let mut v = Value::Object(std::mem::take(ctx));
-        trim_value(&mut v, CONTEXT.0, CONTEXT.1);
-        if let Value::Object(map) = v {
-            *ctx = map;
-        }
+        trim_context(ctx);
     }
     if let Some(user) = &mut event.user {
         truncate_opt(&mut user.id, USER_FIELD);
@@ -414,12 +432,15 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
             5 => false,
             6 => event.request.take().is_some(),
             7 => event.fingerprint.drain(..).count() > 0,
+            // A cut counts only if it shortened the message: 1,024 characters of `é` are
+            // 2,048 bytes, and are not cut any further.
             8 => match &mut event.message {
-                Some(m) if m.len() > 1024 => {
+                Some(m) => {
+                    let before = m.len();
                     truncate(m, 1024);
-                    true
+                    m.len() < before
                 }
-                _ => false,
+                None => false,
             },
             _ => break,
         };
@@ -436,6 +457,29 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn shedding_ends_when_a_non_ascii_message_cannot_be_cut_further() {
+        // Over 1 MiB with nothing else to shed, and a message of 1,024 two-byte characters:
+        // the message step once repeated forever.
+        let mut event = Event::new();
+        event.message = Some("é".repeat(1024));
+        event.exceptions = vec![Exception {
+            ty: "Big".into(),
+            value: Some("x".repeat(MAX_EVENT_BYTES + 1)),
+            ..Exception::default()
+        }];
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let bytes = shed_to_fit(&mut event);
+            let _ = done.send((bytes.len(), event.message));
+        });
+        let (len, message) = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("shedding ends");
+        assert!(len > MAX_EVENT_BYTES, "nothing could bring it under");
+        assert_eq!(message.unwrap().chars().count(), 1024);
+    }
 
     #[test]
     fn truncate_counts_characters_and_marks_the_cut() {
