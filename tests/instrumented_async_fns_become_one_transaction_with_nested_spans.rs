@@ -99,6 +99,9 @@ async fn span_tree_and_error_share_one_trace() {
         error.exceptions.last().unwrap().value.as_deref(),
         Some("broker down")
     );
+    // Captured by the layer, not by the user: an `auto.` mechanism (protocol: never generic).
+    let mechanism = error.exceptions.last().unwrap().mechanism.as_ref().unwrap();
+    assert_eq!(mechanism.ty, "auto.tracing");
     assert_eq!(error.contexts["trace"]["trace_id"], trace_id.as_str());
     assert_eq!(
         error.contexts["trace"]["span_id"],

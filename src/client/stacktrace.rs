@@ -36,17 +36,32 @@ fn is_in_app(function: &str) -> bool {
         "tokio::",
         "futures::",
         "futures_",
+        "scopeline::",
         "<core::",
         "<std::",
         "<alloc::",
         "<tokio::",
         "<futures",
+        "<scopeline::",
         "__libc",
         "_start",
         "start_thread",
         "clone3",
     ];
     !NOT_APP.iter().any(|p| function.starts_with(p))
+}
+
+/// Whether a source path is a dependency's rather than the application's: a crate from the
+/// cargo registry or a git checkout, or the standard library's sources.
+fn is_dependency_path(path: &str) -> bool {
+    const DEPENDENCY: &[&str] = &[
+        "/.cargo/registry/",
+        "/.cargo/git/",
+        "\\.cargo\\registry\\",
+        "\\.cargo\\git\\",
+        "/rustc/",
+    ];
+    DEPENDENCY.iter().any(|d| path.contains(d))
 }
 
 /// Parses the text `std::backtrace::Backtrace` prints: `N: function` lines, each optionally
@@ -69,6 +84,9 @@ pub(crate) fn parse(text: &str) -> Vec<Frame> {
                     _ => frame.abs_path = Some(location.to_owned()),
                 }
                 frame.filename = frame.abs_path.as_deref().map(relative_path);
+                if frame.abs_path.as_deref().is_some_and(is_dependency_path) {
+                    frame.in_app = Some(false);
+                }
             }
             continue;
         }
@@ -154,6 +172,41 @@ mod tests {
         assert_eq!(
             frames[0].filename.as_deref(),
             Some("tokio-1.54.1/src/runtime/park.rs")
+        );
+    }
+
+    #[test]
+    fn dependencies_and_scopeline_are_not_the_application() {
+        let text = "   0: myapp::handler::charge
+             at /srv/myapp/src/handler.rs:42:9
+   1: scopeline::task::spawn::{{closure}}
+             at /home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/scopeline-0.1.0/src/task.rs:60:5
+   2: hyper::proto::h1::dispatch::Dispatcher<D,Bs,I,T>::poll_catch
+             at /home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/hyper-1.7.0/src/proto/h1/dispatch.rs:120:9
+   3: some_git_dep::run
+             at /home/me/.cargo/git/checkouts/dep-0123/abcdef/src/lib.rs:3:1
+   4: myapp::main
+             at /srv/myapp/src/main.rs:7:5
+";
+        let in_app: Vec<_> = parse(text)
+            .iter()
+            .map(|f| (f.function.clone().unwrap(), f.in_app))
+            .collect();
+        assert_eq!(
+            in_app,
+            [
+                ("myapp::main".to_owned(), Some(true)),
+                ("some_git_dep::run".to_owned(), Some(false)),
+                (
+                    "hyper::proto::h1::dispatch::Dispatcher<D,Bs,I,T>::poll_catch".to_owned(),
+                    Some(false)
+                ),
+                (
+                    "scopeline::task::spawn::{{closure}}".to_owned(),
+                    Some(false)
+                ),
+                ("myapp::handler::charge".to_owned(), Some(true)),
+            ]
         );
     }
 

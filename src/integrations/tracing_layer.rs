@@ -591,8 +591,14 @@ impl Visit for FieldVisitor {
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
         let ty = crate::client::type_name_of(value);
-        let exceptions =
+        let mut exceptions =
             crate::client::exceptions_from_error(ty, value.to_string(), value.source());
+        // Captured by the SDK, not by a user's call: an `auto.` mechanism, never `generic`.
+        for mechanism in exceptions.iter_mut().filter_map(|e| e.mechanism.as_mut()) {
+            if mechanism.ty == "generic" {
+                mechanism.ty = "auto.tracing".into();
+            }
+        }
         if self.exceptions.is_none() {
             self.exceptions = Some(exceptions);
         }

@@ -397,7 +397,8 @@ pub struct Stacktrace {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Mechanism {
-    /// `generic` for captures you make; a name such as `panic` for automatic ones.
+    /// `generic` for captures you make; a name such as `panic` or `auto.tracing` for the
+    /// ones scopeline makes on its own.
     #[serde(rename = "type")]
     pub ty: String,
     /// Whether the application handled it.
