@@ -94,9 +94,10 @@ fn may_end_the_process() -> bool {
 
 /// Installs a panic hook that captures every panic as a fatal event with the panicking task's
 /// scopes, then runs the hook that was installed before. When the panic may end the process
-/// (any panic but one inside a tokio task, which the runtime catches), the hook first flushes,
+/// (any panic but one inside a tokio task, which the runtime catches), the hook then flushes,
 /// for at most the client's `shutdown_timeout`. Panics of user callbacks that scopeline
-/// contains are not captured.
+/// contains are not captured, nor panics while the task's client was made with
+/// `capture_panics(false)`.
 ///
 /// [`init`](crate::init) calls this unless `capture_panics(false)` is set. Calling it more
 /// than once installs the hook once.
@@ -111,23 +112,31 @@ pub fn install_panic_hook() {
     INSTALLED.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if !crate::client::in_callback() {
-                if let Some(client) = crate::client::current_client() {
-                    let mut event = event_from_panic(info);
-                    if CATCHING.with(Cell::get) > 0 {
-                        // Caught and answered by an integration: the process goes on.
-                        event.level = Level::Error;
-                        crate::capture_event(event);
-                        HOOK_CAPTURED.with(|c| c.set(true));
-                    } else {
-                        crate::capture_event(event);
-                        if may_end_the_process() {
-                            let _ = client.flush(client.options().get_shutdown_timeout());
-                        }
-                    }
+            // A client made with `capture_panics(false)` gets no panic events, whoever
+            // installed the hook.
+            let client = (!crate::client::in_callback())
+                .then(crate::client::current_client)
+                .flatten()
+                .filter(|c| c.options().capture_panics);
+            let mut flush = None;
+            if let Some(client) = client {
+                let mut event = event_from_panic(info);
+                if CATCHING.with(Cell::get) > 0 {
+                    // Caught and answered by an integration: the process goes on.
+                    event.level = Level::Error;
+                    crate::capture_event(event);
+                    HOOK_CAPTURED.with(|c| c.set(true));
+                } else {
+                    crate::capture_event(event);
+                    flush = may_end_the_process().then_some(client);
                 }
             }
+            // The usual message first (the event is queued), so a dead server does not hold
+            // it back for the flush's timeout.
             previous(info);
+            if let Some(client) = flush {
+                let _ = client.flush(client.options().get_shutdown_timeout());
+            }
         }));
     });
 }

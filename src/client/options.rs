@@ -366,7 +366,8 @@ impl ClientOptions {
     }
 
     /// Whether [`init`](crate::init) installs the panic hook that captures panics as fatal
-    /// events (on by default).
+    /// events (on by default). Off, this client gets no panic events from the hook even when
+    /// another client's `init` installed it.
     pub fn capture_panics(mut self, on: bool) -> Self {
         self.capture_panics = on;
         self

@@ -67,24 +67,37 @@ impl fmt::Debug for JsonLinesTransport {
     }
 }
 
-enum Output {
+enum Sink {
     Stdout,
     Stderr,
     File(File),
 }
 
+struct Output {
+    sink: Sink,
+    /// A write failed part-way: the line it left has no end, so the next one starts with one
+    /// rather than run on from it.
+    unterminated: bool,
+}
+
 impl Output {
+    /// Writes `line`, which ends with its newline, in one write: a line never interleaves
+    /// with another writer's appending to the same file.
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         fn put(mut w: impl Write, line: &[u8]) -> io::Result<()> {
             w.write_all(line)?;
-            w.write_all(b"\n")?;
             w.flush()
         }
-        match self {
-            Output::Stdout => put(io::stdout().lock(), line),
-            Output::Stderr => put(io::stderr().lock(), line),
-            Output::File(f) => put(f, line),
+        if std::mem::take(&mut self.unterminated) {
+            self.write_line(b"\n")?;
         }
+        let written = match &mut self.sink {
+            Sink::Stdout => put(io::stdout().lock(), line),
+            Sink::Stderr => put(io::stderr().lock(), line),
+            Sink::File(f) => put(f, line),
+        };
+        self.unterminated = written.is_err();
+        written
     }
 }
 
@@ -112,12 +125,16 @@ impl JsonLinesTransport {
         format: JsonLinesFormat,
         queue: usize,
     ) -> io::Result<Self> {
-        let mut output = match &target {
-            JsonLinesTarget::Stdout => Output::Stdout,
-            JsonLinesTarget::Stderr => Output::Stderr,
+        let sink = match &target {
+            JsonLinesTarget::Stdout => Sink::Stdout,
+            JsonLinesTarget::Stderr => Sink::Stderr,
             JsonLinesTarget::File(path) => {
-                Output::File(OpenOptions::new().create(true).append(true).open(path)?)
+                Sink::File(OpenOptions::new().create(true).append(true).open(path)?)
             }
+        };
+        let mut output = Output {
+            sink,
+            unterminated: false,
         };
         let worker = Worker::spawn(
             "scopeline-json-lines",
@@ -134,8 +151,9 @@ impl JsonLinesTransport {
     }
 }
 
+/// The lines an envelope becomes, each with its newline.
 fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
-    match format {
+    let mut lines: Vec<Vec<u8>> = match format {
         JsonLinesFormat::Envelopes => envelope
             .to_json()
             .ok()
@@ -152,7 +170,11 @@ fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
                 _ => None,
             })
             .collect(),
+    };
+    for line in &mut lines {
+        line.push(b'\n');
     }
+    lines
 }
 
 impl Transport for JsonLinesTransport {
