@@ -133,11 +133,18 @@ where
 ///     let job = scopeline::task::bind_fn(|| scopeline::get_isolation_scope().tag("batch"));
 ///     let seen = std::thread::scope(|s| s.spawn(job).join().unwrap());
 ///     assert_eq!(seen.as_deref(), Some("7"));
+///
+///     // Scoped threads may borrow: the closure need not be `'static`.
+///     let rows = vec![1, 2, 3];
+///     let sum = std::thread::scope(|s| {
+///         s.spawn(scopeline::task::bind_fn(|| rows.iter().sum::<i32>())).join().unwrap()
+///     });
+///     assert_eq!(sum, 6);
 /// });
 /// ```
-pub fn bind_fn<F, R>(f: F) -> impl FnOnce() -> R + Send + 'static
+pub fn bind_fn<'a, F, R>(f: F) -> impl FnOnce() -> R + Send + 'a
 where
-    F: FnOnce() -> R + Send + 'static,
+    F: FnOnce() -> R + Send + 'a,
 {
     let pair = ScopePair::for_child();
     move || sync_scoped(pair, f)

@@ -77,15 +77,20 @@ impl Drop for ClientInitGuard {
     }
 }
 
+/// An environment variable's value, without the surrounding white space a secrets file or
+/// a shell may leave (a trailing newline would end up in every event's release).
 fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// Makes a client, binds it to the global scope and returns the guard that flushes it.
 ///
 /// Options not set in code are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
-/// `SENTRY_ENVIRONMENT`. With `capture_panics` on (the default) it also installs the panic
-/// hook.
+/// `SENTRY_ENVIRONMENT` (trimmed; `.dsn("")` in code keeps `SENTRY_DSN` from being read).
+/// With `capture_panics` on (the default) it also installs the panic hook.
 ///
 /// # Panics
 ///

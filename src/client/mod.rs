@@ -157,7 +157,7 @@ impl Client {
     /// assert!(err.to_string().contains("missing public key"));
     /// ```
     pub fn try_new(options: ClientOptions) -> Result<Client, InitError> {
-        let dsn = match options.dsn.as_deref() {
+        let dsn = match options.get_dsn() {
             Some(text) => Some(text.parse::<Dsn>().map_err(InitError::Dsn)?),
             None => None,
         };

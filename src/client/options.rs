@@ -102,7 +102,7 @@ impl Default for ClientOptions {
 
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dsn = self.dsn.as_deref().map(|d| {
+        let dsn = self.get_dsn().map(|d| {
             d.parse::<super::Dsn>()
                 .map_or_else(|_| "<invalid>".to_owned(), |d| d.to_string())
         });
@@ -147,10 +147,16 @@ impl ClientOptions {
 
     /// Where to send events, as a DSN (`https://KEY@host/PROJECT_ID`). It is checked when the
     /// client is made: an invalid DSN makes [`try_init`](crate::try_init) fail with the reason.
-    /// An empty string means no DSN.
+    /// An empty string means no DSN, and `init` then does not read `SENTRY_DSN` either: a way
+    /// to turn sending off in code.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().dsn("");
+    /// assert_eq!(options.get_dsn(), None);
+    /// ```
     pub fn dsn(mut self, dsn: impl Into<String>) -> Self {
-        let dsn = dsn.into();
-        self.dsn = (!dsn.trim().is_empty()).then_some(dsn);
+        // Kept empty rather than `None`: "set to nothing" is not "not set".
+        self.dsn = Some(dsn.into().trim().to_owned());
         self
     }
 
@@ -382,7 +388,7 @@ impl ClientOptions {
 
     /// The DSN, as configured.
     pub fn get_dsn(&self) -> Option<&str> {
-        self.dsn.as_deref()
+        self.dsn.as_deref().filter(|d| !d.is_empty())
     }
 
     /// The release.
