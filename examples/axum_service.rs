@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example axum_service --features axum
-//! curl localhost:3000/users/42        # 200; a breadcrumb and a user, nothing captured
+//! curl localhost:3000/users/42        # 200; a breadcrumb and a user; only its transaction
 //! curl localhost:3000/fail            # 500; an error event with the request and its user
 //! curl localhost:3000/panic           # 500; the panic is captured, the server goes on
 //! curl localhost:3000/checkout        # calls the inventory service: one trace, two services

@@ -152,8 +152,8 @@ pub mod delivery {
     //! captured before the call has passed the pipeline and the transport, for at most the
     //! timeout in total, blocking the calling thread; the
     //! [`FlushError`](crate::transport::FlushError) says whether time ran out and how many
-    //! items were still pending. [`Client::flush_async`](crate::Client::flush_async) waits on
-    //! tokio's blocking pool. Dropping the [`ClientInitGuard`](crate::ClientInitGuard) calls
+    //! items were still pending. [`Client::flush_async`](crate::Client::flush_async) waits on a
+    //! thread of its own, so it needs no particular executor. Dropping the [`ClientInitGuard`](crate::ClientInitGuard) calls
     //! [`Client::close`](crate::Client::close) with
     //! [`shutdown_timeout`](crate::ClientOptions::shutdown_timeout) (2 s by default): drain,
     //! send the pending client report, stop. It needs no runtime, so it works the same under a
@@ -267,12 +267,14 @@ pub mod personal_data {
     //!   `password`, `passwd`, `pwd`, `key`, `jwt`, `bearer`, `sso`, `saml`, `csrf`, `xsrf`,
     //!   `credentials`, `session` or `cookie` keep their name, with the value `[Filtered]`.
     //!   The `Cookie` header never appears among the headers.
+    //! - Query-string parameters whose name contains one of the header substrings above
+    //!   (`access_token`, `client_secret`, …) get the value `[Filtered]`.
     //! - Query-string parameters and `tracing` fields named on the denylist (`password`,
-    //!   `passwd`, `secret`, `api_key`, `apikey`, `auth`, `token`, `session`,
+    //!   `passwd`, `secret`, `api_key`, `apikey`, `auth`, `token`, `session`, `sid`,
     //!   `authorization`, `cookie`, `set_cookie`, `x_forwarded_for`, `csrf` and its variants,
-    //!   session-cookie names, …) get the value `[Filtered]`. Names match exactly, ignoring
-    //!   case and reading `-` as `_`; for a dotted field name such as `tags.token` the last
-    //!   segment counts too.
+    //!   session-cookie names, …) get the value `[Filtered]`. These names match exactly,
+    //!   ignoring case and reading `-` as `_`; for a dotted field name such as `tags.token`
+    //!   the last segment counts too.
     //! - The URL carries no query string and no credentials. No request body is read.
     //!
     //! # Collected only with `send_default_pii(true)`
@@ -280,8 +282,9 @@ pub mod personal_data {
     //! [`send_default_pii`](crate::ClientOptions::send_default_pii) is off by default. On,
     //! it adds:
     //!
-    //! - the `Cookie` header, as the request's cookies, with denylisted cookies' values
-    //!   filtered (the whole header, if it does not parse);
+    //! - the `Cookie` header, as the request's cookies, with the values of cookies named like
+    //!   a secret header or on the denylist (`JSESSIONID`, `session_id`, `auth_token`, `sid`,
+    //!   …) filtered (the whole header, if it does not parse);
     //! - the values of the `X-Forwarded-For`, `X-Original-Forwarded-For`, `X-Real-IP`,
     //!   `Forwarded`, `CF-Connecting-IP`, `True-Client-IP`, `X-Client-IP`,
     //!   `Fastly-Client-IP` and `X-Cluster-Client-IP` headers (otherwise `[Filtered]`);

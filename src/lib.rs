@@ -51,6 +51,15 @@
 //!
 //! # Feature flags
 //!
+//! - `tracing` (default): `TracingLayer`, which turns `tracing` spans and events into
+//!   breadcrumbs, Sentry spans and events.
+//! - `http` (default): the HTTP transport used when a DSN is set (ureq with rustls and the
+//!   bundled webpki roots, gzip).
+//! - `system-roots`: with `http`, trust the operating system's certificate store instead.
+//! - `tower`: `ScopeLayer`, a tower layer that runs each HTTP request in its own isolation
+//!   scope, and `inject_trace_headers` for outgoing requests.
+//! - `axum`: with `tower`, name transactions after axum's matched route and read axum's
+//!   connection info.
 //! - `test-util`: [`testing`], an in-memory transport and helpers that run code with a
 //!   capturing client, for your own tests.
 

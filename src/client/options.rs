@@ -379,8 +379,8 @@ impl ClientOptions {
         self
     }
 
-    /// How many envelopes the background transport queues before it drops and counts them
-    /// (1024 by default).
+    /// How many events the client's pipeline thread, and envelopes its background transport,
+    /// each queue before they drop and count more (1024 by default).
     pub fn queue_size(mut self, size: usize) -> Self {
         self.queue_size = size.max(1);
         self

@@ -78,7 +78,8 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 /// and `baggage` header on a root span). The op, the name and `tags.*` may also be recorded
 /// later (declared `tracing::field::Empty`, then `span.record(..)`); a trace can only be
 /// continued when the span is made, since its ids are fixed then. Values under sensitive
-/// keys (protocol sheet §8.5) are replaced with `[Filtered]` unless `send_default_pii` is on.
+/// keys (see [`docs::personal_data`](crate::docs::personal_data)) are replaced with
+/// `[Filtered]` unless `send_default_pii` is on.
 ///
 /// # Examples
 ///
