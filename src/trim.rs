@@ -195,6 +195,15 @@ const BAG_KEY: usize = 256;
 /// order, so trimming in that order would let a big `data` push `span_id` and `trace_id` out
 /// of a trace context, and the server would reject the transaction.
 fn trim_context(ctx: &mut Context) {
+    if !ctx.values().any(|v| v.is_object() || v.is_array()) {
+        // Flat, as most contexts are (os, runtime, an error's trace): nothing to reorder.
+        let mut flat = Value::Object(std::mem::take(ctx));
+        trim_value(&mut flat, CONTEXT.0, CONTEXT.1);
+        if let Value::Object(map) = flat {
+            *ctx = map;
+        }
+        return;
+    }
     let (nested, plain): (
         serde_json::Map<String, Value>,
         serde_json::Map<String, Value>,
