@@ -154,6 +154,21 @@ where
 ///
 /// Both methods take the scopes **when they are called**, so call them where the future is
 /// made, not inside it.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::ScopeFutureExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // The future takes the scopes of where it is made, not of where it is awaited.
+/// let child = scopeline::with_isolation_scope(|scope| {
+///     scope.set_tag("request_id", "r-1");
+///     async { scopeline::get_isolation_scope().tag("request_id") }.in_current_scope()
+/// });
+/// assert_eq!(child.await.as_deref(), Some("r-1"));
+/// # }
+/// ```
 pub trait ScopeFutureExt: Future + Sized {
     /// Runs the future with the caller's isolation scope and a fork of its current scope.
     ///
@@ -177,6 +192,23 @@ pub trait ScopeFutureExt: Future + Sized {
     }
 
     /// Runs the future in a new isolation scope forked from the caller's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::ScopeFutureExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let job = async {
+    ///     scopeline::set_tag("job", "reindex");
+    ///     scopeline::get_isolation_scope().tag("job")
+    /// }
+    /// .in_isolation_scope();
+    /// assert_eq!(tokio::spawn(job).await.unwrap().as_deref(), Some("reindex"));
+    /// // The tag stayed in the job's own isolation scope.
+    /// assert_eq!(scopeline::get_isolation_scope().tag("job"), None);
+    /// # }
+    /// ```
     fn in_isolation_scope(self) -> Scoped<Self> {
         crate::isolation_scope(self)
     }
@@ -185,6 +217,22 @@ pub trait ScopeFutureExt: Future + Sized {
 impl<F: Future> ScopeFutureExt for F {}
 
 /// Spawning into a [`JoinSet`] with scopes carried over.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::task::JoinSetExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut set = tokio::task::JoinSet::new();
+/// scopeline::with_isolation_scope(|scope| {
+///     scope.set_tag("batch", "b-1");
+///     set.spawn_scoped(async { scopeline::get_isolation_scope().tag("batch") });
+/// });
+/// let seen = set.join_next().await.unwrap().unwrap();
+/// assert_eq!(seen.as_deref(), Some("b-1"));
+/// # }
+/// ```
 pub trait JoinSetExt<T> {
     /// Spawns like [`JoinSet::spawn`], with the isolation scope shared and a fork of the current
     /// scope.

@@ -47,11 +47,29 @@ pub struct CapturingTransport {
 
 impl CapturingTransport {
     /// An empty transport.
+    ///
+    /// ```
+    /// let transport = scopeline::testing::CapturingTransport::new();
+    /// assert!(transport.envelopes().is_empty());
+    /// assert!(transport.events().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The envelopes taken so far.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    /// use scopeline::testing::CapturingTransport;
+    /// use scopeline::transport::Transport;
+    ///
+    /// let transport = CapturingTransport::new();
+    /// let event = Event::new();
+    /// let id = event.event_id;
+    /// transport.send_envelope(Envelope::from_event(event)).unwrap();
+    /// assert_eq!(transport.envelopes()[0].event_id, Some(id));
+    /// ```
     pub fn envelopes(&self) -> Vec<Envelope> {
         self.envelopes
             .lock()
@@ -60,6 +78,21 @@ impl CapturingTransport {
     }
 
     /// The events of the envelopes taken so far.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    /// use scopeline::testing::CapturingTransport;
+    /// use scopeline::transport::Transport;
+    ///
+    /// let transport = CapturingTransport::new();
+    /// let mut event = Event::new();
+    /// event.message = Some("hello".into());
+    /// transport.send_envelope(Envelope::from_event(event)).unwrap();
+    /// transport.send_envelope(Envelope::new()).unwrap(); // carries no event
+    /// let events = transport.events();
+    /// assert_eq!(events.len(), 1);
+    /// assert_eq!(events[0].message.as_deref(), Some("hello"));
+    /// ```
     pub fn events(&self) -> Vec<Event> {
         self.envelopes()
             .iter()
@@ -68,6 +101,17 @@ impl CapturingTransport {
     }
 
     /// Forgets everything taken so far.
+    ///
+    /// ```
+    /// use scopeline::protocol::Envelope;
+    /// use scopeline::testing::CapturingTransport;
+    /// use scopeline::transport::Transport;
+    ///
+    /// let transport = CapturingTransport::new();
+    /// transport.send_envelope(Envelope::new()).unwrap();
+    /// transport.clear();
+    /// assert!(transport.envelopes().is_empty());
+    /// ```
     pub fn clear(&self) {
         self.envelopes
             .lock()
@@ -108,6 +152,17 @@ fn bind(client: &Client) {
 }
 
 /// Runs `f` in a fresh isolation scope with a capturing client, and returns its events.
+///
+/// ```
+/// let events = scopeline::testing::with_captured_events(|| {
+///     scopeline::add_breadcrumb(scopeline::Breadcrumb::new("config loaded"));
+///     scopeline::capture_message("started", scopeline::Level::Info);
+/// });
+/// assert_eq!(events.len(), 1);
+/// assert_eq!(events[0].breadcrumbs[0].message.as_deref(), Some("config loaded"));
+/// // Nothing leaked out of it.
+/// assert_eq!(scopeline::capture_message("unseen", scopeline::Level::Info), None);
+/// ```
 pub fn with_captured_events(f: impl FnOnce()) -> Vec<Event> {
     with_captured_events_options(ClientOptions::new(), f)
 }
@@ -151,6 +206,21 @@ pub async fn captured_events<F: Future>(future: F) -> (F::Output, Vec<Event>) {
 }
 
 /// Like [`captured_events`], with client options of your own (the transport is replaced).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let (answer, events) = scopeline::testing::captured_events_options(
+///     scopeline::ClientOptions::new().environment("staging"),
+///     async {
+///         scopeline::capture_message("hi", scopeline::Level::Info);
+///         42
+///     },
+/// )
+/// .await;
+/// assert_eq!(answer, 42);
+/// assert_eq!(events[0].environment.as_deref(), Some("staging"));
+/// # }
+/// ```
 pub async fn captured_events_options<F: Future>(
     options: ClientOptions,
     future: F,

@@ -36,6 +36,18 @@ enum Scheme {
 }
 
 /// Why a DSN could not be parsed.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{Dsn, DsnParseError};
+///
+/// assert_eq!("https://key@sentry.io/".parse::<Dsn>(), Err(DsnParseError::MissingProjectId));
+/// assert_eq!(
+///     "ftp://key@sentry.io/1".parse::<Dsn>(),
+///     Err(DsnParseError::UnsupportedScheme("ftp".into()))
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DsnParseError {
@@ -112,26 +124,63 @@ impl FromStr for Dsn {
 
 impl Dsn {
     /// The public key.
+    ///
+    /// ```
+    /// let dsn: scopeline::Dsn = "https://abc123@o1.ingest.sentry.io/42".parse().unwrap();
+    /// assert_eq!(dsn.public_key(), "abc123");
+    /// ```
     pub fn public_key(&self) -> &str {
         &self.public_key
     }
 
     /// The secret key, for old self-hosted servers that still want one.
+    ///
+    /// ```
+    /// use scopeline::Dsn;
+    ///
+    /// let old: Dsn = "http://public:secret@sentry.internal:9000/7".parse().unwrap();
+    /// assert_eq!(old.secret_key(), Some("secret"));
+    /// let new: Dsn = "https://public@o1.ingest.sentry.io/42".parse().unwrap();
+    /// assert_eq!(new.secret_key(), None);
+    /// ```
     pub fn secret_key(&self) -> Option<&str> {
         self.secret_key.as_deref()
     }
 
     /// The project id.
+    ///
+    /// ```
+    /// let dsn: scopeline::Dsn = "https://key@o1.ingest.sentry.io/42".parse().unwrap();
+    /// assert_eq!(dsn.project_id(), "42");
+    /// ```
     pub fn project_id(&self) -> &str {
         &self.project_id
     }
 
     /// The host name or IP address (an IPv6 address without its brackets).
+    ///
+    /// ```
+    /// use scopeline::Dsn;
+    ///
+    /// let dsn: Dsn = "https://key@o1.ingest.sentry.io/42".parse().unwrap();
+    /// assert_eq!(dsn.host(), "o1.ingest.sentry.io");
+    /// let local: Dsn = "http://key@[::1]:9000/3".parse().unwrap();
+    /// assert_eq!(local.host(), "::1");
+    /// ```
     pub fn host(&self) -> &str {
         &self.host
     }
 
     /// The organization id, when the host is of the form `o{digits}.ingest…`.
+    ///
+    /// ```
+    /// use scopeline::Dsn;
+    ///
+    /// let saas: Dsn = "https://key@o1234.ingest.sentry.io/42".parse().unwrap();
+    /// assert_eq!(saas.org_id(), Some("1234"));
+    /// let self_hosted: Dsn = "https://key@sentry.example.com/42".parse().unwrap();
+    /// assert_eq!(self_hosted.org_id(), None);
+    /// ```
     pub fn org_id(&self) -> Option<&str> {
         let label = self.host.split('.').next()?;
         let digits = label.strip_prefix('o')?;
@@ -139,6 +188,16 @@ impl Dsn {
     }
 
     /// The base URL: scheme, host, port when not the default, and path prefix.
+    ///
+    /// ```
+    /// use scopeline::Dsn;
+    ///
+    /// let dsn: Dsn = "http://key@localhost:9000/sentry/7".parse().unwrap();
+    /// assert_eq!(dsn.base_url(), "http://localhost:9000/sentry");
+    /// // The scheme's default port is left out.
+    /// let dsn: Dsn = "https://key@sentry.example.com:443/7".parse().unwrap();
+    /// assert_eq!(dsn.base_url(), "https://sentry.example.com");
+    /// ```
     pub fn base_url(&self) -> String {
         let scheme = match self.scheme {
             Scheme::Http => "http",
@@ -159,6 +218,11 @@ impl Dsn {
     }
 
     /// The URL envelopes are posted to: `{base}/api/{project_id}/envelope/`.
+    ///
+    /// ```
+    /// let dsn: scopeline::Dsn = "http://key@localhost:9000/sentry/7".parse().unwrap();
+    /// assert_eq!(dsn.envelope_url(), "http://localhost:9000/sentry/api/7/envelope/");
+    /// ```
     pub fn envelope_url(&self) -> String {
         format!("{}/api/{}/envelope/", self.base_url(), self.project_id)
     }

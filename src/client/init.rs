@@ -4,6 +4,15 @@ use std::io;
 use super::{Client, ClientOptions, DsnParseError};
 
 /// Why [`try_init`] or [`Client::try_new`] failed.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{Client, ClientOptions, DsnParseError, InitError};
+///
+/// let err = Client::try_new(ClientOptions::new().dsn("https://sentry.example.com/1")).unwrap_err();
+/// assert!(matches!(err, InitError::Dsn(DsnParseError::MissingPublicKey)));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum InitError {
@@ -41,6 +50,18 @@ impl std::error::Error for InitError {
 /// Keep it in `main` for the life of the program. Dropping works the same under a sync
 /// `main` and under `#[tokio::main]`: the transport runs on its own thread, so the wait never
 /// needs the runtime.
+///
+/// # Examples
+///
+/// ```
+/// use scopeline::{ClientOptions, transport::JsonLinesTarget};
+///
+/// let guard = scopeline::init(ClientOptions::new().json_lines(JsonLinesTarget::Stderr));
+/// let client = guard.client().clone();
+/// assert!(client.is_enabled());
+/// drop(guard); // flushes and closes the client
+/// assert!(!client.is_enabled());
+/// ```
 #[must_use = "dropping the guard flushes and closes the client at once"]
 pub struct ClientInitGuard {
     client: Client,
@@ -56,11 +77,27 @@ impl fmt::Debug for ClientInitGuard {
 
 impl ClientInitGuard {
     /// The client `init` made.
+    ///
+    /// ```
+    /// use scopeline::{ClientOptions, transport::JsonLinesTarget};
+    ///
+    /// let guard = scopeline::init(
+    ///     ClientOptions::new().release("app@1.0").json_lines(JsonLinesTarget::Stderr),
+    /// );
+    /// assert_eq!(guard.client().options().get_release(), Some("app@1.0"));
+    /// ```
     pub fn client(&self) -> &Client {
         &self.client
     }
 
     /// Whether the client sends anything.
+    ///
+    /// ```
+    /// use scopeline::{ClientOptions, transport::JsonLinesTarget};
+    ///
+    /// let guard = scopeline::init(ClientOptions::new().json_lines(JsonLinesTarget::Stderr));
+    /// assert!(guard.is_enabled());
+    /// ```
     pub fn is_enabled(&self) -> bool {
         self.client.is_enabled()
     }

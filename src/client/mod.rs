@@ -134,6 +134,17 @@ impl Client {
     ///
     /// Panics when the options' DSN is invalid, or the JSON-lines file cannot be opened; use
     /// [`Client::try_new`] to get the error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions};
+    ///
+    /// let client = Client::new(ClientOptions::new().release("app@1.0"));
+    /// assert_eq!(client.options().get_release(), Some("app@1.0"));
+    /// // `SENTRY_DSN` is not read: no DSN unless the options set one.
+    /// assert!(client.dsn().is_none());
+    /// ```
     #[track_caller]
     pub fn new(options: ClientOptions) -> Client {
         match Client::try_new(options) {
@@ -232,16 +243,50 @@ impl Client {
     }
 
     /// The options the client was made with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions};
+    ///
+    /// let client = Client::new(ClientOptions::new().environment("staging"));
+    /// assert_eq!(client.options().get_environment(), Some("staging"));
+    /// ```
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
     }
 
     /// The parsed DSN, if one is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions};
+    ///
+    /// // Nothing is captured, so nothing is sent.
+    /// let client = Client::new(ClientOptions::new().dsn("https://key@o1.ingest.sentry.io/42"));
+    /// let dsn = client.dsn().unwrap();
+    /// assert_eq!(dsn.project_id(), "42");
+    /// assert_eq!(dsn.org_id(), Some("1"));
+    /// ```
     pub fn dsn(&self) -> Option<&Dsn> {
         self.inner.dsn.as_ref()
     }
 
     /// Whether the client sends anything: it has a transport and is not closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::{Client, ClientOptions, transport::JsonLinesTarget};
+    ///
+    /// assert!(!Client::new(ClientOptions::new()).is_enabled());
+    /// let client = Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr));
+    /// assert!(client.is_enabled());
+    /// client.close(Duration::from_secs(1)).unwrap();
+    /// assert!(!client.is_enabled());
+    /// ```
     pub fn is_enabled(&self) -> bool {
         self.inner.is_enabled()
     }
@@ -254,6 +299,28 @@ impl Client {
     /// # Errors
     ///
     /// [`FlushError`] says whether time ran out or the transport is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use scopeline::{Client, ClientOptions, Level, Scope};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    ///
+    /// let memory = Memory::default();
+    /// let client = Client::new(ClientOptions::new().transport(memory.clone()));
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(client.clone()));
+    /// scope.capture_message("queued", Level::Info);
+    /// // Returns once the event has reached the transport.
+    /// client.flush(Duration::from_secs(5)).unwrap();
+    /// assert_eq!(memory.0.lock().unwrap().len(), 1);
+    /// ```
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         let deadline = crate::transport::deadline_after(timeout);
         if let Some(pipeline) = self.inner.pipeline.get() {
@@ -303,6 +370,22 @@ impl Client {
     /// # Errors
     ///
     /// As [`Client::flush`]; the client is closed either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::{Client, ClientOptions, Level, Scope};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Sink;
+    /// # impl Transport for Sink { fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { Ok(()) } }
+    ///
+    /// let client = Client::new(ClientOptions::new().transport(Sink));
+    /// client.close(Duration::from_secs(1)).unwrap();
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(client));
+    /// assert!(scope.capture_message("too late", Level::Info).is_none());
+    /// ```
     pub fn close(&self, timeout: Duration) -> Result<(), FlushError> {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());

@@ -141,6 +141,18 @@ impl fmt::Debug for ClientOptions {
 impl ClientOptions {
     /// Options with every default: no DSN (nothing is sent), sample rate 1, 100 breadcrumbs,
     /// no personal data, a 2 s shutdown timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::ClientOptions;
+    ///
+    /// let options = ClientOptions::new();
+    /// assert_eq!(options.get_dsn(), None);
+    /// assert_eq!(options.get_sample_rate(), 1.0);
+    /// assert_eq!(options.get_max_breadcrumbs(), 100);
+    /// assert!(!options.get_send_default_pii());
+    /// assert_eq!(options.get_shutdown_timeout(), Duration::from_secs(2));
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -161,24 +173,72 @@ impl ClientOptions {
     }
 
     /// The release, such as `my-app@1.2.3` or a git SHA.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().release("checkout@1.4.2");
+    /// assert_eq!(options.get_release(), Some("checkout@1.4.2"));
+    /// ```
     pub fn release(mut self, release: impl Into<Cow<'static, str>>) -> Self {
         self.release = Some(release.into());
         self
     }
 
     /// The environment; `production` when unset.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().environment("staging");
+    /// assert_eq!(options.get_environment(), Some("staging"));
+    /// ```
     pub fn environment(mut self, environment: impl Into<Cow<'static, str>>) -> Self {
         self.environment = Some(environment.into());
         self
     }
 
     /// The server name; the host name when unset.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// use scopeline::{Client, ClientOptions, Level, Scope};
+    ///
+    /// let memory = Memory::default();
+    /// let client = Client::new(ClientOptions::new().server_name("web-1").transport(memory.clone()));
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(client.clone()));
+    /// scope.capture_message("hello", Level::Info);
+    /// client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// let sent = memory.0.lock().unwrap();
+    /// assert_eq!(sent[0].event().unwrap().server_name.as_deref(), Some("web-1"));
+    /// ```
     pub fn server_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.server_name = Some(name.into());
         self
     }
 
     /// The distribution (build variant) of the release.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// use scopeline::{Client, ClientOptions, Level, Scope};
+    ///
+    /// let memory = Memory::default();
+    /// let client = Client::new(ClientOptions::new().dist("arm64").transport(memory.clone()));
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(client.clone()));
+    /// scope.capture_message("hello", Level::Info);
+    /// client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// let sent = memory.0.lock().unwrap();
+    /// assert_eq!(sent[0].event().unwrap().dist.as_deref(), Some("arm64"));
+    /// ```
     pub fn dist(mut self, dist: impl Into<Cow<'static, str>>) -> Self {
         self.dist = Some(dist.into());
         self
@@ -190,6 +250,14 @@ impl ClientOptions {
     /// sampled-out event costs almost nothing. (Both reference SDKs sample last; scopeline
     /// differs on purpose: `before_send` only ever sees events that will be sent.)
     /// Values outside 0..=1 are clamped; NaN counts as 0.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().sample_rate(0.25).get_sample_rate(), 0.25);
+    /// assert_eq!(ClientOptions::new().sample_rate(1.5).get_sample_rate(), 1.0);
+    /// assert_eq!(ClientOptions::new().sample_rate(f64::NAN).get_sample_rate(), 0.0);
+    /// ```
     pub fn sample_rate(mut self, rate: f64) -> Self {
         self.sample_rate = if rate.is_nan() {
             0.0
@@ -201,6 +269,20 @@ impl ClientOptions {
 
     /// How many breadcrumbs an event carries at most (100 by default). The cap holds per scope
     /// and again after the scopes are merged.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Client, ClientOptions, Scope, transport::JsonLinesTarget};
+    ///
+    /// let options = ClientOptions::new().max_breadcrumbs(2).json_lines(JsonLinesTarget::Stderr);
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(options)));
+    /// for step in ["a", "b", "c"] {
+    ///     scope.add_breadcrumb(Breadcrumb::new(step));
+    /// }
+    /// let kept = scope.breadcrumbs();
+    /// assert_eq!(kept.len(), 2);
+    /// assert_eq!(kept[0].message.as_deref(), Some("b"));
+    /// ```
     pub fn max_breadcrumbs(mut self, max: usize) -> Self {
         self.max_breadcrumbs = max;
         self
@@ -209,6 +291,25 @@ impl ClientOptions {
     /// A last look at every error and message event before it is sent: return `None` to drop
     /// it. Runs after event processors, with no lock held; a panic drops the event and is
     /// counted under `before_send`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::{Client, ClientOptions, Level, Scope};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Sink;
+    /// # impl Transport for Sink { fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { Ok(()) } }
+    ///
+    /// let options = ClientOptions::new().transport(Sink).before_send(|event| {
+    ///     // Drop health-check noise, send the rest.
+    ///     (event.message.as_deref() != Some("health check")).then_some(event)
+    /// });
+    /// let client = Client::new(options);
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(client.clone()));
+    /// scope.capture_message("health check", Level::Info);
+    /// client.flush(Duration::from_secs(5)).unwrap();
+    /// assert_eq!(client.discarded_events()[0].reason, "before_send");
+    /// ```
     pub fn before_send<F>(mut self, f: F) -> Self
     where
         F: Fn(Event) -> Option<Event> + Send + Sync + 'static,
@@ -237,6 +338,25 @@ impl ClientOptions {
 
     /// Decides the sample rate of each new transaction (overrides `traces_sample_rate`, and
     /// sees upstream's decision in [`SamplingContext::parent_sampled`]). A panic counts as 0.
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, TransactionContext};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Sink;
+    /// # impl Transport for Sink { fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { Ok(()) } }
+    ///
+    /// let options = ClientOptions::new()
+    ///     .transport(Sink)
+    ///     .traces_sampler(|ctx| if ctx.name() == "healthz" { 0.0 } else { 1.0 });
+    /// let client = Client::new(options);
+    /// scopeline::with_isolation_scope(|scope| {
+    ///     scope.bind_client(Some(client));
+    ///     let health = scopeline::start_transaction(TransactionContext::new("healthz", "http.server"));
+    ///     let checkout = scopeline::start_transaction(TransactionContext::new("checkout", "http.server"));
+    ///     assert!(!health.is_sampled());
+    ///     assert!(checkout.is_sampled());
+    /// });
+    /// ```
     pub fn traces_sampler<F>(mut self, f: F) -> Self
     where
         F: Fn(&SamplingContext<'_>) -> f64 + Send + Sync + 'static,
@@ -247,6 +367,26 @@ impl ClientOptions {
 
     /// A last look at every transaction before it is sent (`before_send` sees only errors and
     /// messages): return `None` to drop it. A panic drops the transaction.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::{Client, ClientOptions, TransactionContext};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Sink;
+    /// # impl Transport for Sink { fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { Ok(()) } }
+    ///
+    /// let options = ClientOptions::new()
+    ///     .transport(Sink)
+    ///     .traces_sample_rate(1.0)
+    ///     .before_send_transaction(|tx| (tx.transaction.as_deref() != Some("healthz")).then_some(tx));
+    /// let client = Client::new(options);
+    /// scopeline::with_isolation_scope(|scope| {
+    ///     scope.bind_client(Some(client.clone()));
+    ///     scopeline::start_transaction(TransactionContext::new("healthz", "http.server")).finish();
+    /// });
+    /// client.flush(Duration::from_secs(5)).unwrap();
+    /// assert!(client.discarded_events().iter().any(|d| d.reason == "before_send" && d.category == "transaction"));
+    /// ```
     pub fn before_send_transaction<F>(mut self, f: F) -> Self
     where
         F: Fn(Event) -> Option<Event> + Send + Sync + 'static,
@@ -257,6 +397,21 @@ impl ClientOptions {
 
     /// A look at every breadcrumb before it is stored: return `None` to drop it. A panic drops
     /// the breadcrumb.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Client, ClientOptions, Scope, transport::JsonLinesTarget};
+    ///
+    /// let options = ClientOptions::new()
+    ///     .json_lines(JsonLinesTarget::Stderr)
+    ///     .before_breadcrumb(|crumb, _hint| (crumb.category.as_deref() != Some("noise")).then_some(crumb));
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(options)));
+    /// scope.add_breadcrumb(Breadcrumb::new("tick").with_category("noise"));
+    /// scope.add_breadcrumb(Breadcrumb::new("order paid"));
+    /// let kept = scope.breadcrumbs();
+    /// assert_eq!(kept.len(), 1);
+    /// assert_eq!(kept[0].message.as_deref(), Some("order paid"));
+    /// ```
     pub fn before_breadcrumb<F>(mut self, f: F) -> Self
     where
         F: Fn(Breadcrumb, Option<&Hint>) -> Option<Breadcrumb> + Send + Sync + 'static,
@@ -267,6 +422,11 @@ impl ClientOptions {
 
     /// Whether integrations may collect personal data automatically (IP addresses, cookies,
     /// user fields of tracing spans). Off by default. Data you set yourself is always sent.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().send_default_pii(true);
+    /// assert!(options.get_send_default_pii());
+    /// ```
     pub fn send_default_pii(mut self, on: bool) -> Self {
         self.send_default_pii = on;
         self
@@ -274,6 +434,11 @@ impl ClientOptions {
 
     /// Whether to attach a stack trace to captured errors (off by default; panics always get
     /// one).
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().attach_stacktrace(true);
+    /// assert!(format!("{options:?}").contains("attach_stacktrace: true"));
+    /// ```
     pub fn attach_stacktrace(mut self, on: bool) -> Self {
         self.attach_stacktrace = on;
         self
@@ -281,6 +446,13 @@ impl ClientOptions {
 
     /// How long dropping the [`ClientInitGuard`](crate::ClientInitGuard) waits for queued
     /// events to be delivered (2 s by default).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let options = scopeline::ClientOptions::new().shutdown_timeout(Duration::from_secs(5));
+    /// assert_eq!(options.get_shutdown_timeout(), Duration::from_secs(5));
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -290,6 +462,11 @@ impl ClientOptions {
     /// `scopeline`, HTTP deliveries, refusals and rate limits under `scopeline::transport`
     /// (filter them like any other target). The DSN's secret is never logged. A 413 (envelope
     /// too large) is logged as an error even with this off.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().debug(true);
+    /// assert!(format!("{options:?}").contains("debug: true"));
+    /// ```
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;
         self
@@ -352,6 +529,16 @@ impl ClientOptions {
     }
 
     /// Sends envelopes through this transport instead of the one the DSN would pick.
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Sink;
+    /// # impl Transport for Sink { fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { Ok(()) } }
+    ///
+    /// // No DSN, yet the client sends: through the transport.
+    /// assert!(Client::new(ClientOptions::new().transport(Sink)).is_enabled());
+    /// ```
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
         self
@@ -374,6 +561,11 @@ impl ClientOptions {
     /// Whether [`init`](crate::init) installs the panic hook that captures panics as fatal
     /// events (on by default). Off, this client gets no panic events from the hook even when
     /// another client's `init` installed it.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().capture_panics(false);
+    /// assert!(format!("{options:?}").contains("capture_panics: false"));
+    /// ```
     pub fn capture_panics(mut self, on: bool) -> Self {
         self.capture_panics = on;
         self
@@ -381,47 +573,111 @@ impl ClientOptions {
 
     /// How many events the client's pipeline thread, and envelopes its background transport,
     /// each queue before they drop and count more (1024 by default).
+    ///
+    /// ```
+    /// // At least one.
+    /// let options = scopeline::ClientOptions::new().queue_size(0);
+    /// assert!(format!("{options:?}").contains("queue_size: 1,"));
+    /// ```
     pub fn queue_size(mut self, size: usize) -> Self {
         self.queue_size = size.max(1);
         self
     }
 
     /// The DSN, as configured.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// let options = ClientOptions::new().dsn(" https://key@o1.ingest.sentry.io/42\n");
+    /// assert_eq!(options.get_dsn(), Some("https://key@o1.ingest.sentry.io/42"));
+    /// assert_eq!(ClientOptions::new().get_dsn(), None);
+    /// ```
     pub fn get_dsn(&self) -> Option<&str> {
         self.dsn.as_deref().filter(|d| !d.is_empty())
     }
 
     /// The release.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().get_release(), None);
+    /// assert_eq!(ClientOptions::new().release("app@1.0").get_release(), Some("app@1.0"));
+    /// ```
     pub fn get_release(&self) -> Option<&str> {
         self.release.as_deref()
     }
 
     /// The environment.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// // Unset here; events say `production` then.
+    /// assert_eq!(ClientOptions::new().get_environment(), None);
+    /// assert_eq!(ClientOptions::new().environment("dev").get_environment(), Some("dev"));
+    /// ```
     pub fn get_environment(&self) -> Option<&str> {
         self.environment.as_deref()
     }
 
     /// The sample rate.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().get_sample_rate(), 1.0);
+    /// assert_eq!(ClientOptions::new().sample_rate(-1.0).get_sample_rate(), 0.0);
+    /// ```
     pub fn get_sample_rate(&self) -> f64 {
         self.sample_rate
     }
 
     /// The share of transactions sent; `None` when tracing is off.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().get_traces_sample_rate(), None);
+    /// assert_eq!(ClientOptions::new().traces_sample_rate(2.0).get_traces_sample_rate(), Some(1.0));
+    /// ```
     pub fn get_traces_sample_rate(&self) -> Option<f64> {
         self.traces_sample_rate
     }
 
     /// The breadcrumb cap.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().get_max_breadcrumbs(), 100);
+    /// assert_eq!(ClientOptions::new().max_breadcrumbs(10).get_max_breadcrumbs(), 10);
+    /// ```
     pub fn get_max_breadcrumbs(&self) -> usize {
         self.max_breadcrumbs
     }
 
     /// Whether personal data may be collected automatically.
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert!(!ClientOptions::new().get_send_default_pii());
+    /// assert!(ClientOptions::new().send_default_pii(true).get_send_default_pii());
+    /// ```
     pub fn get_send_default_pii(&self) -> bool {
         self.send_default_pii
     }
 
     /// The shutdown timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().get_shutdown_timeout(), Duration::from_secs(2));
+    /// ```
     pub fn get_shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
     }

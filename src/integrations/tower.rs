@@ -250,6 +250,23 @@ where
 pin_project! {
     /// The response future of [`ScopeService`]: the wrapped service's future, run in the
     /// request's scopes (feature `tower`).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{Layer, Service, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut service = scopeline::ScopeLayer::new().layer(service_fn(|_req: Request<String>| async {
+    ///     Ok::<_, Infallible>(Response::new(String::from("ok")))
+    /// }));
+    /// let future: scopeline::ScopeFuture<_> =
+    ///     service.ready().await.unwrap().call(Request::new(String::new()));
+    /// let response = future.await.unwrap();
+    /// assert_eq!(response.body(), "ok");
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct ScopeFuture<F> {
         #[pin]

@@ -116,6 +116,18 @@ impl Default for TracingLayer {
 }
 
 /// The default event filter: ERROR → event, WARN and INFO → breadcrumb, the rest ignored.
+///
+/// ```
+/// use scopeline::{EventFilter, default_event_filter};
+///
+/// // Under a subscriber that keeps them, spans carry the metadata of their callsite.
+/// tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+///     let error = tracing::error_span!("failed");
+///     let debug = tracing::debug_span!("detail");
+///     assert_eq!(default_event_filter(error.metadata().unwrap()), EventFilter::Event);
+///     assert_eq!(default_event_filter(debug.metadata().unwrap()), EventFilter::Ignore);
+/// });
+/// ```
 pub fn default_event_filter(meta: &Metadata<'_>) -> EventFilter {
     match *meta.level() {
         TracingLevel::ERROR => EventFilter::Event,
@@ -127,6 +139,22 @@ pub fn default_event_filter(meta: &Metadata<'_>) -> EventFilter {
 impl TracingLayer {
     /// A layer with the default filters: events as [`default_event_filter`] says, spans at
     /// INFO and above.
+    ///
+    /// ```
+    /// use scopeline::transport::JsonLinesTarget;
+    /// use scopeline::{Client, ClientOptions, TracingLayer};
+    /// use tracing_subscriber::prelude::*;
+    ///
+    /// let client = Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr));
+    /// let subscriber = tracing_subscriber::registry().with(TracingLayer::new());
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     scopeline::with_isolation_scope(|scope| {
+    ///         scope.bind_client(Some(client));
+    ///         tracing::info!("cache warmed");
+    ///         assert_eq!(scope.breadcrumbs()[0].message.as_deref(), Some("cache warmed"));
+    ///     });
+    /// });
+    /// ```
     pub fn new() -> Self {
         TracingLayer {
             event_filter: Arc::new(default_event_filter),
@@ -136,6 +164,23 @@ impl TracingLayer {
     }
 
     /// Decides, per event, whether it is ignored, a breadcrumb or an event.
+    ///
+    /// ```
+    /// use scopeline::transport::JsonLinesTarget;
+    /// use scopeline::{Client, ClientOptions, EventFilter, TracingLayer};
+    /// use tracing_subscriber::prelude::*;
+    ///
+    /// // Every event becomes a breadcrumb, errors included.
+    /// let layer = TracingLayer::new().event_filter(|_| EventFilter::Breadcrumb);
+    /// let client = Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr));
+    /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    ///     scopeline::with_isolation_scope(|scope| {
+    ///         scope.bind_client(Some(client));
+    ///         tracing::error!("payment failed");
+    ///         assert_eq!(scope.breadcrumbs()[0].message.as_deref(), Some("payment failed"));
+    ///     });
+    /// });
+    /// ```
     pub fn event_filter<F>(mut self, f: F) -> Self
     where
         F: Fn(&Metadata<'_>) -> EventFilter + Send + Sync + 'static,

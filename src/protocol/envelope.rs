@@ -36,6 +36,14 @@ pub struct Attachment {
 
 impl Attachment {
     /// An attachment with a name and contents.
+    ///
+    /// ```
+    /// use scopeline::protocol::Attachment;
+    ///
+    /// let dump = Attachment::new("dump.bin", vec![0u8, 1, 2]);
+    /// assert_eq!(dump.bytes.len(), 3);
+    /// assert_eq!(dump.content_type, None);
+    /// ```
     pub fn new(filename: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Self {
         Attachment {
             filename: filename.into(),
@@ -45,6 +53,16 @@ impl Attachment {
     }
 
     /// Sets the MIME type.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Attachment, Envelope, EnvelopeItem};
+    ///
+    /// let config = Attachment::new("config.json", b"{}".to_vec()).content_type("application/json");
+    /// let mut envelope = Envelope::new();
+    /// envelope.add_item(EnvelopeItem::Attachment(config));
+    /// let text = String::from_utf8(envelope.to_vec().unwrap()).unwrap();
+    /// assert!(text.contains(r#""content_type":"application/json""#));
+    /// ```
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = Some(content_type.into());
         self
@@ -52,6 +70,15 @@ impl Attachment {
 }
 
 /// One count of dropped events, by reason and data category.
+///
+/// ```
+/// use scopeline::protocol::DiscardedEvent;
+///
+/// let json = r#"{"reason":"queue_overflow","category":"error","quantity":3}"#;
+/// let dropped: DiscardedEvent = serde_json::from_str(json).unwrap();
+/// assert_eq!(dropped.reason, "queue_overflow");
+/// assert_eq!(dropped.quantity, 3);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DiscardedEvent {
@@ -64,6 +91,17 @@ pub struct DiscardedEvent {
 }
 
 /// A report of what the SDK dropped, sent so the server can count it.
+///
+/// ```
+/// use scopeline::protocol::{ClientReport, DiscardedEvent};
+///
+/// let json = r#"{"reason":"sample_rate","category":"transaction","quantity":10}"#;
+/// let dropped: DiscardedEvent = serde_json::from_str(json).unwrap();
+/// let report = ClientReport::new(vec![dropped]);
+/// let json = serde_json::to_value(&report).unwrap();
+/// assert_eq!(json["discarded_events"][0]["quantity"], 10);
+/// assert!(json["timestamp"].is_number(), "seconds since the epoch");
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ClientReport {
@@ -76,6 +114,15 @@ pub struct ClientReport {
 
 impl ClientReport {
     /// A report of these counts, stamped now.
+    ///
+    /// ```
+    /// use scopeline::protocol::{ClientReport, Envelope, EnvelopeItem};
+    ///
+    /// let mut envelope = Envelope::new();
+    /// envelope.add_item(EnvelopeItem::ClientReport(ClientReport::new(Vec::new())));
+    /// let json = envelope.to_json().unwrap();
+    /// assert_eq!(json["items"][0]["header"]["type"], "client_report");
+    /// ```
     pub fn new(discarded_events: Vec<DiscardedEvent>) -> Self {
         ClientReport {
             timestamp: SystemTime::now(),
@@ -85,6 +132,15 @@ impl ClientReport {
 }
 
 /// One item of an [`Envelope`].
+///
+/// ```
+/// use scopeline::protocol::{Attachment, Envelope, EnvelopeItem, Event};
+///
+/// let mut envelope = Envelope::from_event(Event::new());
+/// envelope.add_item(EnvelopeItem::Attachment(Attachment::new("run.log", b"failed".to_vec())));
+/// assert!(matches!(envelope.items[0], EnvelopeItem::Event(_)));
+/// assert!(matches!(&envelope.items[1], EnvelopeItem::Attachment(a) if a.filename == "run.log"));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EnvelopeItem {
@@ -100,6 +156,14 @@ pub enum EnvelopeItem {
 
 impl EnvelopeItem {
     /// The item type as written in its header.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Attachment, EnvelopeItem, Event};
+    ///
+    /// assert_eq!(EnvelopeItem::Event(Box::new(Event::new())).item_type(), "event");
+    /// let log = EnvelopeItem::Attachment(Attachment::new("run.log", b"failed".to_vec()));
+    /// assert_eq!(log.item_type(), "attachment");
+    /// ```
     pub fn item_type(&self) -> &'static str {
         match self {
             EnvelopeItem::Event(_) => "event",
@@ -110,6 +174,14 @@ impl EnvelopeItem {
     }
 
     /// The rate-limit and client-report category of the item.
+    ///
+    /// ```
+    /// use scopeline::protocol::{ClientReport, EnvelopeItem, Event};
+    ///
+    /// assert_eq!(EnvelopeItem::Event(Box::new(Event::new())).category(), "error");
+    /// let report = EnvelopeItem::ClientReport(ClientReport::new(Vec::new()));
+    /// assert_eq!(report.category(), "internal");
+    /// ```
     pub fn category(&self) -> &'static str {
         match self {
             EnvelopeItem::Event(_) => "error",
@@ -300,11 +372,29 @@ impl DynamicSamplingContext {
     }
 
     /// The value of one entry.
+    ///
+    /// ```
+    /// use scopeline::protocol::DynamicSamplingContext;
+    ///
+    /// let dsc: DynamicSamplingContext = [("sample_rate", "0.5")].into_iter().collect();
+    /// assert_eq!(dsc.get("sample_rate"), Some("0.5"));
+    /// assert_eq!(dsc.get("release"), None);
+    /// ```
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key)
     }
 
     /// Every entry, as `(key, value)`.
+    ///
+    /// ```
+    /// use scopeline::protocol::DynamicSamplingContext;
+    ///
+    /// let dsc: DynamicSamplingContext = [("environment", "staging"), ("sampled", "true")]
+    ///     .into_iter()
+    ///     .collect();
+    /// let keys: Vec<&str> = dsc.iter().map(|(key, _)| key).collect();
+    /// assert_eq!(keys, ["environment", "sampled"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter()
     }
@@ -372,11 +462,27 @@ pub struct Envelope {
 
 impl Envelope {
     /// An empty envelope.
+    ///
+    /// ```
+    /// let envelope = scopeline::protocol::Envelope::new();
+    /// assert!(envelope.items.is_empty());
+    /// assert_eq!(envelope.event_id, None);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An envelope that carries one event.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    ///
+    /// let event = Event::new();
+    /// let id = event.event_id;
+    /// let envelope = Envelope::from_event(event);
+    /// assert_eq!(envelope.event_id, Some(id));
+    /// assert_eq!(envelope.event().unwrap().event_id, id);
+    /// ```
     pub fn from_event(event: Event) -> Self {
         Envelope {
             event_id: Some(event.event_id),
@@ -386,11 +492,30 @@ impl Envelope {
     }
 
     /// Adds an item.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Attachment, Envelope, EnvelopeItem, Event};
+    ///
+    /// let mut envelope = Envelope::from_event(Event::new());
+    /// envelope.add_item(EnvelopeItem::Attachment(Attachment::new("run.log", b"failed".to_vec())));
+    /// assert_eq!(envelope.items.len(), 2);
+    /// assert_eq!(envelope.items[1].item_type(), "attachment");
+    /// ```
     pub fn add_item(&mut self, item: EnvelopeItem) {
         self.items.push(item);
     }
 
     /// The error or message event the envelope carries, if any.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    ///
+    /// let mut event = Event::new();
+    /// event.message = Some("disk full".into());
+    /// let envelope = Envelope::from_event(event);
+    /// assert_eq!(envelope.event().unwrap().message.as_deref(), Some("disk full"));
+    /// assert!(Envelope::new().event().is_none());
+    /// ```
     pub fn event(&self) -> Option<&Event> {
         self.items.iter().find_map(|item| match item {
             EnvelopeItem::Event(e) => Some(&**e),
@@ -399,6 +524,17 @@ impl Envelope {
     }
 
     /// The transaction the envelope carries, if any.
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, EnvelopeItem, Event};
+    ///
+    /// let mut transaction = Event::new();
+    /// transaction.ty = Some("transaction".into());
+    /// let mut envelope = Envelope::new();
+    /// envelope.add_item(EnvelopeItem::Transaction(Box::new(transaction)));
+    /// assert!(envelope.transaction().is_some());
+    /// assert!(envelope.event().is_none(), "a transaction is not an error event");
+    /// ```
     pub fn transaction(&self) -> Option<&Event> {
         self.items.iter().find_map(|item| match item {
             EnvelopeItem::Transaction(e) => Some(&**e),
@@ -420,6 +556,19 @@ impl Envelope {
     /// # Errors
     ///
     /// Fails when the writer fails or an item cannot be serialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    ///
+    /// let mut out = Vec::new();
+    /// Envelope::from_event(Event::new()).to_writer(&mut out).unwrap();
+    /// let text = String::from_utf8(out).unwrap();
+    /// // The envelope header, then the item's header and its payload.
+    /// assert_eq!(text.lines().count(), 3);
+    /// assert!(text.contains(r#""sent_at":"#));
+    /// ```
     pub fn to_writer<W: Write>(&self, w: W) -> io::Result<()> {
         self.write_to(&mut Plain(w))
     }
@@ -447,6 +596,17 @@ impl Envelope {
     /// # Errors
     ///
     /// Fails when an item cannot be serialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    ///
+    /// let bytes = Envelope::from_event(Event::new()).to_vec().unwrap();
+    /// let header_line = bytes.split(|b| *b == b'\n').next().unwrap();
+    /// let header: serde_json::Value = serde_json::from_slice(header_line).unwrap();
+    /// assert_eq!(header["sdk"]["name"], "scopeline.rust");
+    /// ```
     pub fn to_vec(&self) -> io::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(1024);
         self.write_to(&mut out)?;
@@ -461,6 +621,18 @@ impl Envelope {
     /// # Errors
     ///
     /// Fails when an item cannot be serialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::protocol::{Envelope, Event};
+    ///
+    /// let mut event = Event::new();
+    /// event.message = Some("disk full".into());
+    /// let json = Envelope::from_event(event).to_json().unwrap();
+    /// assert_eq!(json["items"][0]["header"]["type"], "event");
+    /// assert_eq!(json["items"][0]["payload"]["logentry"]["message"], "disk full");
+    /// ```
     pub fn to_json(&self) -> serde_json::Result<Value> {
         let mut items = Vec::with_capacity(self.items.len());
         for item in &self.items {

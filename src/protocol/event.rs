@@ -10,6 +10,16 @@ use super::ids::{EventId, SpanId, TraceId};
 use super::time::{timestamp_float, timestamp_rfc3339, timestamp_rfc3339_opt};
 
 /// A context object, such as `os`, `runtime` or one of your own: a JSON object.
+///
+/// ```
+/// use scopeline::protocol::Context;
+///
+/// let mut gpu = Context::new();
+/// gpu.insert("name".into(), "RTX 4090".into());
+/// let scope = scopeline::Scope::new();
+/// scope.set_context("gpu", gpu);
+/// assert_eq!(scope.context("gpu").unwrap()["name"], "RTX 4090");
+/// ```
 pub type Context = serde_json::Map<String, Value>;
 
 /// How severe an event or breadcrumb is.
@@ -43,6 +53,13 @@ pub enum Level {
 
 impl Level {
     /// The lowercase name Sentry uses.
+    ///
+    /// ```
+    /// use scopeline::Level;
+    ///
+    /// assert_eq!(Level::Warning.as_str(), "warning");
+    /// assert_eq!(Level::Fatal.as_str(), "fatal");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Level::Debug => "debug",
@@ -76,6 +93,11 @@ impl std::str::FromStr for Level {
 }
 
 /// The error returned when a string names no [`Level`].
+///
+/// ```
+/// let err = "loud".parse::<scopeline::Level>().unwrap_err();
+/// assert_eq!(err.to_string(), "unknown level: expected debug, info, warning, error or fatal");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseLevelError(());
 
@@ -154,6 +176,15 @@ impl Default for Breadcrumb {
 impl Breadcrumb {
     /// A breadcrumb with a message, stamped now, at level info. A `&'static str` message is
     /// kept without copying.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Level};
+    ///
+    /// let crumb = Breadcrumb::new("user logged in");
+    /// assert_eq!(crumb.message.as_deref(), Some("user logged in"));
+    /// assert_eq!(crumb.level, Level::Info);
+    /// assert_eq!(crumb.ty, "default");
+    /// ```
     pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
         Breadcrumb::at(SystemTime::now(), Some(message.into()))
     }
@@ -171,24 +202,53 @@ impl Breadcrumb {
     }
 
     /// Sets the category.
+    ///
+    /// ```
+    /// let crumb = scopeline::Breadcrumb::new("SELECT 1").with_category("db.query");
+    /// assert_eq!(crumb.category.as_deref(), Some("db.query"));
+    /// ```
     pub fn with_category(mut self, category: impl Into<Cow<'static, str>>) -> Self {
         self.category = Some(category.into());
         self
     }
 
     /// Sets the type.
+    ///
+    /// ```
+    /// let crumb = scopeline::Breadcrumb::new("GET /items").with_type("http");
+    /// assert_eq!(serde_json::to_value(&crumb).unwrap()["type"], "http");
+    /// // The default type is the protocol's default, so it is left out of the JSON.
+    /// let plain = scopeline::Breadcrumb::new("started");
+    /// assert!(serde_json::to_value(&plain).unwrap().get("type").is_none());
+    /// ```
     pub fn with_type(mut self, ty: impl Into<Cow<'static, str>>) -> Self {
         self.ty = ty.into();
         self
     }
 
     /// Sets the level.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Level};
+    ///
+    /// let crumb = Breadcrumb::new("retrying").with_level(Level::Warning);
+    /// assert_eq!(crumb.level, Level::Warning);
+    /// assert_eq!(serde_json::to_value(&crumb).unwrap()["level"], "warning");
+    /// ```
     pub fn with_level(mut self, level: Level) -> Self {
         self.level = level;
         self
     }
 
     /// Adds one data entry.
+    ///
+    /// ```
+    /// let crumb = scopeline::Breadcrumb::new("query")
+    ///     .with_data("table", "users")
+    ///     .with_data("rows", 3);
+    /// assert_eq!(crumb.data["table"], "users");
+    /// assert_eq!(crumb.data["rows"], 3);
+    /// ```
     pub fn with_data(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.data.insert(key.into(), value.into());
         self
@@ -218,6 +278,15 @@ pub trait IntoBreadcrumbs {
     type Breadcrumbs: IntoIterator<Item = Breadcrumb>;
 
     /// Turns `self` into breadcrumbs, running the closure if it is one.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, IntoBreadcrumbs};
+    ///
+    /// let none: Option<Breadcrumb> = None;
+    /// assert_eq!(none.into_breadcrumbs(), None);
+    /// let both = (|| vec![Breadcrumb::new("a"), Breadcrumb::new("b")]).into_breadcrumbs();
+    /// assert_eq!(both.len(), 2);
+    /// ```
     fn into_breadcrumbs(self) -> Self::Breadcrumbs;
 }
 
@@ -292,6 +361,12 @@ pub struct User {
 
 impl User {
     /// A user known by id.
+    ///
+    /// ```
+    /// let user = scopeline::User::with_id("42");
+    /// assert_eq!(user.id.as_deref(), Some("42"));
+    /// assert_eq!(user.email, None);
+    /// ```
     pub fn with_id(id: impl Into<String>) -> Self {
         User {
             id: Some(id.into()),
@@ -300,18 +375,34 @@ impl User {
     }
 
     /// Sets the email address.
+    ///
+    /// ```
+    /// let user = scopeline::User::with_id("42").email("ada@example.com");
+    /// assert_eq!(user.email.as_deref(), Some("ada@example.com"));
+    /// ```
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
     }
 
     /// Sets the user name.
+    ///
+    /// ```
+    /// let user = scopeline::User::with_id("42").username("ada");
+    /// assert_eq!(user.username.as_deref(), Some("ada"));
+    /// ```
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
     }
 
     /// Sets the IP address.
+    ///
+    /// ```
+    /// // `{{auto}}`: let the server use the address the event came from.
+    /// let user = scopeline::User::with_id("42").ip_address("{{auto}}");
+    /// assert_eq!(serde_json::to_value(&user).unwrap()["ip_address"], "{{auto}}");
+    /// ```
     pub fn ip_address(mut self, ip: impl Into<String>) -> Self {
         self.ip_address = Some(ip.into());
         self
@@ -359,6 +450,18 @@ pub struct Request {
 }
 
 /// One frame of a stack trace.
+///
+/// ```
+/// use scopeline::protocol::Frame;
+///
+/// let mut frame = Frame::default();
+/// frame.function = Some("my_app::handler".into());
+/// frame.lineno = Some(42);
+/// frame.in_app = Some(true);
+/// let json = serde_json::to_value(&frame).unwrap();
+/// assert_eq!(json["lineno"], 42);
+/// assert!(json.get("colno").is_none(), "unset fields are left out");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Frame {
@@ -386,6 +489,16 @@ pub struct Frame {
 }
 
 /// A stack trace, frames ordered from the outermost caller to where it was taken.
+///
+/// ```
+/// use scopeline::protocol::{Frame, Stacktrace};
+///
+/// let mut frame = Frame::default();
+/// frame.function = Some("main".into());
+/// let mut stacktrace = Stacktrace::default();
+/// stacktrace.frames.push(frame);
+/// assert_eq!(serde_json::to_value(&stacktrace).unwrap()["frames"][0]["function"], "main");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Stacktrace {
@@ -394,6 +507,18 @@ pub struct Stacktrace {
 }
 
 /// How an exception was captured.
+///
+/// ```
+/// use scopeline::protocol::Mechanism;
+///
+/// let mut mechanism = Mechanism::default();
+/// mechanism.ty = "generic".into();
+/// mechanism.handled = Some(false);
+/// let json = serde_json::to_value(&mechanism).unwrap();
+/// assert_eq!(json["type"], "generic");
+/// assert_eq!(json["handled"], false);
+/// assert!(json.get("synthetic").is_none(), "left out while false");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Mechanism {
@@ -419,6 +544,18 @@ pub struct Mechanism {
 }
 
 /// One error of an event's exception chain.
+///
+/// ```
+/// use scopeline::protocol::{Event, Exception};
+///
+/// let mut exception = Exception::default();
+/// exception.ty = "ConnectionRefused".into();
+/// exception.value = Some("connect to db:5432".into());
+/// let mut event = Event::new();
+/// event.exceptions.push(exception);
+/// let json = serde_json::to_value(&event).unwrap();
+/// assert_eq!(json["exception"]["values"][0]["type"], "ConnectionRefused");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Exception {
@@ -440,6 +577,14 @@ pub struct Exception {
 }
 
 /// Information about the SDK that sent an event.
+///
+/// ```
+/// use scopeline::protocol::ClientSdkInfo;
+///
+/// let sdk = ClientSdkInfo::default();
+/// assert_eq!(sdk.name, "scopeline.rust");
+/// assert!(sdk.packages.iter().any(|p| p.name == "cargo:scopeline"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ClientSdkInfo {
@@ -476,6 +621,13 @@ pub struct SdkPackage {
 
 impl SdkPackage {
     /// A package named `registry:name`, at `version`.
+    ///
+    /// ```
+    /// let package = scopeline::protocol::SdkPackage::new("cargo:my-service", "1.4.0");
+    /// let json = serde_json::to_value(&package).unwrap();
+    /// assert_eq!(json["name"], "cargo:my-service");
+    /// assert_eq!(json["version"], "1.4.0");
+    /// ```
     pub fn new(name: impl Into<Cow<'static, str>>, version: impl Into<Cow<'static, str>>) -> Self {
         SdkPackage {
             name: name.into(),
@@ -769,6 +921,11 @@ pub struct TransactionInfo {
 
 impl TransactionInfo {
     /// Names the source.
+    ///
+    /// ```
+    /// let info = scopeline::protocol::TransactionInfo::new("url");
+    /// assert_eq!(info.source, "url");
+    /// ```
     pub fn new(source: impl Into<Cow<'static, str>>) -> Self {
         TransactionInfo {
             source: source.into(),
@@ -824,6 +981,15 @@ pub struct SpanRecord {
 
 impl SpanRecord {
     /// A span that starts and ends now.
+    ///
+    /// ```
+    /// use scopeline::protocol::{SpanId, SpanRecord, TraceId};
+    ///
+    /// let span = SpanRecord::new(TraceId::random(), SpanId::random(), "cache.get");
+    /// assert_eq!(span.start_timestamp, span.timestamp);
+    /// assert_eq!(span.op.as_deref(), Some("cache.get"));
+    /// assert_eq!(span.parent_span_id, None);
+    /// ```
     pub fn new(trace_id: TraceId, span_id: SpanId, op: impl Into<Cow<'static, str>>) -> Self {
         let now = SystemTime::now();
         SpanRecord {
@@ -875,6 +1041,14 @@ impl Default for Event {
 
 impl Event {
     /// A new event with a fresh id, stamped now, at level error.
+    ///
+    /// ```
+    /// use scopeline::{Level, protocol::Event};
+    ///
+    /// let event = Event::new();
+    /// assert_eq!(event.level, Level::Error);
+    /// assert_ne!(event.event_id, Event::new().event_id);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

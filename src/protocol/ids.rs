@@ -26,11 +26,23 @@ impl EventId {
     pub(crate) const NIL: EventId = EventId(uuid::Uuid::nil());
 
     /// Makes a new random event id.
+    ///
+    /// ```
+    /// use scopeline::protocol::EventId;
+    ///
+    /// assert_ne!(EventId::new(), EventId::new());
+    /// ```
     pub fn new() -> Self {
         EventId(uuid::Uuid::new_v4())
     }
 
     /// Returns the id as a UUID.
+    ///
+    /// ```
+    /// let id = scopeline::protocol::EventId::new();
+    /// assert_eq!(id.as_uuid().get_version_num(), 4);
+    /// assert_eq!(id.as_uuid().simple().to_string(), id.to_string());
+    /// ```
     pub fn as_uuid(&self) -> uuid::Uuid {
         self.0
     }
@@ -94,6 +106,14 @@ macro_rules! hex_id {
 
         impl $name {
             /// Makes a new random, non-zero id.
+            ///
+            /// ```
+            #[doc = concat!("use scopeline::protocol::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("let id = ", stringify!($name), "::random();")]
+            #[doc = concat!("assert_ne!(id, ", stringify!($name), "::random());")]
+            #[doc = concat!("assert_ne!(id.to_bytes(), [0u8; ", stringify!($bytes), "]);")]
+            /// ```
             pub fn random() -> Self {
                 let mut bytes = [0u8; $bytes];
                 loop {
@@ -108,11 +128,25 @@ macro_rules! hex_id {
             }
 
             /// Builds an id from its raw bytes.
+            ///
+            /// ```
+            #[doc = concat!("use scopeline::protocol::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("let id = ", stringify!($name), "::from_bytes([0xab; ", stringify!($bytes), "]);")]
+            #[doc = concat!("assert_eq!(id.to_string(), \"ab\".repeat(", stringify!($bytes), "));")]
+            /// ```
             pub const fn from_bytes(bytes: [u8; $bytes]) -> Self {
                 $name(bytes)
             }
 
             /// The raw bytes of the id.
+            ///
+            /// ```
+            #[doc = concat!("use scopeline::protocol::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("let id = ", stringify!($name), "::random();")]
+            #[doc = concat!("assert_eq!(", stringify!($name), "::from_bytes(id.to_bytes()), id);")]
+            /// ```
             pub const fn to_bytes(self) -> [u8; $bytes] {
                 self.0
             }
@@ -210,6 +244,15 @@ fn hex_digit(c: u8) -> Result<u8, InvalidId> {
 
 /// The error returned when a [`TraceId`] or [`SpanId`] is not the right number of hex digits,
 /// or is all zeros.
+///
+/// ```
+/// use scopeline::protocol::SpanId;
+///
+/// assert!("00f067aa0ba902b7".parse::<SpanId>().is_ok());
+/// // Too short, and all zeros.
+/// assert!("00f067".parse::<SpanId>().is_err());
+/// assert!("0000000000000000".parse::<SpanId>().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidId(());
 

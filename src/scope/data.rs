@@ -236,17 +236,34 @@ pub struct Hint {
 
 impl Hint {
     /// An empty hint.
+    ///
+    /// ```
+    /// let hint = scopeline::Hint::new();
+    /// assert!(hint.get::<u32>().is_none());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Adds a value.
+    ///
+    /// ```
+    /// let hint = scopeline::Hint::new().with(3u32).with(String::from("retry"));
+    /// assert_eq!(hint.get::<u32>(), Some(&3));
+    /// assert_eq!(hint.get::<String>().map(String::as_str), Some("retry"));
+    /// ```
     pub fn with<T: Any + Send + Sync>(mut self, value: T) -> Self {
         self.items.push(Box::new(value));
         self
     }
 
     /// The first value of type `T`, if any.
+    ///
+    /// ```
+    /// let hint = scopeline::Hint::new().with(1u8).with(2u8);
+    /// assert_eq!(hint.get::<u8>(), Some(&1));
+    /// assert!(hint.get::<i64>().is_none());
+    /// ```
     pub fn get<T: Any>(&self) -> Option<&T> {
         self.items.iter().find_map(|item| item.downcast_ref::<T>())
     }

@@ -17,6 +17,19 @@ pin_project! {
     /// the scopes and restores the outer ones afterwards, also when the inner future panics.
     /// When the future is dropped before it completes, the inner future is dropped inside its
     /// scopes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let scoped: scopeline::Scoped<_> = scopeline::new_scope(async {
+    ///     scopeline::get_current_scope().set_tag("step", "charge");
+    ///     scopeline::get_current_scope().tag("step")
+    /// });
+    /// assert_eq!(scoped.await.as_deref(), Some("charge"));
+    /// assert_eq!(scopeline::get_current_scope().tag("step"), None);
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Scoped<F> {
         #[pin]

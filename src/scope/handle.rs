@@ -77,6 +77,13 @@ impl Scope {
     ///
     /// Use it with [`Scope::update_from_scope`], or bind it yourself; most code uses the scopes
     /// returned by [`get_current_scope`](crate::get_current_scope) and friends instead.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// assert!(scope.tags().is_empty());
+    /// assert!(scope.user().is_none());
+    /// assert!(scope.client().is_none());
+    /// ```
     pub fn new() -> Self {
         Self::from_data(ScopeData::default())
     }
@@ -282,6 +289,16 @@ impl Scope {
     }
 
     /// The client bound to this scope itself, if any (not the one a capture would resolve).
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, Scope};
+    ///
+    /// let scope = Scope::new();
+    /// assert!(scope.client().is_none());
+    /// scope.bind_client(Some(Client::new(ClientOptions::new())));
+    /// // A fork keeps the binding.
+    /// assert!(scope.fork().client().is_some());
+    /// ```
     pub fn client(&self) -> Option<Client> {
         self.with_bound_client(|c| Client::from_inner(c.clone()))
     }
@@ -312,6 +329,13 @@ impl Scope {
     }
 
     /// The user, if set.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// assert!(scope.user().is_none());
+    /// scope.set_user(Some(scopeline::User::with_id("42").email("ada@example.com")));
+    /// assert_eq!(scope.user().unwrap().email.as_deref(), Some("ada@example.com"));
+    /// ```
     pub fn user(&self) -> Option<User> {
         self.read(|d| d.user.as_deref().cloned())
     }
@@ -355,16 +379,39 @@ impl Scope {
     }
 
     /// Removes a tag.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tag("region", "eu");
+    /// scope.remove_tag("region");
+    /// assert_eq!(scope.tag("region"), None);
+    /// ```
     pub fn remove_tag(&self, key: &str) {
         self.write(|d| d.tags.remove(key));
     }
 
     /// The value of one tag.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tag("region", "eu");
+    /// assert_eq!(scope.tag("region").as_deref(), Some("eu"));
+    /// assert_eq!(scope.tag("zone"), None);
+    /// ```
     pub fn tag(&self, key: &str) -> Option<String> {
         self.read(|d| d.tags.get(key).map(|v| v.to_string()))
     }
 
     /// All tags.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_tags([("b", "2"), ("a", "1")]);
+    /// let tags = scope.tags();
+    /// assert_eq!(tags["a"], "1");
+    /// let keys: Vec<&str> = tags.keys().map(String::as_str).collect();
+    /// assert_eq!(keys, ["a", "b"]);
+    /// ```
     pub fn tags(&self) -> BTreeMap<String, String> {
         self.read(|d| {
             d.tags
@@ -387,11 +434,25 @@ impl Scope {
     }
 
     /// Removes an extra value.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_extra("attempt", 3.into());
+    /// scope.remove_extra("attempt");
+    /// assert_eq!(scope.extra("attempt"), None);
+    /// ```
     pub fn remove_extra(&self, key: &str) {
         self.write(|d| d.extra.remove(key));
     }
 
     /// One extra value.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_extra("payload", serde_json::json!({"items": 2}));
+    /// assert_eq!(scope.extra("payload").unwrap()["items"], 2);
+    /// assert_eq!(scope.extra("missing"), None);
+    /// ```
     pub fn extra(&self, key: &str) -> Option<Value> {
         self.read(|d| d.extra.get(key).cloned())
     }
@@ -412,11 +473,29 @@ impl Scope {
     }
 
     /// Removes a context.
+    ///
+    /// ```
+    /// use serde_json::json;
+    ///
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_context("service", json!({"name": "checkout"}).as_object().unwrap().clone());
+    /// scope.remove_context("service");
+    /// assert!(scope.context("service").is_none());
+    /// ```
     pub fn remove_context(&self, key: &str) {
         self.write(|d| d.contexts.remove(key));
     }
 
     /// One context.
+    ///
+    /// ```
+    /// use serde_json::json;
+    ///
+    /// let scope = scopeline::Scope::new();
+    /// scope.set_context("service", json!({"version": 3}).as_object().unwrap().clone());
+    /// assert_eq!(scope.context("service").unwrap()["version"], 3);
+    /// assert!(scope.context("runtime").is_none());
+    /// ```
     pub fn context(&self, key: &str) -> Option<Context> {
         self.read(|d| d.contexts.get(key).cloned())
     }
@@ -433,6 +512,13 @@ impl Scope {
     }
 
     /// The level override, if set.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// assert_eq!(scope.level(), None);
+    /// scope.set_level(Some(scopeline::Level::Fatal));
+    /// assert_eq!(scope.level(), Some(scopeline::Level::Fatal));
+    /// ```
     pub fn level(&self) -> Option<Level> {
         self.read(|d| d.rare().level)
     }
@@ -467,6 +553,15 @@ impl Scope {
     }
 
     /// The transaction name, if set.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// assert_eq!(scope.transaction(), None);
+    /// scope.set_transaction(Some("nightly-report"));
+    /// assert_eq!(scope.transaction().as_deref(), Some("nightly-report"));
+    /// scope.set_transaction(None);
+    /// assert_eq!(scope.transaction(), None);
+    /// ```
     pub fn transaction(&self) -> Option<String> {
         self.read(|d| d.rare().transaction.as_deref().map(str::to_owned))
     }
@@ -489,6 +584,16 @@ impl Scope {
     }
 
     /// The active span set on this scope, if any.
+    ///
+    /// ```
+    /// use scopeline::{Scope, TransactionContext};
+    ///
+    /// let scope = Scope::new();
+    /// assert!(scope.span().is_none());
+    /// let tx = scopeline::start_transaction(TransactionContext::new("reindex", "task"));
+    /// scope.set_span(Some(tx.clone()));
+    /// assert_eq!(scope.span().map(|span| span.span_id()), Some(tx.span_id()));
+    /// ```
     pub fn span(&self) -> Option<Span> {
         self.read(|d| d.span.clone())
     }
@@ -506,6 +611,13 @@ impl Scope {
     }
 
     /// The fingerprint, if set.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// assert_eq!(scope.fingerprint(), None);
+    /// scope.set_fingerprint(Some(vec!["checkout-timeout".to_owned()]));
+    /// assert_eq!(scope.fingerprint(), Some(vec!["checkout-timeout".to_owned()]));
+    /// ```
     pub fn fingerprint(&self) -> Option<Vec<String>> {
         self.read(|d| d.rare().fingerprint.as_deref().map(<[String]>::to_vec))
     }
@@ -525,6 +637,15 @@ impl Scope {
     }
 
     /// The request, if set.
+    ///
+    /// ```
+    /// let scope = scopeline::Scope::new();
+    /// assert!(scope.request().is_none());
+    /// let mut req = scopeline::protocol::Request::default();
+    /// req.url = Some("https://shop.example.com/cart".into());
+    /// scope.set_request(Some(req));
+    /// assert_eq!(scope.request().unwrap().url.as_deref(), Some("https://shop.example.com/cart"));
+    /// ```
     pub fn request(&self) -> Option<Request> {
         self.read(|d| d.rare().request.as_ref().map(|r| r.to_request()))
     }
@@ -566,11 +687,30 @@ impl Scope {
     }
 
     /// The attachments.
+    ///
+    /// ```
+    /// use scopeline::protocol::Attachment;
+    ///
+    /// let scope = scopeline::Scope::new();
+    /// scope.add_attachment(Attachment::new("state.txt", b"ready".to_vec()));
+    /// let attachments = scope.attachments();
+    /// assert_eq!(attachments.len(), 1);
+    /// assert_eq!(attachments[0].filename, "state.txt");
+    /// ```
     pub fn attachments(&self) -> Vec<Attachment> {
         self.read(|d| d.rare().attachments.iter().cloned().collect())
     }
 
     /// Removes all attachments.
+    ///
+    /// ```
+    /// use scopeline::protocol::Attachment;
+    ///
+    /// let scope = scopeline::Scope::new();
+    /// scope.add_attachment(Attachment::new("state.txt", b"ready".to_vec()));
+    /// scope.clear_attachments();
+    /// assert!(scope.attachments().is_empty());
+    /// ```
     pub fn clear_attachments(&self) {
         self.write(|d| {
             if !d.rare().attachments.is_empty() {
@@ -628,11 +768,35 @@ impl Scope {
     }
 
     /// Removes all breadcrumbs.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Client, ClientOptions, Scope};
+    /// use scopeline::transport::JsonLinesTarget;
+    ///
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr))));
+    /// scope.add_breadcrumb(Breadcrumb::new("cache miss"));
+    /// assert_eq!(scope.breadcrumbs().len(), 1);
+    /// scope.clear_breadcrumbs();
+    /// assert!(scope.breadcrumbs().is_empty());
+    /// ```
     pub fn clear_breadcrumbs(&self) {
         self.write(|d| d.breadcrumbs.clear());
     }
 
     /// The breadcrumbs, oldest first.
+    ///
+    /// ```
+    /// use scopeline::{Breadcrumb, Client, ClientOptions, Scope};
+    /// use scopeline::transport::JsonLinesTarget;
+    ///
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr))));
+    /// scope.add_breadcrumb(Breadcrumb::new("first"));
+    /// scope.add_breadcrumb(Breadcrumb::new("second"));
+    /// let messages: Vec<_> = scope.breadcrumbs().into_iter().map(|c| c.message.unwrap()).collect();
+    /// assert_eq!(messages, ["first", "second"]);
+    /// ```
     pub fn breadcrumbs(&self) -> Vec<Breadcrumb> {
         self.read(|d| {
             d.breadcrumbs
@@ -660,6 +824,16 @@ impl Scope {
     }
 
     /// Captures a message with this scope as the current scope (see [`Scope::capture_error`]).
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, Level, Scope};
+    /// use scopeline::transport::JsonLinesTarget;
+    ///
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr))));
+    /// scope.set_tag("job", "reindex");
+    /// assert!(scope.capture_message("reindex finished", Level::Info).is_some());
+    /// ```
     pub fn capture_message(&self, message: &str, level: Level) -> Option<EventId> {
         crate::client::capture_on(
             self,
@@ -669,6 +843,19 @@ impl Scope {
     }
 
     /// Captures an event with this scope as the current scope (see [`Scope::capture_error`]).
+    ///
+    /// ```
+    /// use scopeline::protocol::Event;
+    /// use scopeline::transport::JsonLinesTarget;
+    /// use scopeline::{Client, ClientOptions, Scope};
+    ///
+    /// let scope = Scope::new();
+    /// scope.bind_client(Some(Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr))));
+    /// let mut event = Event::new();
+    /// event.message = Some("cache warmed".into());
+    /// let id = event.event_id;
+    /// assert_eq!(scope.capture_event(event), Some(id));
+    /// ```
     pub fn capture_event(&self, event: Event) -> Option<EventId> {
         crate::client::capture_on(self, crate::client::EventSource::event(event), None)
     }

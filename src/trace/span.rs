@@ -68,6 +68,13 @@ pub enum SpanStatus {
 
 impl SpanStatus {
     /// The name Sentry uses.
+    ///
+    /// ```
+    /// use scopeline::SpanStatus;
+    ///
+    /// assert_eq!(SpanStatus::Unknown.as_str(), "unknown_error");
+    /// assert_eq!(SpanStatus::DeadlineExceeded.as_str(), "deadline_exceeded");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             SpanStatus::Ok => "ok",
@@ -91,6 +98,16 @@ impl SpanStatus {
     }
 
     /// The status of an HTTP response code.
+    ///
+    /// ```
+    /// use scopeline::SpanStatus;
+    ///
+    /// assert_eq!(SpanStatus::from_http_status(204), SpanStatus::Ok);
+    /// assert_eq!(SpanStatus::from_http_status(429), SpanStatus::ResourceExhausted);
+    /// // Other client errors are bad input; other server errors are internal errors.
+    /// assert_eq!(SpanStatus::from_http_status(418), SpanStatus::InvalidArgument);
+    /// assert_eq!(SpanStatus::from_http_status(502), SpanStatus::InternalError);
+    /// ```
     pub fn from_http_status(code: u16) -> SpanStatus {
         match code {
             100..=399 => SpanStatus::Ok,
@@ -136,6 +153,14 @@ pub struct TransactionContext {
 impl TransactionContext {
     /// A transaction named `name` doing `op` (such as `http.server` or `task`), with source
     /// `custom`.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let ctx = TransactionContext::new("nightly-report", "task");
+    /// assert_eq!(ctx.name(), "nightly-report");
+    /// assert_eq!(ctx.op(), "task");
+    /// ```
     pub fn new(name: impl Into<String>, op: impl Into<Cow<'static, str>>) -> Self {
         TransactionContext {
             name: name.into(),
@@ -147,29 +172,83 @@ impl TransactionContext {
     }
 
     /// Where the name came from: `custom`, `url`, `route`, `view`, `component` or `task`.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let route = TransactionContext::new("GET /items/{id}", "http.server").with_source("route");
+    /// let headers = scopeline::start_transaction(route).trace_headers();
+    /// assert!(headers.baggage().unwrap().contains("sentry-transaction="));
+    /// // A raw URL is not passed on in the trace's baggage.
+    /// let url = TransactionContext::new("GET /items/7", "http.server").with_source("url");
+    /// let headers = scopeline::start_transaction(url).trace_headers();
+    /// assert!(!headers.baggage().unwrap().contains("sentry-transaction="));
+    /// ```
     pub fn with_source(mut self, source: impl Into<Cow<'static, str>>) -> Self {
         self.source = source.into();
         self
     }
 
     /// What made the transaction: `manual`, or `auto.<category>.<integration>`.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::TransactionContext;
+    ///
+    /// let ctx = TransactionContext::new("poll", "queue.process").with_origin("auto.queue.my_worker");
+    /// scopeline::start_transaction(ctx.with_sampled(true)).finish();
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// assert_eq!(delivered().contexts["trace"]["origin"], "auto.queue.my_worker");
+    /// ```
     pub fn with_origin(mut self, origin: impl Into<Cow<'static, str>>) -> Self {
         self.origin = origin.into();
         self
     }
 
     /// Forces the sampling decision, overriding rates, samplers and upstream decisions.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// // Sampled even though no client is bound (and so no rate is set).
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// assert!(tx.is_sampled());
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(false));
+    /// assert!(!tx.is_sampled());
+    /// ```
     pub fn with_sampled(mut self, sampled: bool) -> Self {
         self.sampled = Some(sampled);
         self
     }
 
     /// The name.
+    ///
+    /// ```
+    /// let ctx = scopeline::TransactionContext::new("GET /health", "http.server");
+    /// assert_eq!(ctx.name(), "GET /health");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The op.
+    ///
+    /// ```
+    /// let ctx = scopeline::TransactionContext::new("GET /health", "http.server");
+    /// assert_eq!(ctx.op(), "http.server");
+    /// ```
     pub fn op(&self) -> &str {
         &self.op
     }
@@ -199,21 +278,85 @@ pub struct SamplingContext<'a> {
 
 impl SamplingContext<'_> {
     /// The transaction's name.
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, TransactionContext};
+    ///
+    /// let options = ClientOptions::new()
+    ///     .traces_sampler(|ctx| if ctx.name().starts_with("checkout") { 1.0 } else { 0.0 });
+    /// scopeline::with_isolation_scope(|scope| {
+    ///     scope.bind_client(Some(Client::new(options)));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("checkout", "task"));
+    ///     assert!(tx.is_sampled());
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("reindex", "task"));
+    ///     assert!(!tx.is_sampled());
+    /// });
+    /// ```
     pub fn name(&self) -> &str {
         self.name
     }
 
     /// The transaction's op.
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, TransactionContext};
+    ///
+    /// // Trace every request, no background job.
+    /// let options = ClientOptions::new()
+    ///     .traces_sampler(|ctx| if ctx.op() == "http.server" { 1.0 } else { 0.0 });
+    /// scopeline::with_isolation_scope(|scope| {
+    ///     scope.bind_client(Some(Client::new(options)));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("GET /", "http.server"));
+    ///     assert!(tx.is_sampled());
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("cleanup", "task"));
+    ///     assert!(!tx.is_sampled());
+    /// });
+    /// ```
     pub fn op(&self) -> &str {
         self.op
     }
 
     /// The upstream service's decision, when the trace was continued.
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, TransactionContext};
+    ///
+    /// let options = ClientOptions::new().traces_sampler(|ctx| match ctx.parent_sampled() {
+    ///     Some(false) => 0.0,
+    ///     _ => 1.0,
+    /// });
+    /// scopeline::with_isolation_scope(|scope| {
+    ///     scope.bind_client(Some(Client::new(options)));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    ///     assert!(tx.is_sampled());
+    ///     // Upstream decided not to sample (the trailing `-0`).
+    ///     let header = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0";
+    ///     assert!(scopeline::continue_trace([("sentry-trace", header)]));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    ///     assert!(!tx.is_sampled());
+    /// });
+    /// ```
     pub fn parent_sampled(&self) -> Option<bool> {
         self.parent_sampled
     }
 
     /// The upstream service's sample rate, when it sent one.
+    ///
+    /// ```
+    /// use scopeline::{Client, ClientOptions, TransactionContext};
+    ///
+    /// let options = ClientOptions::new()
+    ///     .traces_sampler(|ctx| if ctx.parent_sample_rate() == Some(0.25) { 1.0 } else { 0.0 });
+    /// scopeline::with_isolation_scope(|scope| {
+    ///     scope.bind_client(Some(Client::new(options)));
+    ///     assert!(scopeline::continue_trace([
+    ///         ("sentry-trace", "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"),
+    ///         ("baggage", "sentry-trace_id=4bf92f3577b34da6a3ce929d0e0e4736,sentry-sample_rate=0.25"),
+    ///     ]));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    ///     assert!(tx.is_sampled());
+    /// });
+    /// ```
     pub fn parent_sample_rate(&self) -> Option<f64> {
         self.parent_sample_rate
     }
@@ -509,31 +652,108 @@ impl Span {
     }
 
     /// The trace this span belongs to.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// scopeline::with_isolation_scope(|_| {
+    ///     let header = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7";
+    ///     assert!(scopeline::continue_trace([("sentry-trace", header)]));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    ///     // The continued trace's id.
+    ///     assert_eq!(tx.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    /// });
+    /// ```
     pub fn trace_id(&self) -> TraceId {
         self.inner.trace_id
     }
 
     /// The span's id (for a stand-in below an unsampled span, its parent's).
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// assert_ne!(tx.start_child("db.query", "SELECT 1").span_id(), tx.span_id());
+    /// // No client: unsampled, and its children are stand-ins with its id.
+    /// let unsampled = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    /// assert_eq!(unsampled.start_child("db.query", "SELECT 1").span_id(), unsampled.span_id());
+    /// ```
     pub fn span_id(&self) -> SpanId {
         self.inner.span_id
     }
 
     /// The span this one is a child of, local or upstream.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// scopeline::with_isolation_scope(|_| {
+    ///     let header = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1";
+    ///     assert!(scopeline::continue_trace([("sentry-trace", header)]));
+    ///     let tx = scopeline::start_transaction(TransactionContext::new("job", "task"));
+    ///     // The upstream span.
+    ///     assert_eq!(tx.parent_span_id().unwrap().to_string(), "00f067aa0ba902b7");
+    /// });
+    /// ```
     pub fn parent_span_id(&self) -> Option<SpanId> {
         self.inner.parent_span_id
     }
 
     /// Whether the transaction was sampled: only sampled ones are sent.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// // Children inherit the decision.
+    /// assert!(tx.start_child("db.query", "SELECT 1").is_sampled());
+    /// // No client bound: unsampled.
+    /// assert!(!scopeline::start_transaction(TransactionContext::new("job", "task")).is_sampled());
+    /// ```
     pub fn is_sampled(&self) -> bool {
         self.live && self.inner.tx.sampled
     }
 
     /// Whether this is the transaction itself, not a child span.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// assert!(tx.is_transaction());
+    /// assert!(!tx.start_child("db.query", "SELECT 1").is_transaction());
+    /// ```
     pub fn is_transaction(&self) -> bool {
         self.live && self.inner.root
     }
 
     /// Sets how the span ended.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::{SpanStatus, TransactionContext};
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let lookup = tx.start_child("cache.get", "user:42");
+    /// lookup.set_status(SpanStatus::NotFound);
+    /// lookup.finish();
+    /// tx.finish();
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// assert_eq!(delivered().spans[0].status.as_deref(), Some("not_found"));
+    /// ```
     pub fn set_status(&self, status: SpanStatus) {
         if self.live {
             lock(&self.inner.state).status = Some(status);
@@ -541,6 +761,31 @@ impl Span {
     }
 
     /// Sets a data value.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let query = tx.start_child("db.query", "SELECT * FROM orders");
+    /// query.set_data("rows", 3);
+    /// query.finish();
+    /// tx.finish();
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// assert_eq!(delivered().spans[0].data["rows"], 3);
+    /// ```
     pub fn set_data(&self, key: impl Into<String>, value: impl Into<Value>) {
         self.put_data(Cow::Owned(key.into()), value.into());
     }
@@ -572,6 +817,34 @@ impl Span {
     }
 
     /// Sets a tag.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let query = tx.start_child("db.query", "SELECT 1");
+    /// query.set_tag("db.system", "postgresql");
+    /// query.finish();
+    /// tx.set_tag("tenant", "acme");
+    /// tx.finish();
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// let sent = delivered();
+    /// assert_eq!(sent.tags["tenant"], "acme");
+    /// assert_eq!(sent.spans[0].tags["db.system"], "postgresql");
+    /// ```
     pub fn set_tag(&self, key: impl Into<String>, value: impl Into<String>) {
         if self.is_sampled() {
             lock(&self.inner.state)
@@ -581,6 +854,31 @@ impl Span {
     }
 
     /// Sets the op.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let span = tx.start_child("db", "SELECT 1");
+    /// span.set_op("db.query");
+    /// span.finish();
+    /// tx.finish();
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// assert_eq!(delivered().spans[0].op.as_deref(), Some("db.query"));
+    /// ```
     pub fn set_op(&self, op: impl Into<Cow<'static, str>>) {
         if self.is_sampled() {
             lock(&self.inner.state).op = Some(op.into());
@@ -588,6 +886,31 @@ impl Span {
     }
 
     /// Sets the description.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let call = tx.start_child("http.client", "GET");
+    /// call.set_description("GET https://example.com/items");
+    /// call.finish();
+    /// tx.finish();
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// assert_eq!(delivered().spans[0].description.as_deref(), Some("GET https://example.com/items"));
+    /// ```
     pub fn set_description(&self, description: impl Into<Cow<'static, str>>) {
         if self.is_sampled() {
             lock(&self.inner.state).description = Some(description.into());
@@ -596,6 +919,17 @@ impl Span {
 
     /// Renames the transaction this span belongs to, with where the name came from. Has no
     /// effect once the transaction has finished.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("GET /items/7", "http.server"));
+    /// tx.set_transaction_name("GET /items/{id}", "route");
+    /// assert_eq!(tx.transaction_name(), "GET /items/{id}");
+    /// tx.finish();
+    /// tx.set_transaction_name("too late", "custom");
+    /// assert_eq!(tx.transaction_name(), "GET /items/{id}");
+    /// ```
     pub fn set_transaction_name(
         &self,
         name: impl Into<String>,
@@ -611,16 +945,54 @@ impl Span {
     }
 
     /// The name of the transaction this span belongs to.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("nightly-report", "task"));
+    /// let child = tx.start_child("db.query", "SELECT 1");
+    /// assert_eq!(child.transaction_name(), "nightly-report");
+    /// ```
     pub fn transaction_name(&self) -> String {
         lock(&self.inner.tx.name).0.clone()
     }
 
     /// Whether the span was finished.
+    ///
+    /// ```
+    /// let tx = scopeline::start_transaction(scopeline::TransactionContext::new("job", "task"));
+    /// assert!(!tx.is_finished());
+    /// tx.finish();
+    /// assert!(tx.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         lock(&self.inner.state).finished
     }
 
     /// Finishes the span with a status.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::{SpanStatus, TransactionContext};
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// tx.finish_with_status(SpanStatus::DeadlineExceeded);
+    /// assert!(tx.is_finished());
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// assert_eq!(delivered().contexts["trace"]["status"], "deadline_exceeded");
+    /// ```
     pub fn finish_with_status(&self, status: SpanStatus) {
         self.set_status(status);
         self.finish();
@@ -628,6 +1000,33 @@ impl Span {
 
     /// Finishes the span: a child is recorded in its transaction, a transaction is sent
     /// with its finished children. Only the first call counts.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use scopeline::{protocol::{Envelope, Event}, transport::{SendError, Transport}};
+    /// # #[derive(Debug, Default, Clone)] struct Memory(Arc<Mutex<Vec<Envelope>>>);
+    /// # impl Transport for Memory {
+    /// #     fn send_envelope(&self, e: Envelope) -> Result<(), SendError> { self.0.lock().unwrap().push(e); Ok(()) }
+    /// # }
+    /// # let memory = Memory::default();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(memory.clone()));
+    /// # scopeline::get_isolation_scope().bind_client(Some(client.clone()));
+    /// # let delivered = || -> Event {
+    /// #     client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// #     memory.0.lock().unwrap().iter().find_map(|e| e.transaction().cloned()).unwrap()
+    /// # };
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("nightly-report", "task").with_sampled(true));
+    /// tx.start_child("load", "orders").finish();
+    /// let _never_finished = tx.start_child("load", "refunds");
+    /// tx.finish();
+    /// tx.finish(); // does nothing
+    /// // `delivered()` (setup hidden) flushes the bound client and returns the transaction it sent.
+    /// let sent = delivered();
+    /// assert_eq!(sent.transaction.as_deref(), Some("nightly-report"));
+    /// assert_eq!(sent.spans.len(), 1, "only the finished child is sent");
+    /// ```
     pub fn finish(&self) {
         self.finish_at(SystemTime::now());
     }
@@ -866,21 +1265,56 @@ impl TraceHeaders {
     }
 
     /// The `sentry-trace` value.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let expected = format!("{}-{}-1", tx.trace_id(), tx.span_id());
+    /// assert_eq!(tx.trace_headers().sentry_trace(), expected);
+    /// ```
     pub fn sentry_trace(&self) -> &str {
         &self.sentry_trace
     }
 
     /// The `sentry-*` members of `baggage`, when the trace has a sampling context.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let headers = tx.trace_headers();
+    /// assert!(headers.baggage().unwrap().split(',').any(|member| member == "sentry-sampled=true"));
+    /// // No client and no upstream: no sampling context to pass on.
+    /// assert_eq!(scopeline::trace_headers().baggage(), None);
+    /// ```
     pub fn baggage(&self) -> Option<&str> {
         self.baggage.as_deref()
     }
 
     /// The W3C `traceparent` value.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let expected = format!("00-{}-{}-01", tx.trace_id(), tx.span_id());
+    /// assert_eq!(tx.trace_headers().traceparent(), expected);
+    /// ```
     pub fn traceparent(&self) -> &str {
         &self.traceparent
     }
 
     /// Name and value of each header to send.
+    ///
+    /// ```
+    /// use scopeline::TransactionContext;
+    ///
+    /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
+    /// let headers = tx.trace_headers();
+    /// let names: Vec<&str> = headers.iter().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["sentry-trace", "baggage", "traceparent"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             Some(("sentry-trace", self.sentry_trace.as_str())),

@@ -8,6 +8,16 @@ use super::{FlushError, SendError, Transport, Worker};
 use crate::protocol::{Envelope, EnvelopeItem};
 
 /// Where [`JsonLinesTransport`] writes.
+///
+/// ```
+/// use scopeline::protocol::EventId;
+/// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport};
+///
+/// let path = std::env::temp_dir().join(format!("scopeline-doc-{}.jsonl", EventId::new()));
+/// let _transport = JsonLinesTransport::new(JsonLinesTarget::File(path.clone())).unwrap();
+/// assert!(path.exists(), "the file is created when missing");
+/// # std::fs::remove_file(path).ok();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JsonLinesTarget {
@@ -20,6 +30,12 @@ pub enum JsonLinesTarget {
 }
 
 /// What one line holds.
+///
+/// ```
+/// use scopeline::transport::JsonLinesFormat;
+///
+/// assert_eq!(JsonLinesFormat::default(), JsonLinesFormat::Events);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JsonLinesFormat {
@@ -107,6 +123,18 @@ impl JsonLinesTransport {
     /// # Errors
     ///
     /// Fails when the file cannot be opened or the background thread cannot start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport};
+    ///
+    /// assert!(JsonLinesTransport::new(JsonLinesTarget::Stderr).is_ok());
+    /// let missing = std::env::temp_dir()
+    ///     .join(format!("scopeline-no-such-dir-{}", scopeline::protocol::EventId::new()))
+    ///     .join("events.jsonl");
+    /// assert!(JsonLinesTransport::new(JsonLinesTarget::File(missing)).is_err());
+    /// ```
     pub fn new(target: JsonLinesTarget) -> io::Result<Self> {
         Self::with_format(target, JsonLinesFormat::Events)
     }
@@ -116,6 +144,25 @@ impl JsonLinesTransport {
     /// # Errors
     ///
     /// As [`JsonLinesTransport::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::protocol::{Envelope, Event, EventId};
+    /// use scopeline::transport::{JsonLinesFormat, JsonLinesTarget, JsonLinesTransport, Transport};
+    ///
+    /// let path = std::env::temp_dir().join(format!("scopeline-doc-{}.jsonl", EventId::new()));
+    /// let target = JsonLinesTarget::File(path.clone());
+    /// let transport = JsonLinesTransport::with_format(target, JsonLinesFormat::Envelopes).unwrap();
+    /// transport.send_envelope(Envelope::from_event(Event::new())).unwrap();
+    /// transport.flush(Duration::from_secs(5)).unwrap();
+    ///
+    /// let text = std::fs::read_to_string(&path).unwrap();
+    /// let line: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+    /// assert_eq!(line["items"][0]["header"]["type"], "event");
+    /// # std::fs::remove_file(path).ok();
+    /// ```
     pub fn with_format(target: JsonLinesTarget, format: JsonLinesFormat) -> io::Result<Self> {
         Self::with_queue(target, format, 1024)
     }

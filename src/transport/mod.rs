@@ -71,6 +71,19 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     ///
     /// Returns the envelope when it cannot be queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use scopeline::protocol::Envelope;
+    /// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport, SendError, Transport};
+    ///
+    /// let transport = JsonLinesTransport::new(JsonLinesTarget::Stderr).unwrap();
+    /// assert!(transport.send_envelope(Envelope::new()).is_ok());
+    /// transport.shutdown(std::time::Duration::from_secs(5)).unwrap();
+    /// // A shut-down transport hands the envelope back.
+    /// assert!(matches!(transport.send_envelope(Envelope::new()), Err(SendError::Closed(_))));
+    /// ```
     fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError>;
 
     /// Waits until every envelope taken so far has been delivered, or `timeout` has passed.
@@ -78,6 +91,22 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     ///
     /// Says whether time ran out or the transport is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::protocol::{Envelope, Event, EventId};
+    /// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport, Transport};
+    ///
+    /// let path = std::env::temp_dir().join(format!("scopeline-doc-{}.jsonl", EventId::new()));
+    /// let transport = JsonLinesTransport::new(JsonLinesTarget::File(path.clone())).unwrap();
+    /// transport.send_envelope(Envelope::from_event(Event::new())).unwrap();
+    /// transport.flush(Duration::from_secs(5)).unwrap();
+    /// // Written by the time `flush` returns.
+    /// assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+    /// # std::fs::remove_file(path).ok();
+    /// ```
     fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         let _ = timeout;
         Ok(())
@@ -88,12 +117,37 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     ///
     /// As [`Transport::flush`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scopeline::protocol::Envelope;
+    /// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport, Transport};
+    ///
+    /// let transport = JsonLinesTransport::new(JsonLinesTarget::Stdout).unwrap();
+    /// transport.shutdown(Duration::from_secs(5)).unwrap();
+    /// assert!(transport.send_envelope(Envelope::new()).is_err());
+    /// ```
     fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
         self.flush(timeout)
     }
 }
 
 /// An envelope a transport could not take, handed back.
+///
+/// ```
+/// use scopeline::protocol::Envelope;
+/// use scopeline::transport::{JsonLinesTarget, JsonLinesTransport, SendError, Transport};
+///
+/// let transport = JsonLinesTransport::new(JsonLinesTarget::Stderr).unwrap();
+/// transport.shutdown(std::time::Duration::from_secs(5)).unwrap();
+/// let Err(err) = transport.send_envelope(Envelope::new()) else {
+///     panic!("a shut-down transport takes nothing");
+/// };
+/// assert_eq!(err.to_string(), "transport is shut down");
+/// assert!(matches!(err, SendError::Closed(_)));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SendError {
@@ -124,6 +178,36 @@ impl From<Rejected<Envelope>> for SendError {
 }
 
 /// Why a flush did not complete.
+///
+/// ```
+/// use std::sync::{Mutex, mpsc};
+/// use std::time::Duration;
+/// use scopeline::protocol::Envelope;
+/// use scopeline::transport::{SendError, Transport};
+///
+/// // A transport that holds each envelope until `open` is dropped.
+/// #[derive(Debug)]
+/// struct Gate(Mutex<mpsc::Receiver<()>>);
+///
+/// impl Transport for Gate {
+///     fn send_envelope(&self, _envelope: Envelope) -> Result<(), SendError> {
+///         let _ = self.0.lock().unwrap().recv();
+///         Ok(())
+///     }
+/// }
+///
+/// let (open, gate) = mpsc::channel::<()>();
+/// let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(Gate(Mutex::new(gate))));
+/// let scope = scopeline::Scope::new();
+/// scope.bind_client(Some(client.clone()));
+/// scope.capture_message("held", scopeline::Level::Info);
+///
+/// let err = client.flush(Duration::ZERO).unwrap_err();
+/// assert!(err.is_timeout());
+/// assert_eq!(err.to_string(), "flush timed out with 1 envelope(s) undelivered");
+/// drop(open);
+/// client.flush(Duration::from_secs(5)).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlushError {
     kind: FlushErrorKind,
@@ -149,11 +233,49 @@ impl FlushError {
     }
 
     /// Whether the timeout passed with envelopes still undelivered.
+    ///
+    /// ```
+    /// # use std::sync::{Mutex, mpsc};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Gate(Mutex<mpsc::Receiver<()>>);
+    /// # impl Transport for Gate {
+    /// #     fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { let _ = self.0.lock().unwrap().recv(); Ok(()) }
+    /// # }
+    /// # let (open, gate) = mpsc::channel::<()>();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(Gate(Mutex::new(gate))));
+    /// # let scope = scopeline::Scope::new();
+    /// # scope.bind_client(Some(client.clone()));
+    /// // A client whose transport holds every envelope until `open` is dropped (setup hidden).
+    /// scope.capture_message("held", scopeline::Level::Info);
+    /// let err = client.flush(std::time::Duration::ZERO).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// drop(open);
+    /// client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self.kind, FlushErrorKind::TimedOut { .. })
     }
 
     /// How many envelopes were still undelivered when time ran out.
+    ///
+    /// ```
+    /// # use std::sync::{Mutex, mpsc};
+    /// # use scopeline::{protocol::Envelope, transport::{SendError, Transport}};
+    /// # #[derive(Debug)] struct Gate(Mutex<mpsc::Receiver<()>>);
+    /// # impl Transport for Gate {
+    /// #     fn send_envelope(&self, _: Envelope) -> Result<(), SendError> { let _ = self.0.lock().unwrap().recv(); Ok(()) }
+    /// # }
+    /// # let (open, gate) = mpsc::channel::<()>();
+    /// # let client = scopeline::Client::new(scopeline::ClientOptions::new().transport(Gate(Mutex::new(gate))));
+    /// # let scope = scopeline::Scope::new();
+    /// # scope.bind_client(Some(client.clone()));
+    /// // A client whose transport holds every envelope until `open` is dropped (setup hidden).
+    /// scope.capture_message("held", scopeline::Level::Info);
+    /// let err = client.flush(std::time::Duration::ZERO).unwrap_err();
+    /// assert_eq!(err.pending(), 1);
+    /// drop(open);
+    /// client.flush(std::time::Duration::from_secs(5)).unwrap();
+    /// ```
     pub fn pending(&self) -> u64 {
         match self.kind {
             FlushErrorKind::TimedOut { pending } => pending,
