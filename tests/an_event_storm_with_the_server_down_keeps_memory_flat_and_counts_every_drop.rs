@@ -60,8 +60,10 @@ fn a_million_captures_against_a_dead_server() {
         );
         assert!(grown < 32 * MIB, "memory grew by {} MiB", grown / MIB);
         assert!(took < Duration::from_secs(60), "the storm took {took:?}");
+        // A capture that waited for the dead server would take its connect timeout; a
+        // second is far above any scheduling hiccup of a loaded 2-core machine.
         assert!(
-            slowest < Duration::from_millis(250),
+            slowest < Duration::from_secs(1),
             "a capture waited {slowest:?}"
         );
     });

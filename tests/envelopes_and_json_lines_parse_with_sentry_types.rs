@@ -52,7 +52,10 @@ fn envelope_bytes_parse_as_an_envelope_with_event_and_attachment() {
     scopeline::with_isolation_scope(|scope| {
         let (_c, memory) = common::bind(ClientOptions::new().release("app@1.0.0"));
         rich_capture(scope);
-        for ours in memory.envelopes() {
+        let envelopes = memory.envelopes();
+        assert_eq!(envelopes.len(), 2, "the error and the message");
+        let mut chains = 0;
+        for ours in envelopes {
             let bytes = ours.to_vec().unwrap();
             let theirs =
                 TheirEnvelope::from_slice(&bytes).expect("sentry-types parses our envelope");
@@ -80,8 +83,10 @@ fn envelope_bytes_parse_as_an_envelope_with_event_and_attachment() {
                     .map(|e| e.value.clone().unwrap())
                     .collect();
                 assert_eq!(types, ["inner", "outer"], "cause first");
+                chains += 1;
             }
         }
+        assert_eq!(chains, 1, "the error's chain was parsed");
     });
 }
 

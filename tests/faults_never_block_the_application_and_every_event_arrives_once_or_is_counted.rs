@@ -61,8 +61,10 @@ fn flush_within(client: &Client, timeout: Duration) {
     let start = Instant::now();
     let _ = client.flush(timeout);
     let took = start.elapsed();
+    // The slack is for a loaded 2-core machine; what this guards against is a flush that
+    // waits for the server (the tests' servers hang for 120 s) instead of its timeout.
     assert!(
-        took < timeout + Duration::from_millis(500),
+        took < timeout + Duration::from_secs(5),
         "flush({timeout:?}) took {took:?}"
     );
 }
@@ -189,9 +191,8 @@ fn events_queued_when_the_runtime_shuts_down_still_arrive_once() {
     });
     // Events are still queued (each send takes 20 ms); the runtime goes away first.
     runtime.shutdown_background();
-    let start = Instant::now();
+    // Delivered by the client's own threads, with no runtime left.
     client.flush(Duration::from_secs(20)).unwrap();
-    assert!(start.elapsed() < Duration::from_secs(20));
     assert_eq!(arrived_once(&server).len(), 50);
     assert_eq!(dropped_total(&client), 0);
 }

@@ -212,7 +212,8 @@ fn json_depth(v: &Value) -> usize {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(48),
-        failure_persistence: None,
+        // The default persistence: the checked-in regressions file beside this one is re-run
+        // before any new case.
         ..ProptestConfig::default()
     })]
 

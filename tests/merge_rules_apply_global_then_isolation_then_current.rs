@@ -88,6 +88,14 @@ fn level_replaces_but_user_transaction_and_fingerprint_only_fill_in() {
 
 #[test]
 fn event_processors_run_global_then_isolation_then_current_on_the_merged_event() {
+    // Global processors see every event of this file's tests: this one touches only events
+    // that carry this test's tag.
+    scopeline::get_global_scope().add_event_processor(|mut e| {
+        if let Some(t) = e.tags.get("seen_by").cloned() {
+            e.tags.insert("seen_by".into(), format!("{t}global,"));
+        }
+        Some(e)
+    });
     scopeline::with_isolation_scope(|iso| {
         let (_c, memory) = common::bind(ClientOptions::new());
         iso.set_tag("seen_by", "");
@@ -109,7 +117,7 @@ fn event_processors_run_global_then_isolation_then_current_on_the_merged_event()
             });
             scopeline::capture_message("m", Level::Info);
         });
-        assert_eq!(memory.events()[0].tags["seen_by"], "iso,cur");
+        assert_eq!(memory.events()[0].tags["seen_by"], "global,iso,cur");
     });
 }
 

@@ -110,7 +110,8 @@ fn a_bare_429_backs_off_for_sixty_seconds() {
 #[test]
 fn a_short_limit_expires_and_sending_resumes() {
     let server = Server::start(|n, _| match n {
-        0 => Reply::ok().header("X-Sentry-Rate-Limits", "1:error:key"),
+        // Two seconds: long enough that a loaded machine still captures inside it.
+        0 => Reply::ok().header("X-Sentry-Rate-Limits", "2:error:key"),
         _ => Reply::ok(),
     });
     let client = client(&server);
@@ -122,8 +123,8 @@ fn a_short_limit_expires_and_sending_resumes() {
         client.flush(Duration::from_secs(10)).unwrap();
     };
     capture();
-    capture(); // within the second: dropped
-    std::thread::sleep(Duration::from_millis(1100));
+    capture(); // within the limit: dropped
+    std::thread::sleep(Duration::from_millis(2100));
     capture(); // after it: sent
     let requests = server.requests();
     let with_events = requests

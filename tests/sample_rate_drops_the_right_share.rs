@@ -39,15 +39,26 @@ fn rate_one_half_sends_about_half() {
 }
 
 #[test]
-fn sampled_out_events_never_reach_before_send() {
-    let called = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let c = called.clone();
-    scopeline::with_isolation_scope(|_| {
-        common::bind(ClientOptions::new().sample_rate(0.0).before_send(move |e| {
-            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+fn sampled_out_events_never_reach_processors_or_before_send() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (processed, sent_on) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (p, b) = (processed.clone(), sent_on.clone());
+    scopeline::with_isolation_scope(|isolation| {
+        isolation.add_event_processor(move |e| {
+            p.fetch_add(1, Ordering::SeqCst);
             Some(e)
-        }));
-        scopeline::capture_message("m", Level::Info);
+        });
+        let (_client, memory) =
+            common::bind(ClientOptions::new().sample_rate(0.0).before_send(move |e| {
+                b.fetch_add(1, Ordering::SeqCst);
+                Some(e)
+            }));
+        scopeline::capture_message("sampled out", Level::Info);
+        // Flushed: had the draw come after the pipeline's work, the counts would show it.
+        assert!(memory.events().is_empty());
     });
-    assert_eq!(called.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(processed.load(Ordering::SeqCst), 0);
+    assert_eq!(sent_on.load(Ordering::SeqCst), 0);
 }

@@ -44,11 +44,13 @@ async fn isolation_and_new_scope_survive_awaits_and_thread_hops() {
 async fn isolation_scope_forks_when_called_not_when_first_polled() {
     scopeline::with_isolation_scope(|outer| {
         outer.set_tag("at_call", "yes");
-        let fut =
-            scopeline::isolation_scope(async { scopeline::get_isolation_scope().tag("late") });
+        let fut = scopeline::isolation_scope(async {
+            let scope = scopeline::get_isolation_scope();
+            (scope.tag("at_call"), scope.tag("late"))
+        });
         outer.set_tag("late", "set after the call");
         let seen = futures::executor::block_on(fut);
-        assert_eq!(seen, None);
+        assert_eq!(seen, (Some("yes".to_owned()), None));
     });
 }
 
