@@ -1,10 +1,12 @@
-//! A global allocator that counts the bytes live, for tests that bound memory. A test file
-//! opts in with `#[global_allocator] static ALLOC: Counting = Counting;`.
+//! A global allocator that counts the bytes live and the allocations made, for tests that
+//! bound memory or forbid allocating. A test file opts in with
+//! `#[global_allocator] static ALLOC: Counting = Counting;`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+static MADE: AtomicUsize = AtomicUsize::new(0);
 
 pub struct Counting;
 
@@ -15,6 +17,7 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+            MADE.fetch_add(1, Ordering::Relaxed);
         }
         p
     }
@@ -24,6 +27,7 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
             LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+            MADE.fetch_add(1, Ordering::Relaxed);
         }
         p
     }
@@ -40,6 +44,7 @@ unsafe impl GlobalAlloc for Counting {
         if !p.is_null() {
             LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
             LIVE.fetch_add(new_size, Ordering::Relaxed);
+            MADE.fetch_add(1, Ordering::Relaxed);
         }
         p
     }
@@ -48,4 +53,9 @@ unsafe impl GlobalAlloc for Counting {
 /// Bytes allocated and not yet freed, by the whole test process.
 pub fn live_bytes() -> usize {
     LIVE.load(Ordering::Relaxed)
+}
+
+/// Allocations (and reallocations) made so far, by the whole test process.
+pub fn allocations() -> usize {
+    MADE.load(Ordering::Relaxed)
 }
