@@ -265,7 +265,8 @@ pub mod personal_data {
     //!
     //! - Request headers whose name contains (any case) `auth`, `token`, `secret`,
     //!   `password`, `passwd`, `pwd`, `key`, `jwt`, `bearer`, `sso`, `saml`, `csrf`, `xsrf`,
-    //!   `credentials`, `session` or `cookie` keep their name, with the value `[Filtered]`.
+    //!   `credentials`, `session`, `cookie` or `identity` keep their name, with the value
+    //!   `[Filtered]`.
     //!   The `Cookie` header never appears among the headers.
     //! - Query-string parameters whose name contains one of the header substrings above
     //!   (`access_token`, `client_secret`, …) get the value `[Filtered]`.

@@ -94,8 +94,9 @@ fn may_end_the_process() -> bool {
 
 /// Installs a panic hook that captures every panic as a fatal event with the panicking task's
 /// scopes, then runs the hook that was installed before. When the panic may end the process
-/// (any panic but one inside a tokio task, which the runtime catches), the hook then flushes,
-/// for at most the client's `shutdown_timeout`. Panics of user callbacks that scopeline
+/// (any panic but one inside a tokio task, which the runtime catches), the hook flushes first,
+/// for at most the client's `shutdown_timeout`, so that a previous hook that exits does not
+/// lose the event. Panics of user callbacks that scopeline
 /// contains are not captured, nor panics while the task's client was made with
 /// `capture_panics(false)`.
 ///
@@ -118,7 +119,6 @@ pub fn install_panic_hook() {
                 .then(crate::client::current_client)
                 .flatten()
                 .filter(|c| c.options().capture_panics);
-            let mut flush = None;
             if let Some(client) = client {
                 let mut event = event_from_panic(info);
                 if CATCHING.with(Cell::get) > 0 {
@@ -128,15 +128,15 @@ pub fn install_panic_hook() {
                     HOOK_CAPTURED.with(|c| c.set(true));
                 } else {
                     crate::capture_event(event);
-                    flush = may_end_the_process().then_some(client);
+                    // Delivered before the previous hook runs: a hook that ends the process
+                    // (`exit`, `abort`) must not lose the event. With the server unreachable,
+                    // the usual message waits for up to the shutdown timeout.
+                    if may_end_the_process() {
+                        let _ = client.flush(client.options().get_shutdown_timeout());
+                    }
                 }
             }
-            // The usual message first (the event is queued), so a dead server does not hold
-            // it back for the flush's timeout.
             previous(info);
-            if let Some(client) = flush {
-                let _ = client.flush(client.options().get_shutdown_timeout());
-            }
         }));
     });
 }

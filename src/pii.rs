@@ -25,6 +25,9 @@ const SECRET_HEADER_PARTS: &[&str] = &[
     "credentials",
     "session",
     "cookie",
+    // The draft data-collection spec's additions; its `sid` is matched as a whole name
+    // (`pii::denied`), since as a part it would hit `side` and `inside`.
+    "identity",
 ];
 
 /// Writes `key` lowercased, with `-` read as `_`, into `buf`; `None` when it is too long

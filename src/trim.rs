@@ -185,18 +185,19 @@ fn cut_json_string(s: &mut String, budget: usize) -> usize {
 /// The longest map key kept whole inside a data bag, in JSON bytes.
 const BAG_KEY: usize = 256;
 
-/// Trims a JSON value to a depth and a byte budget of its JSON text: long strings and keys
-/// are cut, containers at the last level become their JSON text, and items past the budget
-/// are dropped. A value that goes in keeps at least a short prefix (and a number all its
-/// digits), so the result can pass the budget by a few bytes per level. Returns the bytes
-/// used.
-/// Trims one context to Relay's budget. Its plain values (a trace's ids, an OS's name) go
-/// first and its nested ones (a span's `data`) get what is left: keys are in alphabetical
-/// order, so trimming in that order would let a big `data` push `span_id` and `trace_id` out
-/// of a trace context, and the server would reject the transaction.
+/// The keys that identify a trace context: the server rejects a transaction without them, so
+/// they are kept whole, whatever else the context holds.
+const TRACE_IDS: [&str; 4] = ["type", "trace_id", "span_id", "parent_span_id"];
+
+/// Trims one context to Relay's budget. Its identifying keys stay whole, its plain values (an
+/// OS's name, a span's op) come next and its nested ones (a span's `data`) get what is left:
+/// keys are in alphabetical order, so trimming in that order would let a big `data` push
+/// `span_id` and `trace_id` out of a trace context.
 fn trim_context(ctx: &mut Context) {
-    if !ctx.values().any(|v| v.is_object() || v.is_array()) {
-        // Flat, as most contexts are (os, runtime, an error's trace): nothing to reorder.
+    if !ctx.values().any(|v| v.is_object() || v.is_array())
+        && !TRACE_IDS.iter().any(|k| ctx.contains_key(*k))
+    {
+        // Flat, as most contexts are (os, runtime): nothing to reorder.
         let mut flat = Value::Object(std::mem::take(ctx));
         trim_value(&mut flat, CONTEXT.0, CONTEXT.1);
         if let Value::Object(map) = flat {
@@ -204,23 +205,39 @@ fn trim_context(ctx: &mut Context) {
         }
         return;
     }
+    let mut ids = serde_json::Map::new();
+    let mut used = 2;
+    for key in TRACE_IDS {
+        if let Some(Value::String(id)) = ctx.get(key) {
+            used += json_str_len(key) + json_str_len(id) + 2;
+            if let Some(value) = ctx.remove(key) {
+                ids.insert(key.to_owned(), value);
+            }
+        }
+    }
     let (nested, plain): (
         serde_json::Map<String, Value>,
         serde_json::Map<String, Value>,
     ) = std::mem::take(ctx)
         .into_iter()
         .partition(|(_, v)| v.is_object() || v.is_array());
-    let mut plain = Value::Object(plain);
-    let used = trim_value(&mut plain, CONTEXT.0, CONTEXT.1);
-    let mut nested = Value::Object(nested);
-    trim_value(&mut nested, CONTEXT.0, CONTEXT.1.saturating_sub(used));
-    for part in [plain, nested] {
+    let mut parts = [Value::Object(plain), Value::Object(nested)];
+    for part in &mut parts {
+        used += trim_value(part, CONTEXT.0, CONTEXT.1.saturating_sub(used));
+    }
+    ctx.extend(ids);
+    for part in parts {
         if let Value::Object(map) = part {
             ctx.extend(map);
         }
     }
 }
 
+/// Trims a JSON value to a depth and a byte budget of its JSON text: long strings and keys
+/// are cut, containers at the last level become their JSON text, and items past the budget
+/// are dropped. A value that goes in keeps at least a short prefix (and a number all its
+/// digits), so the result can pass the budget by a few bytes per level. Returns the bytes
+/// used.
 pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usize {
     match value {
         Value::String(s) => cut_json_string(s, budget.clamp(16, MESSAGE * 2)),

@@ -15,6 +15,7 @@ const SECRETS: &[&str] = &[
     "198.51.100.23",
     "k3y-value",
     "upstream-t0ken",
+    "oidc-identity-jwt",
     "qu3ry-t0ken",
     "192.0.2.55",
     "192.0.2.56",
@@ -49,6 +50,7 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
         .header("Fastly-Client-IP", "192.0.2.57")
         .header("X-Api-Key", "k3y-value")
         .header("X-Upstream-Token", "upstream-t0ken")
+        .header("X-Amzn-Oidc-Identity", "oidc-identity-jwt")
         .header("User-Agent", "integration-test/1.0")
         .header("Accept", "application/json")
         .send()
@@ -81,6 +83,7 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
             "x-real-ip",
             "x-api-key",
             "x-upstream-token",
+            "x-amzn-oidc-identity",
             "true-client-ip",
             "x-client-ip",
             "fastly-client-ip",

@@ -64,13 +64,7 @@ fn a_dropped_connection_counts_as_a_network_error_and_is_not_resent() {
     client.flush(Duration::from_secs(10)).unwrap();
     capture(&client, "delivered");
     client.flush(Duration::from_secs(10)).unwrap();
-    let messages: Vec<_> = server
-        .requests()
-        .iter()
-        .filter_map(|r| r.item("event"))
-        .map(|e| e["logentry"]["message"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(messages, ["lost", "delivered"]);
+    assert_eq!(server.event_messages(), ["lost", "delivered"]);
     assert_eq!(dropped(&client, "network_error"), 1);
 }
 

@@ -31,13 +31,7 @@ fn flush_close_and_http_take_duration_max() {
     futures::executor::block_on(client.flush_async(Duration::MAX)).unwrap();
     capture(&client, "three");
     client.close(Duration::MAX).unwrap();
-    let messages: Vec<_> = server
-        .requests()
-        .iter()
-        .filter_map(|r| r.item("event"))
-        .map(|e| e["logentry"]["message"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(messages, ["one", "two", "three"]);
+    assert_eq!(server.event_messages(), ["one", "two", "three"]);
 }
 
 #[test]

@@ -55,10 +55,11 @@ fn is_in_app(function: &str) -> bool {
 /// cargo registry or a git checkout, or the standard library's sources.
 fn is_dependency_path(path: &str) -> bool {
     const DEPENDENCY: &[&str] = &[
-        "/.cargo/registry/",
-        "/.cargo/git/",
-        "\\.cargo\\registry\\",
-        "\\.cargo\\git\\",
+        // `~/.cargo/…`, or a `CARGO_HOME` such as the Docker image's `/usr/local/cargo`.
+        "cargo/registry/src/",
+        "cargo/git/checkouts/",
+        "cargo\\registry\\src\\",
+        "cargo\\git\\checkouts\\",
         "/rustc/",
     ];
     DEPENDENCY.iter().any(|d| path.contains(d))
@@ -184,7 +185,7 @@ mod tests {
    2: hyper::proto::h1::dispatch::Dispatcher<D,Bs,I,T>::poll_catch
              at /home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/hyper-1.7.0/src/proto/h1/dispatch.rs:120:9
    3: some_git_dep::run
-             at /home/me/.cargo/git/checkouts/dep-0123/abcdef/src/lib.rs:3:1
+             at /usr/local/cargo/git/checkouts/dep-0123/abcdef/src/lib.rs:3:1
    4: myapp::main
              at /srv/myapp/src/main.rs:7:5
 ";

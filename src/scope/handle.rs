@@ -526,7 +526,8 @@ impl Scope {
     /// Sets or clears the transaction name (a route, a job name) of the events captured
     /// here; it wins over the name of the active span's transaction. A name set while this
     /// scope holds a [span](Scope::set_span) also renames that span's transaction (source
-    /// `custom`), as `ScopeLayer`'s request transactions are held.
+    /// `custom`), as `ScopeLayer`'s request transactions are held. A fork shares its span: a
+    /// name set on the fork a `capture_*_with` closure gets renames the live transaction too.
     ///
     /// ```
     /// use scopeline::{Scope, TransactionContext};
@@ -541,15 +542,14 @@ impl Scope {
     /// assert_eq!(tx.transaction_name(), "checkout");
     /// ```
     pub fn set_transaction(&self, name: Option<&str>) {
-        let shared = name.map(Arc::<str>::from);
-        // The span is renamed outside the scope's lock.
-        let span = self.write(|d| {
-            d.set_rare(shared, |r| &mut r.transaction);
-            d.span.clone()
+        // Renamed under the scope's lock, so two renames land on the scope and on its span in
+        // the same order (the transaction's name lock is taken under no other lock).
+        self.write(|d| {
+            if let (Some(name), Some(span)) = (name, &d.span) {
+                span.set_transaction_name(name, "custom");
+            }
+            d.set_rare(name.map(Arc::<str>::from), |r| &mut r.transaction);
         });
-        if let (Some(name), Some(span)) = (name, span) {
-            span.set_transaction_name(name, "custom");
-        }
     }
 
     /// The transaction name, if set.

@@ -276,7 +276,10 @@ impl<T: Send + 'static> Worker<T> {
 /// panic, and in the panic hook's flush a panic aborts the process.
 pub(crate) fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
-    now.checked_add(timeout.min(LONGEST_WAIT)).unwrap_or(now)
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    (now.checked_add(timeout.min(LONGEST_WAIT)))
+        .or_else(|| now.checked_add(timeout.min(DAY)))
+        .unwrap_or(now)
 }
 
 /// The longest wait scopeline asks the clock (or the HTTP client) for: a century.

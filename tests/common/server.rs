@@ -141,6 +141,20 @@ impl Server {
     pub fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// The messages of the events received, in order.
+    pub fn event_messages(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .filter_map(|r| r.item("event"))
+            .map(|e| {
+                e["logentry"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
 }
 
 fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Script) {

@@ -1,6 +1,6 @@
-//! When a panic may end the process, the hook queues its event, runs the previously
-//! installed hook (the usual "thread panicked at" message) and only then flushes: a transport
-//! that cannot deliver does not hold the message back for the flush's timeout.
+//! When a panic may end the process, the hook captures its event and flushes it before it runs
+//! the previously installed hook: a previous hook that ends the process (`exit`, `abort`, as
+//! "any panic kills the service" set-ups do) does not lose the event.
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ impl Transport for Recording {
 }
 
 #[test]
-fn the_event_is_queued_then_the_previous_hook_runs_then_the_flush() {
+fn the_event_is_sent_and_flushed_then_the_previous_hook_runs() {
     let log = Log::default();
     let seen = log.clone();
     std::panic::set_hook(Box::new(move |_| {
@@ -39,7 +39,7 @@ fn the_event_is_queued_then_the_previous_hook_runs_then_the_flush() {
     }));
     scopeline::install_panic_hook();
 
-    // A pipeline that takes a while: the previous hook must not wait for it.
+    // A pipeline that takes a while: the flush waits for it before the previous hook runs.
     let client = Client::new(
         ClientOptions::new()
             .transport(Recording(log.clone()))
@@ -55,5 +55,5 @@ fn the_event_is_queued_then_the_previous_hook_runs_then_the_flush() {
         assert!(result.is_err());
     });
     let log = log.lock().unwrap().clone();
-    assert_eq!(log, ["previous hook", "send panic", "flush"]);
+    assert_eq!(log, ["send panic", "flush", "previous hook"]);
 }
