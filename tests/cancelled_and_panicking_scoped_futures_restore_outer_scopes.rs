@@ -52,16 +52,24 @@ fn a_panicking_future_restores_outer_scopes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_aborted_task_leaves_the_spawner_unaffected() {
+async fn an_aborted_task_is_dropped_in_its_own_scope_and_leaves_the_spawner_unaffected() {
     scopeline::isolation_scope(async {
         scopeline::set_tag("parent", "1");
-        let task = scopeline::spawn_isolated(async {
-            scopeline::set_tag("parent", "overwritten in child");
+        let seen_on_drop = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let guard = SeesScopeOnDrop(seen_on_drop.clone());
+        let (running, started) = tokio::sync::oneshot::channel();
+        let task = scopeline::spawn_isolated(async move {
+            let _guard = guard;
+            scopeline::set_tag("inner", "child's own");
+            running.send(()).unwrap();
             std::future::pending::<()>().await;
         });
-        tokio::task::yield_now().await;
+        // The child has written its scope, on another worker, before it is aborted.
+        started.await.unwrap();
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled());
+        assert_eq!(seen_on_drop.lock().unwrap().as_deref(), Some("child's own"));
+        assert_eq!(scopeline::get_isolation_scope().tag("inner"), None);
         assert_eq!(
             scopeline::get_isolation_scope().tag("parent").as_deref(),
             Some("1")
