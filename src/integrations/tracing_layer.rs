@@ -351,9 +351,7 @@ where
             },
         };
         if let Some(span) = sentry.as_ref().filter(|s| s.is_sampled()) {
-            for (k, v) in &visitor.tags {
-                span.set_tag(untagged(k), v.clone());
-            }
+            set_tags(span, visitor.tags);
         }
         let state = SpanState {
             fields: visitor.fields,
@@ -380,9 +378,7 @@ where
             for (k, v) in &visitor.fields {
                 sentry.set_static_data(k, v.clone());
             }
-            for (k, v) in visitor.tags {
-                sentry.set_tag(untagged(k), v);
-            }
+            set_tags(sentry, visitor.tags);
             if let Some(op) = visitor.op {
                 sentry.set_op(op);
             }
@@ -527,6 +523,13 @@ fn is_own_target(target: &str) -> bool {
 
 /// Fields named `tags.…` become tags.
 const TAG_PREFIX: &str = "tags.";
+
+/// Tags a Sentry span with the `tags.`-prefixed fields a visitor collected.
+fn set_tags(span: &Span, tags: Vec<(&'static str, String)>) {
+    for (k, v) in tags {
+        span.set_tag(untagged(k), v);
+    }
+}
 
 /// A `tags.`-prefixed field name without its prefix.
 fn untagged(name: &str) -> &str {

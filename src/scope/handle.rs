@@ -214,9 +214,7 @@ impl Scope {
             return;
         }
         let src = other.snapshot();
-        let cap = CrumbRoute::bound_to(self)
-            .unwrap_or_else(CrumbRoute::ambient)
-            .cap();
+        let cap = self.crumb_route().cap();
         self.write(|d| {
             if src.user.is_some() {
                 d.user = src.user.clone();
@@ -757,9 +755,13 @@ impl Scope {
         if !super::storage::any_client_bound() {
             return;
         }
-        CrumbRoute::bound_to(self)
-            .unwrap_or_else(CrumbRoute::ambient)
-            .add(Some(self), crumbs, hint);
+        self.crumb_route().add(Some(self), crumbs, hint);
+    }
+
+    /// Where breadcrumbs added to this scope go: its own client's route, else the one the
+    /// task resolves to.
+    fn crumb_route(&self) -> CrumbRoute {
+        CrumbRoute::bound_to(self).unwrap_or_else(CrumbRoute::ambient)
     }
 
     pub(crate) fn push_breadcrumb(&self, crumb: impl Into<super::Crumb>, cap: usize) -> usize {
