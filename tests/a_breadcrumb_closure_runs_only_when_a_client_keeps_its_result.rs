@@ -46,13 +46,8 @@ fn with_a_client_each_form_adds_what_it_holds_in_order() {
         memory.events()
     });
     assert_eq!(calls.load(Ordering::Relaxed), 1);
-    let messages: Vec<_> = events[0]
-        .breadcrumbs
-        .iter()
-        .map(|c| c.message.as_deref().unwrap())
-        .collect();
     assert_eq!(
-        messages,
+        common::crumb_messages(&events[0]),
         [
             "from a closure",
             "from an option",

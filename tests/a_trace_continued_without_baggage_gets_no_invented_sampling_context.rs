@@ -28,11 +28,7 @@ fn with_tracing_on_the_transaction_invents_no_sampling_context() {
         assert_eq!(headers.baggage(), None, "no DSC is made up downstream");
         tx.finish();
 
-        let envelopes = memory.envelopes();
-        let sent = envelopes
-            .iter()
-            .find(|e| e.transaction().is_some())
-            .unwrap();
+        let sent = memory.transaction_envelope();
         assert!(sent.trace.is_none(), "{:?}", sent.trace);
     });
 }
@@ -64,11 +60,7 @@ fn a_new_trace_still_gets_its_own_sampling_context() {
         let baggage = tx.trace_headers().baggage().map(str::to_owned).unwrap();
         assert!(baggage.contains("sentry-public_key=public"), "{baggage}");
         tx.finish();
-        let envelopes = memory.envelopes();
-        let sent = envelopes
-            .iter()
-            .find(|e| e.transaction().is_some())
-            .unwrap();
+        let sent = memory.transaction_envelope();
         assert_eq!(sent.trace.as_ref().unwrap().get("sampled"), Some("true"));
     });
 }

@@ -28,11 +28,7 @@ fn a_rename_after_finish_is_ignored() {
         gate.set(true);
         client.flush(Duration::from_secs(10)).unwrap();
 
-        let envelopes = memory.envelopes();
-        let sent = envelopes
-            .iter()
-            .find(|e| e.transaction().is_some())
-            .expect("the transaction was sent");
+        let sent = memory.transaction_envelope();
         let event = sent.transaction().unwrap();
         assert_eq!(event.transaction.as_deref(), Some("GET /orders/{id}"));
         assert_eq!(

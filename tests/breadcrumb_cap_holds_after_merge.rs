@@ -15,12 +15,12 @@ fn two_full_scopes_still_give_at_most_max_breadcrumbs_newest_kept() {
         }
         assert_eq!(iso.breadcrumbs().len(), 5, "cap per scope");
         scopeline::capture_message("m", Level::Info);
-        let crumbs = &memory.events()[0].breadcrumbs;
-        let messages: Vec<_> = crumbs
-            .iter()
-            .map(|c| c.message.as_deref().unwrap())
-            .collect();
-        assert_eq!(messages, ["cur 5", "iso 6", "cur 6", "iso 7", "cur 7"]);
+        let event = &memory.events()[0];
+        assert_eq!(
+            common::crumb_messages(event),
+            ["cur 5", "iso 6", "cur 6", "iso 7", "cur 7"]
+        );
+        let crumbs = &event.breadcrumbs;
         assert!(crumbs.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     });
 }

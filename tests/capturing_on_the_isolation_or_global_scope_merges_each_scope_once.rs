@@ -33,12 +33,7 @@ fn captured_through(pick: impl Fn(&Scope) -> Scope) -> (scopeline::protocol::Eve
 #[test]
 fn on_the_isolation_scope() {
     let (event, runs) = captured_through(Scope::clone);
-    let crumbs: Vec<_> = event
-        .breadcrumbs
-        .iter()
-        .map(|b| b.message.as_deref())
-        .collect();
-    assert_eq!(crumbs, [Some("once")]);
+    assert_eq!(common::crumb_messages(&event), ["once"]);
     assert_eq!(runs, 1);
     assert_eq!(
         event.tags["step"], "charge",

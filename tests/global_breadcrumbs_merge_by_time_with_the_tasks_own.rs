@@ -19,13 +19,8 @@ fn all_three_scopes_breadcrumbs_in_time_order() {
             scopeline::capture_message("m", Level::Info);
         });
         let events = memory.events();
-        let messages: Vec<_> = events[0]
-            .breadcrumbs
-            .iter()
-            .map(|c| c.message.as_deref().unwrap())
-            .collect();
         assert_eq!(
-            messages,
+            common::crumb_messages(&events[0]),
             ["global 1", "iso 1", "cur 1", "global 2", "iso 2"]
         );
     });

@@ -30,8 +30,7 @@ async fn sentry_trace_with_baggage_is_continued_and_the_dsc_forwarded() {
         assert!(baggage.contains("sentry-release=up%401"), "{baggage}");
         assert!(!baggage.contains("other=1"), "third-party entries are not forwarded");
         tx.finish();
-        let envelopes = memory.envelopes();
-        let envelope = envelopes.iter().find(|e| e.transaction().is_some()).unwrap();
+        let envelope = memory.transaction_envelope();
         assert_eq!(envelope.trace.as_ref().unwrap().get("release"), Some("up@1"));
     })
     .await;

@@ -21,12 +21,10 @@ fn levels_map_to_breadcrumbs_events_or_nothing() {
             let events = memory.events();
             assert_eq!(events.len(), 1);
             assert_eq!(events[0].message.as_deref(), Some("error event"));
-            let crumbs: Vec<_> = events[0]
-                .breadcrumbs
-                .iter()
-                .map(|c| c.message.as_deref().unwrap())
-                .collect();
-            assert_eq!(crumbs, ["info event", "warn event"]);
+            assert_eq!(
+                common::crumb_messages(&events[0]),
+                ["info event", "warn event"]
+            );
         });
     });
 }

@@ -49,6 +49,14 @@ impl Memory {
             .collect()
     }
 
+    /// The envelope that carries the first transaction sent.
+    pub fn transaction_envelope(&self) -> Envelope {
+        self.envelopes()
+            .into_iter()
+            .find(|e| e.transaction().is_some())
+            .expect("a transaction was sent")
+    }
+
     pub fn envelopes(&self) -> Vec<Envelope> {
         self.client
             .flush(Duration::from_secs(30))
@@ -65,6 +73,15 @@ pub fn client(options: ClientOptions) -> (Client, Memory) {
         client: client.clone(),
     };
     (client, memory)
+}
+
+/// The messages of an event's breadcrumbs, oldest first (`""` for one without a message).
+pub fn crumb_messages(event: &Event) -> Vec<&str> {
+    event
+        .breadcrumbs
+        .iter()
+        .map(|c| c.message.as_deref().unwrap_or_default())
+        .collect()
 }
 
 /// How many items of `category` the client dropped for `reason`.
