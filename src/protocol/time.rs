@@ -59,28 +59,23 @@ pub(crate) mod timestamp_float {
         if !(1..1 << 33).contains(&secs) {
             return false;
         }
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut n = secs;
-        while n > 0 {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-        out.extend_from_slice(&digits[at..]);
-        out.push(b'.');
+        let mut buf = itoa::Buffer::new();
+        out.extend_from_slice(buf.format(secs).as_bytes());
         if frac == 0 {
-            out.push(b'0');
+            out.extend_from_slice(b".0");
             return true;
         }
-        let mut six = [0u8; 6];
-        let mut n = frac;
-        for d in six.iter_mut().rev() {
-            *d = b'0' + (n % 10) as u8;
-            n /= 10;
+        // Six digits after the point with the trailing zeros left off: the leading zeros
+        // are padding, the rest is the fraction without its trailing zeros.
+        let (mut frac, mut width) = (frac, 6);
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
         }
-        let kept = six.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
-        out.extend_from_slice(&six[..kept]);
+        let digits = buf.format(frac);
+        out.push(b'.');
+        out.extend_from_slice(&b"00000"[..width - digits.len()]);
+        out.extend_from_slice(digits.as_bytes());
         true
     }
 

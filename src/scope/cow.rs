@@ -305,7 +305,9 @@ impl CrumbNode {
                 return;
             }
         }
-        self.local.pop_front();
+        if let Some(evicted) = self.local.pop_front() {
+            evicted.discard();
+        }
         self.len -= 1;
     }
 }

@@ -2,6 +2,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
@@ -41,8 +42,13 @@ pub struct Scope {
 }
 
 enum Storage {
-    /// Isolation and current scopes: written often, read at capture.
-    Local(Mutex<ScopeData>),
+    /// Isolation and current scopes: written often, read at capture. `client_bound` mirrors
+    /// `data.client.is_some()` (stored under the lock by every write), so resolving a
+    /// task's client skips the lock of a scope that has none, which is most of them.
+    Local {
+        data: Mutex<ScopeData>,
+        client_bound: AtomicBool,
+    },
     /// The global scope: read by every capture on every thread, written rarely.
     Global {
         data: ArcSwap<ScopeData>,
@@ -65,7 +71,7 @@ impl Default for Scope {
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match &*self.inner {
-            Storage::Local(_) => "Scope",
+            Storage::Local { .. } => "Scope",
             Storage::Global { .. } => "GlobalScope",
         };
         self.read(|d| f.debug_tuple(kind).field(d).finish())
@@ -90,7 +96,10 @@ impl Scope {
 
     pub(crate) fn from_data(data: ScopeData) -> Self {
         Scope {
-            inner: Arc::new(Storage::Local(Mutex::new(data))),
+            inner: Arc::new(Storage::Local {
+                client_bound: AtomicBool::new(data.client.is_some()),
+                data: Mutex::new(data),
+            }),
         }
     }
 
@@ -120,14 +129,19 @@ impl Scope {
 
     pub(crate) fn read<R>(&self, f: impl FnOnce(&ScopeData) -> R) -> R {
         match &*self.inner {
-            Storage::Local(m) => f(&lock(m)),
+            Storage::Local { data, .. } => f(&lock(data)),
             Storage::Global { data, .. } => f(&data.load()),
         }
     }
 
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut ScopeData) -> R) -> R {
         match &*self.inner {
-            Storage::Local(m) => f(&mut lock(m)),
+            Storage::Local { data, client_bound } => {
+                let mut data = lock(data);
+                let out = f(&mut data);
+                client_bound.store(data.client.is_some(), Ordering::Relaxed);
+                out
+            }
             Storage::Global { data, write } => {
                 let _serialize_writers = lock(write);
                 let mut next = ScopeData::clone(&data.load());
@@ -142,7 +156,7 @@ impl Scope {
     /// other scopes a copy taken under the lock.
     pub(crate) fn shared_data(&self) -> Arc<ScopeData> {
         match &*self.inner {
-            Storage::Local(m) => Arc::new(lock(m).clone()),
+            Storage::Local { data, .. } => Arc::new(lock(data).clone()),
             Storage::Global { data, .. } => data.load_full(),
         }
     }
@@ -304,10 +318,13 @@ impl Scope {
     /// Runs `f` with the client bound to this scope itself, if any, without taking a
     /// reference to it (under this scope's lock, or the global scope's guard).
     pub(crate) fn with_bound_client<R>(&self, f: impl FnOnce(&Arc<ClientInner>) -> R) -> Option<R> {
-        if self.is_global() {
-            return super::storage::with_global_client(|c| c.map(f));
+        match &*self.inner {
+            Storage::Global { .. } => super::storage::with_global_client(|c| c.map(f)),
+            Storage::Local { client_bound, .. } if !client_bound.load(Ordering::Relaxed) => None,
+            Storage::Local { data, .. } => {
+                (lock(data).client.as_ref()).map(|c| f(c.client().shared()))
+            }
         }
-        self.read(|d| d.client.as_ref().map(|c| f(c.client().shared())))
     }
 
     /// Sets or clears the user.
