@@ -1,10 +1,10 @@
 //! Merging scope data into an event: global → isolation → current (→ the per-capture fork).
 
-use std::time::SystemTime;
+use std::borrow::Cow;
 
 use serde_json::json;
 
-use crate::protocol::{Attachment, Breadcrumb, Event};
+use crate::protocol::{Attachment, Event};
 use crate::scope::{Crumb, ScopeData};
 
 /// Applies the layers, lowest first, to the event and returns the attachments they carry.
@@ -26,23 +26,10 @@ pub(crate) fn apply_layers(
     // Transactions carry no breadcrumbs of their scopes, as in the other SDKs.
     let transaction = event.ty.as_deref() == Some("transaction");
     let mut attachments = Vec::new();
-    // Only the crumbs that survive the cap are turned into breadcrumbs. They are ordered as
-    // small (time, where) pairs, not moved about whole, and the list is sized once: growing
-    // it breadcrumb by breadcrumb cost more than the sort.
-    let mut own: Vec<Option<Breadcrumb>> = std::mem::take(&mut event.breadcrumbs)
-        .into_iter()
-        .map(Some)
-        .collect();
-    let layer_crumbs: usize = if transaction {
-        0
-    } else {
-        layers.iter().map(|l| l.breadcrumbs.len()).sum()
-    };
-    let mut crumbs: Vec<(SystemTime, CrumbAt<'_>)> = Vec::with_capacity(own.len() + layer_crumbs);
-    crumbs.extend(
-        (own.iter().enumerate())
-            .filter_map(|(i, c)| Some((c.as_ref()?.timestamp, CrumbAt::Own(i)))),
-    );
+    // Only the crumbs that survive the cap are turned into breadcrumbs.
+    let mut crumbs: Vec<Cow<'_, Crumb>> = Vec::new();
+    let own_crumbs = std::mem::take(&mut event.breadcrumbs);
+    crumbs.extend(own_crumbs.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
 
     for layer in layers {
         for (k, v) in layer.tags.iter() {
@@ -55,12 +42,7 @@ pub(crate) fn apply_layers(
             event.contexts.insert(k.to_string(), v.clone());
         }
         if !transaction {
-            crumbs.extend(
-                layer
-                    .breadcrumbs
-                    .iter()
-                    .map(|c| (c.timestamp(), CrumbAt::Layer(c))),
-            );
+            crumbs.extend(layer.breadcrumbs.iter().map(Cow::Borrowed));
         }
         attachments.extend(layer.rare().attachments.iter().cloned());
     }
@@ -113,27 +95,18 @@ pub(crate) fn apply_layers(
         }
     }
 
-    // Stable: crumbs with equal timestamps keep scope order. Usually one scope holds them
-    // all, already in order.
-    if !crumbs.is_sorted_by_key(|(at, _)| *at) {
-        crumbs.sort_by_key(|(at, _)| *at);
-    }
+    // Stable: crumbs with equal timestamps keep scope order.
+    crumbs.sort_by_key(|c| c.timestamp());
     let skip = crumbs.len().saturating_sub(max_breadcrumbs);
-    let mut kept = Vec::with_capacity(crumbs.len() - skip);
-    for (_, at) in crumbs.into_iter().skip(skip) {
-        kept.extend(match at {
-            CrumbAt::Own(i) => own[i].take(),
-            CrumbAt::Layer(c) => Some(c.breadcrumb().into_owned()),
-        });
-    }
-    event.breadcrumbs = kept;
+    event.breadcrumbs = crumbs
+        .into_iter()
+        .skip(skip)
+        .map(|c| match c {
+            Cow::Owned(c) => c.into_breadcrumb(),
+            Cow::Borrowed(c) => c.breadcrumb().into_owned(),
+        })
+        .collect();
     attachments
-}
-
-/// Where a breadcrumb being merged is: the event's own, or a scope's.
-enum CrumbAt<'a> {
-    Own(usize),
-    Layer(&'a Crumb),
 }
 
 #[cfg(test)]

@@ -46,9 +46,10 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   `http.server` as the active span, finished with the status of the response, or
 ///   `aborted` when the request is dropped before it answers (the client went away).
 ///
-/// A panic in the service is captured with the request's scopes and answered with an empty
-/// `500 Internal Server Error`, so the server goes on serving (the response body type must
-/// implement `Default`, as axum's `Body` does).
+/// A panic in the service is captured with the request's scopes (unless the client was made
+/// with [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an
+/// empty `500 Internal Server Error`, so the server goes on serving (the response body type
+/// must implement `Default`, as axum's `Body` does).
 ///
 /// Put it outermost, so that the layers inside it (and `tower_http::trace::TraceLayer`'s
 /// spans) run in the request's scope.
@@ -347,7 +348,13 @@ where
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => {
-                if !catching.hook_captured() {
+                // Like the hook, the layer leaves panics alone for a client made with
+                // `capture_panics(false)`; the request is still answered.
+                let wanted = || {
+                    crate::client::with_current_client(|c| c.options().capture_panics)
+                        .unwrap_or(false)
+                };
+                if !catching.hook_captured() && wanted() {
                     let message = crate::panic::panic_message(&*payload);
                     let mut event = crate::panic::panic_event(message, None);
                     event.level = Level::Error;

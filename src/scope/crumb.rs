@@ -90,6 +90,13 @@ impl Crumb {
         }
     }
 
+    pub(crate) fn into_breadcrumb(self) -> Breadcrumb {
+        match self {
+            Crumb::Built(c) => c,
+            Crumb::Traced(c) => c.to_breadcrumb(),
+        }
+    }
+
     /// Drops an evicted crumb. Most breadcrumbs carry no data, and dropping an empty
     /// `BTreeMap` still walks a (nonexistent) tree: a third of the cost of a full buffer's
     /// `add_breadcrumb`. An empty map owns no memory, so forgetting it frees everything.
@@ -121,7 +128,7 @@ mod tests {
             duration_ms: Some(1.5),
         });
         assert_eq!(crumb.timestamp(), at);
-        let b = crumb.breadcrumb().into_owned();
+        let b = crumb.into_breadcrumb();
         assert_eq!(b.timestamp, at);
         assert_eq!(b.category.as_deref(), Some("app::db"));
         assert_eq!(b.level, Level::Warning);
