@@ -41,10 +41,11 @@ pub(crate) fn apply_layers(
         for (k, v) in layer.contexts.iter() {
             event.contexts.insert(k.to_string(), v.clone());
         }
+        // Nor their attachments, which would otherwise ride with every transaction.
         if !transaction {
             crumbs.extend(layer.breadcrumbs.iter().map(Cow::Borrowed));
+            attachments.extend(layer.rare().attachments.iter().cloned());
         }
-        attachments.extend(layer.rare().attachments.iter().cloned());
     }
     // Highest layer first for the single-valued fields.
     for layer in layers.iter().rev() {

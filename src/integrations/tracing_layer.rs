@@ -411,6 +411,7 @@ where
         let level = level_of(meta.level());
         match filter {
             EventFilter::Breadcrumb => {
+                let message = visitor.take_message().unwrap_or_default();
                 let mut fields = visitor.fields;
                 fields.extend(visitor.tags.into_iter().map(|(k, v)| (k, Value::String(v))));
                 // The route is the one just resolved: no second look-up through the scopes.
@@ -418,7 +419,7 @@ where
                     timestamp: SystemTime::now(),
                     category: meta.target(),
                     level,
-                    message: Cow::Owned(visitor.message.take().unwrap_or_default()),
+                    message: Cow::Owned(message),
                     fields,
                     duration_ms: None,
                 });
@@ -427,20 +428,22 @@ where
                 let mut out = Event::new();
                 out.level = level;
                 out.logger = Some(meta.target().to_owned());
+                // With an exception, the event's title is the error; a message written
+                // beside it stays the message. Without one, the message is the written one
+                // or, failing that, the `error` field.
+                match visitor.exceptions.take() {
+                    Some(exceptions) => {
+                        out.exceptions = exceptions;
+                        out.message = visitor.message.take();
+                    }
+                    None => out.message = visitor.take_message(),
+                }
                 out.tags = (visitor.tags.into_iter())
                     .map(|(k, v)| (untagged(k).to_owned(), v))
                     .collect();
                 out.extra = (visitor.fields.into_iter())
                     .map(|(k, v)| (k.to_owned(), v))
                     .collect();
-                if let Some(exceptions) = visitor.exceptions.take() {
-                    out.exceptions = exceptions;
-                    if let Some(message) = visitor.message.take() {
-                        out.extra.insert("message".into(), Value::String(message));
-                    }
-                } else {
-                    out.message = visitor.message.take();
-                }
                 // An explicit parent ties the event to that span, not to the entered one.
                 let sentry = parent_of(&ctx, event.parent(), event.is_contextual())
                     .and_then(nearest_kept)
@@ -562,6 +565,20 @@ struct FieldVisitor {
 }
 
 impl FieldVisitor {
+    /// The event's message or, when it has none, its `error` field taken out of the fields:
+    /// `#[instrument(err)]` and `error!(error = %e)` record nothing else, and an event
+    /// without a message would reach Sentry without a title.
+    fn take_message(&mut self) -> Option<String> {
+        if let Some(message) = self.message.take() {
+            return Some(message);
+        }
+        let at = (self.fields.iter()).position(|(k, v)| *k == "error" && v.is_string())?;
+        match self.fields.remove(at).1 {
+            Value::String(error) => Some(error),
+            _ => None,
+        }
+    }
+
     fn new(send_default_pii: bool) -> Self {
         FieldVisitor {
             send_default_pii,

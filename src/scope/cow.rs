@@ -305,9 +305,7 @@ impl CrumbNode {
                 return;
             }
         }
-        if let Some(evicted) = self.local.pop_front() {
-            evicted.discard();
-        }
+        self.local.pop_front();
         self.len -= 1;
     }
 }

@@ -96,16 +96,6 @@ impl Crumb {
             Crumb::Traced(c) => c.to_breadcrumb(),
         }
     }
-
-    /// Drops an evicted crumb. Most breadcrumbs carry no data, and dropping an empty
-    /// `BTreeMap` still walks a (nonexistent) tree: a third of the cost of a full buffer's
-    /// `add_breadcrumb`. An empty map owns no memory, so forgetting it frees everything.
-    pub(crate) fn discard(self) {
-        match self {
-            Crumb::Built(Breadcrumb { data, .. }) if data.is_empty() => std::mem::forget(data),
-            crumb => drop(crumb),
-        }
-    }
 }
 
 #[cfg(test)]
