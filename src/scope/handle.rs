@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use arc_swap::ArcSwap;
 use serde_json::Value;
@@ -39,6 +39,17 @@ use crate::trace::Span;
 #[derive(Clone)]
 pub struct Scope {
     inner: Arc<Storage>,
+}
+
+/// A [`Scope`] handle that does not keep the scope alive.
+#[derive(Clone)]
+pub(crate) struct WeakScope(Weak<Storage>);
+
+impl WeakScope {
+    /// The scope, while any [`Scope`] handle to it is alive.
+    pub(crate) fn upgrade(&self) -> Option<Scope> {
+        self.0.upgrade().map(|inner| Scope { inner })
+    }
 }
 
 enum Storage {
@@ -110,6 +121,12 @@ impl Scope {
                 write: Mutex::new(()),
             }),
         }
+    }
+
+    /// A handle that does not keep the scope alive: for what the scope itself may hold (a
+    /// transaction kept in its span slot refers back to the isolation scope it started in).
+    pub(crate) fn downgrade(&self) -> WeakScope {
+        WeakScope(Arc::downgrade(&self.inner))
     }
 
     pub(crate) fn is_global(&self) -> bool {
@@ -229,6 +246,8 @@ impl Scope {
         }
         let src = other.snapshot();
         let cap = self.crumb_route().cap();
+        let global = self.is_global();
+        let mut replaced = None;
         self.write(|d| {
             if src.user.is_some() {
                 d.user = src.user.clone();
@@ -271,10 +290,17 @@ impl Scope {
                     .processors
                     .extend(rare.processors.iter().cloned());
             }
-            if src.client.is_some() {
-                d.client = src.client.clone();
+            // The global scope's client lives apart from its data (see `bind_client`).
+            if src.client.is_some() && !global {
+                replaced = std::mem::replace(&mut d.client, src.client.clone());
             }
         });
+        drop(replaced);
+        if global {
+            if let Some(bound) = &src.client {
+                self.bind_client(Some(bound.client().clone()));
+            }
+        }
     }
 
     /// Binds a client to this scope, or unbinds with `None`.
@@ -296,7 +322,11 @@ impl Scope {
         if self.is_global() {
             super::storage::set_global_client(client);
         } else {
-            self.write(|d| d.client = client.map(BoundClient::new));
+            // The client this replaces is let go after the lock: if it was its last
+            // handle, dropping it drops the user's transport and callbacks.
+            let replaced =
+                self.write(|d| std::mem::replace(&mut d.client, client.map(BoundClient::new)));
+            drop(replaced);
         }
     }
 

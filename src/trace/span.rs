@@ -14,6 +14,7 @@ use super::propagation::{Dsc, PropagationContext, format_rate};
 use crate::client::{ClientInner, guarded};
 use crate::protocol::{Event, SpanId, SpanRecord, TraceId, TransactionInfo};
 use crate::scope::Scope;
+use crate::scope::WeakScope;
 use crate::scope::put_field;
 
 /// Most child spans one transaction keeps; later ones are dropped and counted.
@@ -421,8 +422,9 @@ struct Tx {
     sampled: bool,
     client: Option<Arc<ClientInner>>,
     /// The isolation scope the transaction started in: its tags, user and contexts go on
-    /// the transaction, whichever thread finishes it.
-    isolation: Scope,
+    /// the transaction, whichever thread finishes it. Weak: that scope may hold the
+    /// transaction in its span slot, and a strong handle would keep both alive for good.
+    isolation: WeakScope,
     name: Mutex<(String, Cow<'static, str>)>,
     /// Set, under the `name` lock, when the root span finishes: a rename after that is
     /// ignored (the pipeline thread reads the name later, when it builds the event).
@@ -575,7 +577,7 @@ impl Span {
         let tx = Arc::new(Tx {
             sampled,
             client,
-            isolation,
+            isolation: isolation.downgrade(),
             name: Mutex::new((ctx.name, ctx.source)),
             finished: AtomicBool::new(false),
             spans: Mutex::new(Vec::new()),
@@ -1116,7 +1118,10 @@ impl Span {
             spans,
             tx: tx.clone(),
         };
-        client.capture_transaction(Box::new(draft), &tx.isolation);
+        // Gone only when every task of the request has ended: the transaction goes out
+        // with no scope data rather than not at all.
+        let isolation = tx.isolation.upgrade().unwrap_or_default();
+        client.capture_transaction(Box::new(draft), &isolation);
     }
 
     /// The `contexts.trace` of events captured while this span is active.
