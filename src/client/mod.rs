@@ -995,7 +995,7 @@ impl ClientInner {
         sample_rand: f64,
     ) -> Dsc {
         let mut dsc = self.base_dsc(trace_id);
-        dsc.set("sample_rand", crate::trace::format_rate(sample_rand));
+        dsc.set("sample_rand", crate::trace::format_rand(sample_rand));
         dsc
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::client::ClientInner;
 
-pub(crate) use propagation::{Dsc, PropagationContext, format_rate};
+pub(crate) use propagation::{Dsc, PropagationContext, format_rand};
 pub(crate) use span::TransactionDraft;
 pub use span::{
     SamplingContext, Span, SpanStatus, TraceHeaders, TransactionContext, start_transaction,

@@ -277,12 +277,23 @@ impl PropagationContext {
     }
 }
 
-/// Formats a sample rate or `sample_rand` as Sentry wants it: plain decimal notation.
-/// Six decimals at most, like `{:.6}`, but from integers: float formatting is slow, and
-/// every transaction formats two of these.
+/// Formats a sample rate as Sentry wants it: plain decimal notation, rounded to six
+/// decimals at most, like `{:.6}`, but from integers: float formatting is slow, and every
+/// transaction formats two of these.
 pub(crate) fn format_rate(rate: f64) -> String {
     // NaN becomes 0 (`as` saturates).
-    let micros = (rate.clamp(0.0, 1.0) * 1e6).round() as u64;
+    format_micros((rate.clamp(0.0, 1.0) * 1e6).round() as u64)
+}
+
+/// Formats a `sample_rand` like [`format_rate`], cut rather than rounded to six decimals:
+/// it must stay below 1, and below every rate that sampled it (a draw of 0.0999996 sampled
+/// at 0.1 is written `0.099999`, not `0.1`).
+pub(crate) fn format_rand(rand: f64) -> String {
+    format_micros(((rand.clamp(0.0, 1.0) * 1e6) as u64).min(999_999))
+}
+
+/// `micros` millionths in plain decimal notation, without trailing zeros.
+fn format_micros(micros: u64) -> String {
     let (whole, mut frac) = (micros / 1_000_000, micros % 1_000_000);
     if frac == 0 {
         return whole.to_string();
@@ -373,6 +384,16 @@ mod tests {
         assert_eq!(format_rate(0.0500004), "0.05");
         assert_eq!(format_rate(0.9999996), "1");
         assert_eq!(format_rate(f64::NAN), "0");
+    }
+
+    #[test]
+    fn sample_rand_is_cut_to_six_decimals_and_stays_below_one() {
+        assert_eq!(format_rand(0.25), "0.25");
+        assert_eq!(format_rand(0.0), "0");
+        assert_eq!(format_rand(0.0999996), "0.099999");
+        assert_eq!(format_rand(0.9999996), "0.999999");
+        assert_eq!(format_rand(0.999_999_999_9), "0.999999");
+        assert_eq!(format_rand(f64::NAN), "0");
     }
 
     #[test]

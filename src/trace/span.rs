@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
-use super::propagation::{Dsc, PropagationContext, format_rate};
+use super::propagation::{Dsc, PropagationContext, format_rand, format_rate};
 use crate::client::{ClientInner, guarded};
 use crate::protocol::{Event, SpanId, SpanRecord, TraceId, TransactionInfo};
 use crate::scope::Scope;
@@ -463,7 +463,7 @@ impl Tx {
                 dsc.set("transaction", name);
             }
             dsc.set("sample_rate", format_rate(seed.rate));
-            dsc.set("sample_rand", format_rate(seed.sample_rand));
+            dsc.set("sample_rand", format_rand(seed.sample_rand));
             dsc.set("sampled", if self.sampled { "true" } else { "false" });
             Arc::new(dsc)
         })
