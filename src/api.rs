@@ -13,8 +13,11 @@ use crate::transport::FlushError;
 
 /// Captures an error, with its `source()` chain, merged with the task's scopes.
 ///
-/// Returns the event id when the event was handed to the transport, `None` when it was dropped
-/// (no client, sampled out, `before_send`, a full queue). Never blocks and never panics.
+/// Returns the event id once the event is queued for the client's pipeline, `None` when it
+/// was dropped before that (no client, sampled out, the pipeline queue full). Event
+/// processors, `before_send` and the transport run later, on the pipeline thread: an event
+/// they drop has already returned its id, and is counted (see
+/// [`docs::delivery`](crate::docs::delivery)). Never blocks and never panics.
 ///
 /// # Examples
 ///

@@ -248,7 +248,7 @@ impl ClientOptions {
     ///
     /// The draw happens first, before the scopes are merged or anything is built, so a
     /// sampled-out event costs almost nothing. (Both reference SDKs sample last; scopeline
-    /// differs on purpose: `before_send` only ever sees events that will be sent.)
+    /// differs on purpose: `before_send` never sees an event the draw drops.)
     /// Values outside 0..=1 are clamped; NaN counts as 0.
     ///
     /// ```
@@ -290,7 +290,10 @@ impl ClientOptions {
 
     /// A last look at every error and message event before it is sent: return `None` to drop
     /// it. Runs after event processors, with no lock held; a panic drops the event and is
-    /// counted under `before_send`.
+    /// counted under `before_send`. It runs on the client's pipeline thread, not on the
+    /// capturing task: scopeline's scopes are there, your own task-locals, thread-locals
+    /// and the current `tracing` span are not: put what it needs on the scope (a tag, a
+    /// context) where the event is captured.
     ///
     /// ```
     /// use std::time::Duration;

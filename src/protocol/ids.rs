@@ -5,8 +5,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The id of a captured event: a random UUID v4, written as 32 lowercase hex digits.
 ///
-/// Every capture function returns `Option<EventId>`: `Some` when the event was handed to
-/// the transport, `None` when it was dropped (no client, sampled out, `before_send`…).
+/// Every capture function returns `Option<EventId>`: `Some` once the event is queued for
+/// the client's pipeline, `None` when it was dropped before that (no client, sampled out, a
+/// full queue). An event dropped later (by an event processor, `before_send` or the
+/// transport) has already returned its id.
 ///
 /// # Examples
 ///

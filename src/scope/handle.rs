@@ -698,6 +698,8 @@ impl Scope {
     /// Adds a function that sees, edits or drops (by returning `None`) every event captured
     /// through this scope. Processors run after the scopes are merged, global first, then
     /// isolation, then current. A panicking processor drops the event and is counted.
+    /// Like `before_send`, they run on the client's pipeline thread, where the capturing
+    /// task's own task-locals and thread-locals are not.
     ///
     /// ```
     /// let scope = scopeline::Scope::new();
