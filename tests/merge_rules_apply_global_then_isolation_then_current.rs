@@ -128,7 +128,13 @@ fn events_carry_release_environment_sdk_and_default_contexts() {
         scopeline::capture_message("m", Level::Info);
         let e = &memory.events()[0];
         assert_eq!(e.release.as_deref(), Some("app@1.0.0"));
-        assert_eq!(e.environment.as_deref(), Some("production"));
+        // Unset: `development` in this test build (debug assertions), as in sentry-rust.
+        let default = if cfg!(debug_assertions) {
+            "development"
+        } else {
+            "production"
+        };
+        assert_eq!(e.environment.as_deref(), Some(default));
         assert_eq!(e.dist.as_deref(), Some("x86"));
         assert_eq!(e.sdk.as_ref().unwrap().name, "scopeline.rust");
         assert_eq!(e.contexts["os"]["name"], std::env::consts::OS);

@@ -946,7 +946,8 @@ impl ClientInner {
             event.release = o.release.clone();
         }
         if event.environment.is_none() {
-            event.environment = Some(o.environment.clone().unwrap_or("production".into()));
+            event.environment =
+                Some((o.environment.clone()).unwrap_or_else(options::default_environment));
         }
         if event.dist.is_none() {
             event.dist = o.dist.clone();
@@ -983,7 +984,7 @@ impl ClientInner {
         let environment = self.options.environment.clone();
         dsc.set(
             "environment",
-            environment.unwrap_or(std::borrow::Cow::Borrowed("production")),
+            environment.unwrap_or_else(options::default_environment),
         );
         dsc
     }

@@ -183,7 +183,10 @@ impl ClientOptions {
         self
     }
 
-    /// The environment; `production` when unset.
+    /// The environment. Unset (here and in `SENTRY_ENVIRONMENT`), it is `development` in a
+    /// build with debug assertions (`cargo run`, `cargo test`) and `production` otherwise, as
+    /// in the official Rust SDK, so events from a developer's machine do not land in
+    /// production's alerts.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().environment("staging");
@@ -617,7 +620,7 @@ impl ClientOptions {
     /// ```
     /// use scopeline::ClientOptions;
     ///
-    /// // Unset here; events say `production` then.
+    /// // Unset here; events say `development` in a debug build, `production` in a release one.
     /// assert_eq!(ClientOptions::new().get_environment(), None);
     /// assert_eq!(ClientOptions::new().environment("dev").get_environment(), Some("dev"));
     /// ```
@@ -684,4 +687,14 @@ impl ClientOptions {
     pub fn get_shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
     }
+}
+
+/// The environment of events when none is set: `development` in a build with debug
+/// assertions, `production` otherwise.
+pub(crate) fn default_environment() -> Cow<'static, str> {
+    Cow::Borrowed(if cfg!(debug_assertions) {
+        "development"
+    } else {
+        "production"
+    })
 }

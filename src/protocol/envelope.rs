@@ -342,7 +342,10 @@ fn sdk_info() -> &'static ClientSdkInfo {
 /// }
 ///
 /// let kept = Keep::default();
-/// let options = scopeline::ClientOptions::new().release("shop@1").transport(kept.clone());
+/// let options = scopeline::ClientOptions::new()
+///     .release("shop@1")
+///     .environment("staging")
+///     .transport(kept.clone());
 /// let client = scopeline::Client::new(options);
 /// let scope = scopeline::Scope::new();
 /// scope.bind_client(Some(client.clone()));
@@ -353,7 +356,7 @@ fn sdk_info() -> &'static ClientSdkInfo {
 /// let trace = envelopes[0].trace.as_ref().expect("events carry their trace's context");
 /// assert_eq!(trace.get("release"), Some("shop@1"));
 /// assert_eq!(trace.get("trace_id").map(str::len), Some(32));
-/// assert!(trace.iter().any(|(key, value)| key == "environment" && value == "production"));
+/// assert!(trace.iter().any(|(key, value)| key == "environment" && value == "staging"));
 /// ```
 #[derive(Clone)]
 pub struct DynamicSamplingContext(Arc<Dsc>);
