@@ -187,6 +187,11 @@ impl Dsn {
         (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
     }
 
+    /// Whether envelopes go over TLS.
+    pub(crate) fn is_https(&self) -> bool {
+        matches!(self.scheme, Scheme::Https)
+    }
+
     /// The base URL: scheme, host, port when not the default, and path prefix.
     ///
     /// ```

@@ -71,7 +71,8 @@ impl HttpTransport {
             .timeout_global(Some(timeout.min(super::LONGEST_WAIT)))
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
-            .max_idle_connections_per_host(2);
+            .max_idle_connections_per_host(2)
+            .proxy(proxy_from_env(dsn, debug));
         let roots = match ca_certs {
             Some(path) => Some(read_ca_certs(path)?),
             #[cfg(feature = "system-roots")]
@@ -139,6 +140,74 @@ fn read_ca_certs(path: &std::path::Path) -> std::io::Result<ureq::tls::RootCerts
         return Err(invalid("no CERTIFICATE block in it".into()));
     }
     Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+}
+
+/// The proxy for the DSN, from the environment as the official SDK and curl read it:
+/// `HTTPS_PROXY` for an https DSN (falling back to `HTTP_PROXY`, as sentry-rust does),
+/// `HTTP_PROXY` for an http one, then `ALL_PROXY` for either (each in upper or lower case);
+/// none when `NO_PROXY` names the DSN's host. (ureq's own reading takes the first of
+/// `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` whatever the scheme, so an http DSN went through
+/// a proxy meant for https traffic.)
+fn proxy_from_env(dsn: &Dsn, debug: bool) -> Option<ureq::Proxy> {
+    let first = |names: &[&str]| {
+        (names.iter()).find_map(|name| {
+            let value = std::env::var(name).ok()?;
+            let value = value.trim();
+            (!value.is_empty()).then(|| value.to_owned())
+        })
+    };
+    if first(&["NO_PROXY", "no_proxy"]).is_some_and(|list| bypasses_proxy(&list, dsn.host())) {
+        return None;
+    }
+    let http = ["HTTP_PROXY", "http_proxy"];
+    let all = ["ALL_PROXY", "all_proxy"];
+    let chosen = if dsn.is_https() {
+        first(&["HTTPS_PROXY", "https_proxy"])
+            .or_else(|| first(&http))
+            .or_else(|| first(&all))
+    } else {
+        first(&http).or_else(|| first(&all))
+    }?;
+    match ureq::Proxy::new(&chosen) {
+        Ok(proxy) => Some(proxy),
+        Err(e) => {
+            if debug {
+                tracing::warn!(target: TARGET, error = %e, "the proxy in the environment is not a URL; sending directly");
+            }
+            None
+        }
+    }
+}
+
+/// Whether a `NO_PROXY` list names `host`: `*`, the host itself, or a domain it is in
+/// (`example.com`, `.example.com` and `*.example.com` all cover `sentry.example.com`, as in
+/// curl). Ports in entries are ignored; names compare without case.
+fn bypasses_proxy(list: &str, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    list.split(',').map(str::trim).any(|entry| {
+        let entry = entry
+            .strip_prefix("*.")
+            .or(entry.strip_prefix('.'))
+            .unwrap_or(entry);
+        // A port (`host:8080`) is ignored; an IPv6 address keeps its colons.
+        let entry = match entry.rsplit_once(':') {
+            Some((name, port))
+                if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                name
+            }
+            _ => entry,
+        };
+        let entry = (entry.trim_start_matches('[').trim_end_matches(']'))
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        entry == "*"
+            || (!entry.is_empty()
+                && (host == entry
+                    || host
+                        .strip_suffix(entry.as_str())
+                        .is_some_and(|rest| rest.ends_with('.'))))
+    })
 }
 
 impl Transport for HttpTransport {
@@ -314,6 +383,33 @@ mod tests {
 
     use super::*;
     use crate::protocol::Event;
+
+    #[test]
+    fn no_proxy_lists_match_the_host_and_its_domains_only() {
+        let host = "sentry.example.com";
+        for list in [
+            "*",
+            "sentry.example.com",
+            "SENTRY.example.com.",
+            "example.com",
+            ".example.com",
+            "*.example.com",
+            "localhost, example.com:443",
+        ] {
+            assert!(bypasses_proxy(list, host), "{list:?}");
+        }
+        for list in [
+            "",
+            "ample.com",
+            "other.example.com",
+            "sentry.example",
+            "localhost,,",
+        ] {
+            assert!(!bypasses_proxy(list, host), "{list:?}");
+        }
+        assert!(bypasses_proxy("::1,[fe80::1]", "fe80::1"));
+        assert!(!bypasses_proxy("::1", "fe80::1"));
+    }
 
     #[test]
     fn gzip_members_decode_to_the_envelope_every_time() {
