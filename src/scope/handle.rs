@@ -245,6 +245,9 @@ impl Scope {
             return;
         }
         let src = other.snapshot();
+        if let Some(span) = &src.span {
+            span.stored_in(self);
+        }
         let cap = self.crumb_route().cap();
         let global = self.is_global();
         let mut replaced = None;
@@ -625,6 +628,9 @@ impl Scope {
     /// assert_eq!(scope.span().unwrap().span_id(), tx.span_id());
     /// ```
     pub fn set_span(&self, span: Option<Span>) {
+        if let Some(span) = &span {
+            span.stored_in(self);
+        }
         self.write(|d| d.span = span);
     }
 

@@ -422,9 +422,9 @@ struct Tx {
     sampled: bool,
     client: Option<Arc<ClientInner>>,
     /// The isolation scope the transaction started in: its tags, user and contexts go on
-    /// the transaction, whichever thread finishes it. Weak: that scope may hold the
-    /// transaction in its span slot, and a strong handle would keep both alive for good.
-    isolation: WeakScope,
+    /// the transaction, whichever thread finishes it, even after the request's tasks have
+    /// ended (a request dropped unanswered finishes its transaction last).
+    isolation: Mutex<Home>,
     name: Mutex<(String, Cow<'static, str>)>,
     /// Set, under the `name` lock, when the root span finishes: a rename after that is
     /// ignored (the pipeline thread reads the name later, when it builds the event).
@@ -434,6 +434,34 @@ struct Tx {
     /// frozen from then on (protocol sheet §5).
     dsc: OnceLock<Arc<Dsc>>,
     seed: DscSeed,
+}
+
+/// How a transaction holds the isolation scope it started in: strongly, until it finishes
+/// or that scope comes to hold it in its span slot (`scope.set_span(Some(tx))`, the Python
+/// SDK's habit), when holding it would make a cycle that keeps both alive for good.
+enum Home {
+    Held(Scope),
+    Weak(WeakScope),
+}
+
+impl Tx {
+    fn isolation(&self) -> Option<Scope> {
+        match &*lock(&self.isolation) {
+            Home::Held(scope) => Some(scope.clone()),
+            Home::Weak(scope) => scope.upgrade(),
+        }
+    }
+
+    /// Lets go of the isolation scope, keeping a weak handle; `only_if` limits it to when
+    /// the scope held is that one.
+    fn let_go_of_isolation(&self, only_if: Option<&Scope>) {
+        let mut home = lock(&self.isolation);
+        if let Home::Held(scope) = &*home {
+            if only_if.is_none_or(|s| s.ptr_eq(scope)) {
+                *home = Home::Weak(scope.downgrade());
+            }
+        }
+    }
 }
 
 /// What a transaction's DSC is made of.
@@ -577,7 +605,7 @@ impl Span {
         let tx = Arc::new(Tx {
             sampled,
             client,
-            isolation: isolation.downgrade(),
+            isolation: Mutex::new(Home::Held(isolation)),
             name: Mutex::new((ctx.name, ctx.source)),
             finished: AtomicBool::new(false),
             spans: Mutex::new(Vec::new()),
@@ -623,6 +651,13 @@ impl Span {
     }
 
     /// [`Span::start_child`] with a start time the caller already read.
+    /// Told when `scope` comes to hold this span in its span slot: if `scope` is the
+    /// isolation scope its transaction holds, the transaction lets go of it (keeping a weak
+    /// handle), or each would keep the other alive for good.
+    pub(crate) fn stored_in(&self, scope: &Scope) {
+        self.inner.tx.let_go_of_isolation(Some(scope));
+    }
+
     pub(crate) fn start_child_at(
         &self,
         op: impl Into<Cow<'static, str>>,
@@ -1097,6 +1132,8 @@ impl Span {
         };
         if self.inner.root {
             self.send_transaction(record);
+            // Finished: nothing more is read from the isolation scope.
+            self.inner.tx.let_go_of_isolation(None);
         } else {
             let mut spans = lock(&self.inner.tx.spans);
             if spans.len() < MAX_SPANS {
@@ -1118,9 +1155,9 @@ impl Span {
             spans,
             tx: tx.clone(),
         };
-        // Gone only when every task of the request has ended: the transaction goes out
-        // with no scope data rather than not at all.
-        let isolation = tx.isolation.upgrade().unwrap_or_default();
+        // Gone only when the scope held this transaction and then ended: the transaction
+        // goes out with no scope data rather than not at all.
+        let isolation = tx.isolation().unwrap_or_default();
         client.capture_transaction(Box::new(draft), &isolation);
     }
 
