@@ -49,3 +49,30 @@ fn a_name_on_a_scope_without_the_span_leaves_the_transaction_alone() {
         assert_eq!(memory.transactions()[0].transaction.as_deref(), Some("job"));
     });
 }
+
+/// The same for events the tracing layer captures inside a tracing span.
+#[cfg(feature = "tracing")]
+#[test]
+fn a_scope_name_also_wins_over_a_tracing_spans_transaction() {
+    use tracing_subscriber::prelude::*;
+
+    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
+    tracing::subscriber::with_default(subscriber, || {
+        scopeline::with_isolation_scope(|isolation| {
+            let (_client, memory) = common::bind(ClientOptions::new().traces_sample_rate(1.0));
+            let span = tracing::info_span!("GET /cart/{id}");
+            let _entered = span.enter();
+            tracing::error!("named after the span");
+            isolation.set_transaction(Some("checkout"));
+            tracing::error!("named by the scope");
+
+            let events = memory.events();
+            let names: Vec<_> = events.iter().map(|e| e.transaction.as_deref()).collect();
+            assert_eq!(names, [Some("GET /cart/{id}"), Some("checkout")]);
+            // Both still hang under the span.
+            for event in &events {
+                assert!(event.contexts["trace"]["span_id"].is_string());
+            }
+        });
+    });
+}

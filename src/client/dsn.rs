@@ -188,6 +188,7 @@ impl Dsn {
     }
 
     /// Whether envelopes go over TLS.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn is_https(&self) -> bool {
         matches!(self.scheme, Scheme::Https)
     }

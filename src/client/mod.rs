@@ -103,8 +103,12 @@ impl Job {
         }
     }
 
-    /// The size of the attachments the job's scopes would add to its event.
+    /// The size of the attachments the job's scopes would add to its event (none to a
+    /// transaction).
     fn attachment_bytes(&self) -> u64 {
+        if matches!(self.payload, Payload::Transaction(_)) {
+            return 0;
+        }
         [&self.global, &self.isolation, &self.current]
             .iter()
             .map(|scope| discards::attachment_bytes(scope.rare().attachments.iter()))

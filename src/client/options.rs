@@ -183,10 +183,10 @@ impl ClientOptions {
         self
     }
 
-    /// The environment. Unset (here and in `SENTRY_ENVIRONMENT`), it is `development` in a
-    /// build with debug assertions (`cargo run`, `cargo test`) and `production` otherwise, as
-    /// in the official Rust SDK, so events from a developer's machine do not land in
-    /// production's alerts.
+    /// The environment. Unset (here and, for [`init`](crate::init), in `SENTRY_ENVIRONMENT`),
+    /// it is `development` when scopeline is built with debug assertions (`cargo run`,
+    /// `cargo test` with the default profiles) and `production` otherwise, as in the official
+    /// Rust SDK, so events from a developer's machine do not land in production's alerts.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().environment("staging");

@@ -73,13 +73,15 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 /// scopeline's own log events (targets `scopeline` and `scopeline::…`, which carry transport
 /// problems) are left to the user's other layers: they never become events or breadcrumbs.
 ///
-/// Special span fields: `sentry.op` (the Sentry op), `sentry.name` (the transaction's name),
-/// `sentry.trace` and `sentry.baggage` (continue the trace of a `sentry-trace`/`traceparent`
-/// and `baggage` header on a root span). The op, the name and `tags.*` may also be recorded
-/// later (declared `tracing::field::Empty`, then `span.record(..)`); a trace can only be
-/// continued when the span is made, since its ids are fixed then. Values under sensitive
-/// keys (see [`docs::personal_data`](crate::docs::personal_data)) are replaced with
-/// `[Filtered]` unless `send_default_pii` is on.
+/// Special span fields: `sentry.op` (the Sentry op; the span's name by default),
+/// `sentry.name` (a root span's transaction name, a child span's description; the span's
+/// name by default), `sentry.trace` and `sentry.baggage` (continue the trace of a
+/// `sentry-trace`/`traceparent` and `baggage` header on a root span). The op, the name and
+/// `tags.*` may also be recorded later (declared `tracing::field::Empty`, then
+/// `span.record(..)`); a trace can only be continued when the span is made, since its ids
+/// are fixed then. Values under secret keys (passwords, tokens…) are always replaced with
+/// `[Filtered]`, values under personal ones (e-mail, IP address…) unless `send_default_pii`
+/// is on (see [`docs::personal_data`](crate::docs::personal_data)).
 ///
 /// # Examples
 ///
@@ -300,7 +302,13 @@ where
         let start = SystemTime::now();
         let sentry = match parent_sentry {
             // The tracing parent is kept by this layer: follow it, sampled or not.
-            Some(Some(parent)) => Some(child(&parent, op, meta, &visitor.fields, start)),
+            Some(Some(parent)) => Some(child(
+                &parent,
+                (op, visitor.name.take()),
+                meta,
+                &visitor.fields,
+                start,
+            )),
             Some(None) => None,
             // A root span: below the scope's active span, or a new transaction, which an
             // explicit `parent: None` always asks for.
@@ -317,7 +325,13 @@ where
                     )
                 })
             }) {
-                Ok(parent) => Some(child(&parent, op, meta, &visitor.fields, start)),
+                Ok(parent) => Some(child(
+                    &parent,
+                    (op, visitor.name.take()),
+                    meta,
+                    &visitor.fields,
+                    start,
+                )),
                 Err((isolation, Some(client))) if client.tracing_enabled() => {
                     let name = visitor
                         .name
@@ -374,16 +388,23 @@ where
             crate::client::with_current_client(|c| c.options().send_default_pii).unwrap_or(false);
         let mut visitor = FieldVisitor::new(pii);
         values.record(&mut visitor);
-        if let Some(sentry) = state.sentry.as_ref().filter(|s| s.is_sampled()) {
-            for (k, v) in &visitor.fields {
-                sentry.set_static_data(k, v.clone());
+        if let Some(sentry) = &state.sentry {
+            if sentry.is_sampled() {
+                for (k, v) in &visitor.fields {
+                    sentry.set_static_data(k, v.clone());
+                }
+                set_tags(sentry, visitor.tags);
+                if let Some(op) = visitor.op {
+                    sentry.set_op(op);
+                }
             }
-            set_tags(sentry, visitor.tags);
-            if let Some(op) = visitor.op {
-                sentry.set_op(op);
-            }
-            if let Some(name) = visitor.name.filter(|_| sentry.is_transaction()) {
-                sentry.set_transaction_name(name, "custom");
+            // An unsampled transaction's name still names its errors and outgoing baggage.
+            match visitor.name {
+                Some(name) if sentry.is_transaction() => {
+                    sentry.set_transaction_name(name, "custom");
+                }
+                Some(name) => sentry.set_description(name),
+                None => {}
             }
         }
         for (k, v) in visitor.fields {
@@ -448,14 +469,23 @@ where
                 let sentry = parent_of(&ctx, event.parent(), event.is_contextual())
                     .and_then(nearest_kept)
                     .flatten();
-                if let Some(span) = sentry {
-                    if level >= Level::Error {
-                        span.set_status(SpanStatus::InternalError);
+                match sentry {
+                    Some(span) => {
+                        if level >= Level::Error {
+                            span.set_status(SpanStatus::InternalError);
+                        }
+                        // Captured as the span's event: its trace context and sampling
+                        // context, and its transaction's name unless a scope names one.
+                        let mut tie = |scope: &crate::Scope| scope.set_span(Some(span.clone()));
+                        crate::client::capture_ambient(
+                            crate::client::EventSource::event(out),
+                            Some(&mut tie),
+                        );
                     }
-                    out.contexts.insert("trace".into(), span.trace_context());
-                    out.transaction = Some(span.transaction_name());
+                    None => {
+                        crate::capture_event(out);
+                    }
                 }
-                crate::capture_event(out);
             }
             EventFilter::Ignore => {}
         }
@@ -503,14 +533,17 @@ where
     }
 }
 
+/// A child Sentry span: its op is `sentry.op` or the span's name, its description
+/// `sentry.name` or the span's name.
 fn child(
     parent: &Span,
-    op: Option<Cow<'static, str>>,
+    (op, name): (Option<Cow<'static, str>>, Option<String>),
     meta: &'static Metadata<'static>,
     fields: &Fields,
     start: SystemTime,
 ) -> Span {
-    let span = parent.start_child_at(op.unwrap_or(Cow::Borrowed(meta.name())), meta.name(), start);
+    let description = name.map_or(Cow::Borrowed(meta.name()), Cow::Owned);
+    let span = parent.start_child_at(op.unwrap_or(Cow::Borrowed(meta.name())), description, start);
     span.set_fields(fields, meta.target());
     span
 }

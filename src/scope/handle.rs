@@ -631,7 +631,10 @@ impl Scope {
         if let Some(span) = &span {
             span.stored_in(self);
         }
-        self.write(|d| d.span = span);
+        // The span replaced is let go after the lock: it may hold the last handle to a
+        // transaction, and so to a client and its transport.
+        let replaced = self.write(|d| std::mem::replace(&mut d.span, span));
+        drop(replaced);
     }
 
     /// The active span set on this scope, if any.

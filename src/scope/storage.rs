@@ -33,6 +33,11 @@ fn default_pair() -> &'static ScopePair {
     })
 }
 
+/// Whether `scope` is the process-wide default isolation scope (code outside every wrapper).
+pub(crate) fn is_default_isolation(scope: &Scope) -> bool {
+    scope.ptr_eq(&default_pair().isolation)
+}
+
 fn global_scope() -> &'static Scope {
     static GLOBAL: OnceLock<Scope> = OnceLock::new();
     GLOBAL.get_or_init(Scope::new_global)

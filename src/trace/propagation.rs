@@ -286,8 +286,9 @@ pub(crate) fn format_rate(rate: f64) -> String {
 }
 
 /// Formats a `sample_rand` like [`format_rate`], cut rather than rounded to six decimals:
-/// it must stay below 1, and below every rate that sampled it (a draw of 0.0999996 sampled
-/// at 0.1 is written `0.099999`, not `0.1`).
+/// it must stay below 1 (a draw of 0.9999996 is written `0.999999`, not `1`), and below a
+/// rate of six decimals or fewer that sampled it (0.0999996 sampled at 0.1 is written
+/// `0.099999`, not `0.1`).
 pub(crate) fn format_rand(rand: f64) -> String {
     format_micros(((rand.clamp(0.0, 1.0) * 1e6) as u64).min(999_999))
 }

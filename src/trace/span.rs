@@ -513,8 +513,10 @@ impl fmt::Debug for Span {
 }
 
 /// Starts a transaction in the running task's trace: it continues what [`continue_trace`]
-/// stored on the isolation scope, or the isolation scope's own fresh trace. Sampling is
-/// decided here, once, and inherited by every child.
+/// stored on the isolation scope, or the isolation scope's own fresh trace. Outside every
+/// isolation scope, each transaction starts a trace of its own (so that jobs of a worker
+/// loop are separate traces, each sampled on its own). Sampling is decided here, once, and
+/// inherited by every child.
 ///
 /// The transaction is not made the scope's active span; use [`Scope::set_span`] for that.
 ///
@@ -543,6 +545,13 @@ impl Span {
         client: Option<Arc<ClientInner>>,
     ) -> Span {
         let propagation = isolation.read(crate::scope::ScopeData::propagation);
+        // Outside every isolation scope (a worker loop under a plain `tokio::spawn`, a
+        // thread), each transaction starts a trace of its own: sharing the process-wide
+        // default trace would make every job one endless trace, sampled all or nothing.
+        if propagation.incoming().is_none() && crate::scope::is_default_isolation(&isolation) {
+            let own = PropagationContext::default();
+            return Span::new_transaction_in(ctx, isolation, client, &own);
+        }
         Span::new_transaction_in(ctx, isolation, client, &propagation)
     }
 

@@ -68,7 +68,7 @@ impl HttpTransport {
         }
         let config = ureq::Agent::config_builder()
             // ureq adds the timeout to the clock: `Duration::MAX` would overflow there.
-            .timeout_global(Some(timeout.min(super::LONGEST_WAIT)))
+            .timeout_global(Some(timeout.min(super::worker::LONGEST_WAIT)))
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
             .max_idle_connections_per_host(2)
@@ -142,72 +142,127 @@ fn read_ca_certs(path: &std::path::Path) -> std::io::Result<ureq::tls::RootCerts
     Ok(ureq::tls::RootCerts::new_with_certs(&certs))
 }
 
-/// The proxy for the DSN, from the environment as the official SDK and curl read it:
-/// `HTTPS_PROXY` for an https DSN (falling back to `HTTP_PROXY`, as sentry-rust does),
-/// `HTTP_PROXY` for an http one, then `ALL_PROXY` for either (each in upper or lower case);
-/// none when `NO_PROXY` names the DSN's host. (ureq's own reading takes the first of
+/// The proxy for the DSN, from the environment. The variable follows the DSN's scheme, each
+/// read in lower case first, then upper case, as curl reads them:
+///
+/// - an https DSN: `https_proxy`, then `all_proxy`, then `http_proxy` (the official Rust
+///   SDK's fallback);
+/// - an http DSN: `http_proxy`, then `all_proxy`.
+///
+/// A value that is not a proxy URL is skipped for the next. No proxy when `no_proxy` names
+/// the DSN's host (see [`bypasses_proxy`]). ureq's own reading took the first of
 /// `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` whatever the scheme, so an http DSN went through
-/// a proxy meant for https traffic.)
+/// a proxy meant for https traffic.
 fn proxy_from_env(dsn: &Dsn, debug: bool) -> Option<ureq::Proxy> {
-    let first = |names: &[&str]| {
-        (names.iter()).find_map(|name| {
-            let value = std::env::var(name).ok()?;
-            let value = value.trim();
-            (!value.is_empty()).then(|| value.to_owned())
-        })
-    };
-    if first(&["NO_PROXY", "no_proxy"]).is_some_and(|list| bypasses_proxy(&list, dsn.host())) {
+    choose_proxy(
+        dsn.is_https(),
+        dsn.host(),
+        |name| std::env::var(name).ok(),
+        debug,
+    )
+}
+
+fn choose_proxy(
+    https: bool,
+    host: &str,
+    var: impl Fn(&str) -> Option<String>,
+    debug: bool,
+) -> Option<ureq::Proxy> {
+    let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    let either = |name: &str| set(name).or_else(|| set(&name.to_ascii_uppercase()));
+    if either("no_proxy").is_some_and(|list| bypasses_proxy(&list, host)) {
         return None;
     }
-    let http = ["HTTP_PROXY", "http_proxy"];
-    let all = ["ALL_PROXY", "all_proxy"];
-    let chosen = if dsn.is_https() {
-        first(&["HTTPS_PROXY", "https_proxy"])
-            .or_else(|| first(&http))
-            .or_else(|| first(&all))
+    let order: &[&str] = if https {
+        &["https_proxy", "all_proxy", "http_proxy"]
     } else {
-        first(&http).or_else(|| first(&all))
-    }?;
-    match ureq::Proxy::new(&chosen) {
-        Ok(proxy) => Some(proxy),
-        Err(e) => {
-            if debug {
-                tracing::warn!(target: TARGET, error = %e, "the proxy in the environment is not a URL; sending directly");
+        &["http_proxy", "all_proxy"]
+    };
+    for name in order {
+        for name in [name.to_string(), name.to_ascii_uppercase()] {
+            let Some(value) = set(&name) else { continue };
+            match ureq::Proxy::new(value.trim()) {
+                Ok(proxy) => return Some(proxy),
+                Err(e) => {
+                    if debug {
+                        tracing::warn!(target: TARGET, variable = %name, error = %e, "not a proxy URL; skipped");
+                    }
+                }
             }
-            None
         }
+    }
+    None
+}
+
+/// Whether a `no_proxy` list names `host`, as curl reads one: `*`; a name, which covers
+/// itself and its subdomains (`example.com`, `.example.com`, `*.example.com` all cover
+/// `sentry.example.com`); an IP address, matched exactly, by a CIDR range (`10.0.0.0/8`,
+/// `fd00::/8`) or by a prefix (`10.*`, `192.168.`). Ports in entries are ignored; names
+/// compare without case.
+fn bypasses_proxy(list: &str, host: &str) -> bool {
+    let host = (host.trim_start_matches('[').trim_end_matches(']'))
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let ip = host.parse::<std::net::IpAddr>().ok();
+    list.split(',').map(str::trim).any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        if let Some((net, bits)) = entry.split_once('/') {
+            let net = net.trim_start_matches('[').trim_end_matches(']').parse();
+            return match (ip, net, bits.trim().parse()) {
+                (Some(ip), Ok(net), Ok(bits)) => in_range(ip, net, bits),
+                _ => false,
+            };
+        }
+        let entry = without_port(entry).to_ascii_lowercase();
+        if let Some(ip) = ip {
+            return match entry.strip_suffix('*') {
+                Some(prefix) => host.starts_with(prefix),
+                None if entry.ends_with('.') => host.starts_with(&entry),
+                None => entry.parse::<std::net::IpAddr>() == Ok(ip),
+            };
+        }
+        let name = (entry.strip_prefix("*.").or(entry.strip_prefix('.')))
+            .or(entry.strip_prefix('*'))
+            .unwrap_or(&entry)
+            .trim_end_matches('.');
+        !name.is_empty()
+            && (host == name
+                || host
+                    .strip_suffix(name)
+                    .is_some_and(|rest| rest.ends_with('.')))
+    })
+}
+
+/// A `no_proxy` entry without its port: `host:8080` and `[::1]:8080` lose it, a bare IPv6
+/// address (several colons) keeps its colons.
+fn without_port(entry: &str) -> &str {
+    if let Some(rest) = entry.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match entry.split_once(':') {
+        Some((name, port)) if !port.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => entry,
     }
 }
 
-/// Whether a `NO_PROXY` list names `host`: `*`, the host itself, or a domain it is in
-/// (`example.com`, `.example.com` and `*.example.com` all cover `sentry.example.com`, as in
-/// curl). Ports in entries are ignored; names compare without case.
-fn bypasses_proxy(list: &str, host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    list.split(',').map(str::trim).any(|entry| {
-        let entry = entry
-            .strip_prefix("*.")
-            .or(entry.strip_prefix('.'))
-            .unwrap_or(entry);
-        // A port (`host:8080`) is ignored; an IPv6 address keeps its colons.
-        let entry = match entry.rsplit_once(':') {
-            Some((name, port))
-                if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                name
-            }
-            _ => entry,
-        };
-        let entry = (entry.trim_start_matches('[').trim_end_matches(']'))
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        entry == "*"
-            || (!entry.is_empty()
-                && (host == entry
-                    || host
-                        .strip_suffix(entry.as_str())
-                        .is_some_and(|rest| rest.ends_with('.'))))
-    })
+/// Whether `ip` is in the range `net`/`bits` (of the same address family).
+fn in_range(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
+    use std::net::IpAddr::{V4, V6};
+    match (ip, net) {
+        (V4(ip), V4(net)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (V6(ip), V6(net)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
 }
 
 impl Transport for HttpTransport {
@@ -385,7 +440,7 @@ mod tests {
     use crate::protocol::Event;
 
     #[test]
-    fn no_proxy_lists_match_the_host_and_its_domains_only() {
+    fn no_proxy_lists_match_the_host_its_domains_and_its_addresses() {
         let host = "sentry.example.com";
         for list in [
             "*",
@@ -394,6 +449,7 @@ mod tests {
             "example.com",
             ".example.com",
             "*.example.com",
+            "*example.com",
             "localhost, example.com:443",
         ] {
             assert!(bypasses_proxy(list, host), "{list:?}");
@@ -407,8 +463,88 @@ mod tests {
         ] {
             assert!(!bypasses_proxy(list, host), "{list:?}");
         }
-        assert!(bypasses_proxy("::1,[fe80::1]", "fe80::1"));
-        assert!(!bypasses_proxy("::1", "fe80::1"));
+        let ip = "10.1.2.3";
+        for list in [
+            "10.1.2.3",
+            "10.0.0.0/8",
+            "10.*",
+            "10.1.",
+            "10.1.2.3:9000",
+            "*",
+        ] {
+            assert!(bypasses_proxy(list, ip), "{list:?}");
+        }
+        for list in [
+            "2.3",
+            "1.2.3",
+            "11.0.0.0/8",
+            "10.0.0.0/33",
+            "example.com",
+            "::/0",
+        ] {
+            assert!(!bypasses_proxy(list, ip), "{list:?}");
+        }
+        assert!(bypasses_proxy("::1,[fe80::1]:8080", "fe80::1"));
+        assert!(bypasses_proxy("fd00::/8", "fd12::7"));
+        assert!(!bypasses_proxy("::1, fd00::/8", "fe80::1"));
+    }
+
+    #[test]
+    fn the_proxy_variable_follows_the_dsns_scheme() {
+        let pick = |https: bool, env: &[(&str, &str)]| {
+            let env: std::collections::HashMap<String, String> = env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            choose_proxy(
+                https,
+                "sentry.internal",
+                |name| env.get(name).cloned(),
+                false,
+            )
+            .map(|proxy| proxy.host().to_owned())
+        };
+        let https_only = [("HTTPS_PROXY", "http://s.proxy:3128")];
+        assert_eq!(pick(false, &https_only), None, "not for an http DSN");
+        assert_eq!(pick(true, &https_only).as_deref(), Some("s.proxy"));
+        let all = [
+            ("HTTP_PROXY", "http://h.proxy"),
+            ("ALL_PROXY", "http://a.proxy"),
+        ];
+        assert_eq!(
+            pick(true, &all).as_deref(),
+            Some("a.proxy"),
+            "all_proxy first"
+        );
+        assert_eq!(pick(false, &all).as_deref(), Some("h.proxy"));
+        let fallback = [("HTTP_PROXY", "http://h.proxy")];
+        assert_eq!(
+            pick(true, &fallback).as_deref(),
+            Some("h.proxy"),
+            "as sentry-rust"
+        );
+        let cases = [
+            ("https_proxy", "http://lower"),
+            ("HTTPS_PROXY", "http://upper"),
+        ];
+        assert_eq!(
+            pick(true, &cases).as_deref(),
+            Some("lower"),
+            "lower case first"
+        );
+        let broken = [
+            ("https_proxy", "::not a url::"),
+            ("HTTPS_PROXY", "http://upper"),
+        ];
+        assert_eq!(
+            pick(true, &broken).as_deref(),
+            Some("upper"),
+            "a bad value is skipped"
+        );
+        let bypassed = [("HTTPS_PROXY", "http://s.proxy"), ("NO_PROXY", ".internal")];
+        assert_eq!(pick(true, &bypassed), None, "no_proxy names the host");
+        let elsewhere = [("HTTPS_PROXY", "http://s.proxy"), ("no_proxy", "localhost")];
+        assert_eq!(pick(true, &elsewhere).as_deref(), Some("s.proxy"));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::time::Duration;
 #[cfg(feature = "http")]
 pub(crate) use http::HttpTransport;
 pub use json_lines::{JsonLinesFormat, JsonLinesTarget, JsonLinesTransport};
-pub(crate) use worker::{LINGER, LONGEST_WAIT, Rejected, Worker, deadline_after};
+pub(crate) use worker::{LINGER, Rejected, Worker, deadline_after};
 
 use crate::protocol::Envelope;
 
