@@ -1,6 +1,7 @@
 //! `#[instrument(err)]` and `error!(error = %e)` record an `error` field and no message: the
 //! event (or breadcrumb) takes that field as its message, so it reaches Sentry with a title.
-//! A message written beside an error value stays the event's message.
+//! A message written beside an error value stays the event's message; a breadcrumb with
+//! neither has no message (rather than an empty one).
 #![cfg(feature = "tracing")]
 mod common;
 
@@ -55,6 +56,22 @@ fn the_error_field_titles_an_event_without_a_message() {
             let exception = with_message.exceptions.last().unwrap();
             assert_eq!(exception.value.as_deref(), Some("payment refused"));
             assert!(!with_message.extra.contains_key("message"));
+        });
+    });
+}
+
+#[test]
+fn a_breadcrumb_with_neither_message_nor_error_has_no_message() {
+    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
+    tracing::subscriber::with_default(subscriber, || {
+        scopeline::with_isolation_scope(|_| {
+            let (_client, memory) = common::bind(ClientOptions::new());
+            tracing::info!(cache = "miss");
+            scopeline::capture_message("after", scopeline::Level::Error);
+            let events = memory.events();
+            let crumb = &events[0].breadcrumbs[0];
+            assert_eq!(crumb.message, None);
+            assert_eq!(crumb.data["cache"], "miss");
         });
     });
 }

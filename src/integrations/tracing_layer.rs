@@ -462,6 +462,20 @@ where
                 out.tags = (visitor.tags.into_iter())
                     .map(|(k, v)| (untagged(k).to_owned(), v))
                     .collect();
+                // Where it was logged: without a stack trace (off by default), nothing else
+                // says. Under the context name sentry-tracing uses.
+                let location = [
+                    ("module_path", meta.module_path().map(Value::from)),
+                    ("file", meta.file().map(Value::from)),
+                    ("line", meta.line().map(Value::from)),
+                ];
+                let location: serde_json::Map<String, Value> = (location.into_iter())
+                    .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+                    .collect();
+                if !location.is_empty() {
+                    out.contexts
+                        .insert("Rust Tracing Location".into(), location);
+                }
                 out.extra = (visitor.fields.into_iter())
                     .map(|(k, v)| (k.to_owned(), v))
                     .collect();

@@ -57,7 +57,11 @@ impl TracedCrumb {
             category: Some(Cow::Borrowed(self.category)),
             level: self.level,
             data,
-            ..Breadcrumb::at(self.timestamp, Some(self.message.clone()))
+            // An event with no message (`info!(cache = "miss")`) has none, not an empty one.
+            ..Breadcrumb::at(
+                self.timestamp,
+                (!self.message.is_empty()).then(|| self.message.clone()),
+            )
         }
     }
 }
