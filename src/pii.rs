@@ -162,6 +162,11 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
                     | b"fastly_client_ip"
                     | b"x_cluster_client_ip"
                     | b"x_original_forwarded_for"
+                    | b"fly_client_ip"
+                    | b"x_envoy_external_address"
+                    | b"x_vercel_forwarded_for"
+                    | b"x_azure_clientip"
+                    | b"x_appengine_user_ip"
             )
         })
 }

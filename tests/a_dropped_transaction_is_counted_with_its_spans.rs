@@ -1,7 +1,8 @@
 //! A transaction that an event processor or `before_send_transaction` drops, or that finds
 //! the pipeline's queue full, is counted as one transaction and as all of its spans (its own
 //! included), as the protocol's client reports ask; an error dropped the same way counts no
-//! spans.
+//! spans. A transaction sampled out records no children, so it counts as one transaction
+//! and one span.
 mod common;
 
 use std::time::Duration;
@@ -27,6 +28,19 @@ fn send_transaction() {
     db.start_child("cache.get", "k").finish();
     db.finish();
     tx.finish();
+}
+
+#[test]
+fn sampled_out_transactions_count_their_root_span() {
+    scopeline::with_isolation_scope(|_| {
+        let (client, _memory) = common::bind(ClientOptions::new().traces_sample_rate(0.0));
+        send_transaction();
+        send_transaction();
+        assert_eq!(
+            dropped(&client, "sample_rate"),
+            [("span".into(), 2), ("transaction".into(), 2)]
+        );
+    });
 }
 
 #[test]

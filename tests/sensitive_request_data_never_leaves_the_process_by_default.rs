@@ -21,6 +21,11 @@ const SECRETS: &[&str] = &[
     "192.0.2.56",
     "192.0.2.57",
     "192.0.2.58",
+    "192.0.2.60",
+    "192.0.2.61",
+    "192.0.2.62",
+    "192.0.2.63",
+    "192.0.2.64",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,6 +53,11 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
         .header("True-Client-IP", "192.0.2.55")
         .header("X-Client-IP", "192.0.2.56")
         .header("Fastly-Client-IP", "192.0.2.57")
+        .header("Fly-Client-IP", "192.0.2.60")
+        .header("X-Envoy-External-Address", "192.0.2.61")
+        .header("X-Vercel-Forwarded-For", "192.0.2.62")
+        .header("X-Azure-ClientIP", "192.0.2.63")
+        .header("X-AppEngine-User-IP", "192.0.2.64")
         .header("X-Api-Key", "k3y-value")
         .header("X-Upstream-Token", "upstream-t0ken")
         .header("X-Amzn-Oidc-Identity", "oidc-identity-jwt")

@@ -391,10 +391,19 @@ impl Client {
     /// assert!(scope.capture_message("too late", Level::Info).is_none());
     /// ```
     pub fn close(&self, timeout: Duration) -> Result<(), FlushError> {
-        if self.inner.closed.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
         let deadline = crate::transport::deadline_after(timeout);
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            // Closed before, perhaps by another thread still draining (a shutdown task and
+            // the init guard): wait for what is queued as that close does, rather than
+            // report success while it may still be lost.
+            if let Some(pipeline) = self.inner.pipeline.get() {
+                pipeline.flush(timeout)?;
+            }
+            return match &self.inner.transport {
+                Some(t) => t.flush(deadline.saturating_duration_since(Instant::now())),
+                None => Ok(()),
+            };
+        }
         let drained = match self.inner.pipeline.get() {
             Some(pipeline) => pipeline.shutdown(timeout),
             None => Ok(()),

@@ -41,18 +41,35 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   is built only when an event needs it;
 /// - the **caller's trace**, continued from `sentry-trace`/`traceparent` and `baggage`;
 /// - the **transaction name** `METHOD /route` on the isolation scope: axum's matched route
-///   (feature `axum`), otherwise the path, or what [`ScopeLayer::transaction_name`] returns;
+///   (feature `axum`; known only inside the router, so add the layer with
+///   `Router::layer`), otherwise the path, or what [`ScopeLayer::transaction_name`]
+///   returns. To rename the request's transaction from a handler, set the name on the
+///   *current* scope, which holds the transaction
+///   (`scopeline::get_current_scope().set_transaction(..)`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a **transaction** with op
-///   `http.server` as the active span, finished with the status of the response, or
-///   `aborted` when the request is dropped before it answers (the client went away).
+///   `http.server` as the active span, finished when the response's head is ready: with the
+///   status a handler set on it, else the `grpc-status` of a gRPC response, else the HTTP
+///   status; `aborted` when the request is dropped before it answers (the client went
+///   away). A streamed body (server-sent events, a large download) and a websocket after
+///   its upgrade run after the handler returns, outside the request's scopes and
+///   transaction (as with sentry-tower): what they capture carries no request context.
+///   Work the handler hands off with scopeline's spawn helpers keeps it.
+///
+/// Tags and a user set in `main` do not reach requests (each request starts empty): put
+/// what every event should carry on the [global scope](crate::get_global_scope). With
+/// `send_default_pii`, the user's address (`REMOTE_ADDR`) is the first `X-Forwarded-For`
+/// entry, else `X-Real-IP`, else the peer's address.
 ///
 /// A panic in the service is captured with the request's scopes (unless the client was made
 /// with [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an
 /// empty `500 Internal Server Error`, so the server goes on serving (the response body type
 /// must implement `Default`, as axum's `Body` does).
 ///
-/// Put it outermost, so that the layers inside it (and `tower_http::trace::TraceLayer`'s
-/// spans) run in the request's scope.
+/// With axum, add it with `Router::layer`, after the routes (axum then hands it responses
+/// with its own body type); the layers added before it (and
+/// `tower_http::trace::TraceLayer`'s spans) run in the request's scope. Around other
+/// services, the response body must implement `Default` (for the 500 it answers a panic
+/// with).
 ///
 /// # Examples
 ///
@@ -289,17 +306,25 @@ where
         let this = self.project();
         let out = ready!(this.inner.poll(cx));
         if let Some(tx) = this.tx.0.take() {
-            match &out {
+            let status = match &out {
                 Ok(response) => {
                     let code = response.status().as_u16();
                     if tx.is_sampled() {
                         tx.set_static_data("http.response.status_code", code.into());
                         tx.set_tag("http.status_code", code.to_string());
                     }
-                    tx.finish_with_status(SpanStatus::from_http_status(code));
+                    // A gRPC error answers HTTP 200 with its code in `grpc-status` (in the
+                    // head when the call fails before any message, as unary errors do).
+                    grpc_status(response.headers())
+                        .unwrap_or_else(|| SpanStatus::from_http_status(code))
                 }
-                Err(_) => tx.finish_with_status(SpanStatus::InternalError),
+                Err(_) => SpanStatus::InternalError,
+            };
+            // A status the handler set wins.
+            if tx.status().is_none() {
+                tx.set_status(status);
             }
+            tx.finish();
         }
         Poll::Ready(out)
     }
@@ -311,6 +336,18 @@ impl<F> fmt::Debug for ScopeFuture<F> {
             .field("transaction", &self.tx.0)
             .finish_non_exhaustive()
     }
+}
+
+/// The status named by a response's `grpc-status` header, if it has one.
+fn grpc_status(headers: &http::HeaderMap) -> Option<SpanStatus> {
+    let code = headers
+        .get("grpc-status")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(SpanStatus::from_grpc_code(code))
 }
 
 /// A request's transaction until it answers; dropped unanswered, it finishes as aborted.
@@ -495,8 +532,11 @@ fn request_data(
         if !all.is_empty() {
             cookies = Some(all.join("; "));
         }
-        if let Some(peer) = peer {
-            env.insert("REMOTE_ADDR".into(), peer.ip().to_string());
+        // The user's address as the Python SDK finds it: behind a proxy the peer is the
+        // proxy, so `X-Forwarded-For` (its first entry) or `X-Real-IP` come first.
+        let address = forwarded_address(headers).or_else(|| peer.map(|p| p.ip()));
+        if let Some(address) = address {
+            env.insert("REMOTE_ADDR".into(), address.to_string());
         }
     }
     Request {
@@ -511,6 +551,20 @@ fn request_data(
         env,
         ..Request::default()
     }
+}
+
+/// The client's address named by the proxy in front: the first `X-Forwarded-For` entry, else
+/// `X-Real-IP`. Only an address (with or without a port) is taken: a header the client
+/// forged could hold anything.
+fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::IpAddr> {
+    let header = |name: &str| {
+        (headers.iter())
+            .find(|(n, _)| n.as_str() == name)
+            .and_then(|(_, v)| v.to_str().ok())
+    };
+    let first = header("x-forwarded-for").and_then(|v| v.split(',').next());
+    let text = first.or_else(|| header("x-real-ip"))?.trim();
+    (text.parse().ok()).or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
 /// The query string with the values of sensitive keys filtered (any key containing a secret

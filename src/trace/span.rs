@@ -128,6 +128,46 @@ impl SpanStatus {
     }
 }
 
+impl SpanStatus {
+    /// The status of a gRPC status code (`grpc-status`): Sentry's statuses are gRPC's, in
+    /// the same order. Codes beyond 16 are [`SpanStatus::Unknown`].
+    ///
+    /// ```
+    /// use scopeline::SpanStatus;
+    ///
+    /// assert_eq!(SpanStatus::from_grpc_code(0), SpanStatus::Ok);
+    /// assert_eq!(SpanStatus::from_grpc_code(5), SpanStatus::NotFound);
+    /// assert_eq!(SpanStatus::from_grpc_code(14), SpanStatus::Unavailable);
+    /// assert_eq!(SpanStatus::from_grpc_code(99), SpanStatus::Unknown);
+    /// ```
+    pub fn from_grpc_code(code: u32) -> SpanStatus {
+        use SpanStatus::*;
+        const BY_CODE: [SpanStatus; 17] = [
+            Ok,
+            Cancelled,
+            Unknown,
+            InvalidArgument,
+            DeadlineExceeded,
+            NotFound,
+            AlreadyExists,
+            PermissionDenied,
+            ResourceExhausted,
+            FailedPrecondition,
+            Aborted,
+            OutOfRange,
+            Unimplemented,
+            InternalError,
+            Unavailable,
+            DataLoss,
+            Unauthenticated,
+        ];
+        usize::try_from(code)
+            .ok()
+            .and_then(|c| BY_CODE.get(c).copied())
+            .unwrap_or(Unknown)
+    }
+}
+
 impl fmt::Display for SpanStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -1015,6 +1055,11 @@ impl Span {
         lock(&self.inner.state).finished
     }
 
+    /// The status set so far, if any.
+    pub(crate) fn status(&self) -> Option<SpanStatus> {
+        lock(&self.inner.state).status
+    }
+
     /// Finishes the span with a status.
     ///
     /// ```
@@ -1109,11 +1154,15 @@ impl Span {
                 if self.inner.root {
                     if let Some(client) = &self.inner.tx.client {
                         if client.tracing_enabled() {
-                            client.record_discard(
-                                crate::client::reason::SAMPLE_RATE,
-                                "transaction",
-                                1,
-                            );
+                            // The transaction and its root span (an unsampled transaction
+                            // records no children), as the protocol's client reports count.
+                            for category in ["transaction", "span"] {
+                                client.record_discard(
+                                    crate::client::reason::SAMPLE_RATE,
+                                    category,
+                                    1,
+                                );
+                            }
                         }
                     }
                 }

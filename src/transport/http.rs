@@ -18,7 +18,7 @@ use super::rate_limits::RateLimits;
 use super::resolve::CachingResolver;
 use super::{FlushError, SendError, Transport, Worker};
 use crate::client::{Discards, Dsn, reason};
-use crate::protocol::Envelope;
+use crate::protocol::{Envelope, EnvelopeItem};
 
 /// What every request says about the SDK.
 const USER_AGENT: &str = concat!("scopeline/", env!("CARGO_PKG_VERSION"));
@@ -284,9 +284,12 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Drops the envelope's rate-limited items and counts them as `ratelimit_backoff`.
+/// Drops the envelope's rate-limited items and counts them as `ratelimit_backoff`. When the
+/// event or transaction an envelope carried is dropped, its attachments go with it (alone
+/// they would be stored without an event and billed all the same), counted the same way.
 fn retain_unlimited(envelope: &mut Envelope, limits: &RateLimits, discards: &Discards) {
     let now = Instant::now();
+    let carried_event = envelope.items.iter().any(is_event);
     envelope.items.retain(|item| {
         let limited = limits.is_limited(item.category(), now);
         if limited {
@@ -294,6 +297,19 @@ fn retain_unlimited(envelope: &mut Envelope, limits: &RateLimits, discards: &Dis
         }
         !limited
     });
+    if carried_event && !envelope.items.iter().any(is_event) {
+        envelope.items.retain(|item| {
+            let orphan = matches!(item, EnvelopeItem::Attachment(_));
+            if orphan {
+                discards.record_item(reason::RATELIMIT_BACKOFF, item);
+            }
+            !orphan
+        });
+    }
+}
+
+fn is_event(item: &EnvelopeItem) -> bool {
+    matches!(item, EnvelopeItem::Event(_) | EnvelopeItem::Transaction(_))
 }
 
 impl Sender {
@@ -438,6 +454,45 @@ mod tests {
 
     use super::*;
     use crate::protocol::Event;
+
+    #[test]
+    fn attachments_of_a_rate_limited_event_are_dropped_and_counted_with_it() {
+        use crate::protocol::Attachment;
+
+        let limits = RateLimits::default();
+        limits.update(429, Some("60:error:organization"), None, Instant::now());
+        let discards = Discards::default();
+        let with_attachment = |event: EnvelopeItem| {
+            let mut envelope = Envelope::new();
+            envelope.add_item(event);
+            envelope.add_item(EnvelopeItem::Attachment(Attachment::new(
+                "a.txt",
+                b"abc".to_vec(),
+            )));
+            envelope
+        };
+
+        let mut limited = with_attachment(EnvelopeItem::Event(Box::default()));
+        retain_unlimited(&mut limited, &limits, &discards);
+        assert!(limited.items.is_empty(), "no orphaned attachment is sent");
+        let mut counts: Vec<_> = (discards.totals().into_iter())
+            .map(|d| (d.reason.to_string(), d.category.to_string(), d.quantity))
+            .collect();
+        counts.sort();
+        let backoff = "ratelimit_backoff".to_string();
+        assert_eq!(
+            counts,
+            [
+                (backoff.clone(), "attachment".to_string(), 3),
+                (backoff, "error".to_string(), 1),
+            ]
+        );
+
+        // A transaction is not limited: it keeps its attachment.
+        let mut free = with_attachment(EnvelopeItem::Transaction(Box::default()));
+        retain_unlimited(&mut free, &limits, &discards);
+        assert_eq!(free.items.len(), 2);
+    }
 
     #[test]
     fn no_proxy_lists_match_the_host_its_domains_and_its_addresses() {

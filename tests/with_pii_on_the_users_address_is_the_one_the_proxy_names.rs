@@ -1,0 +1,46 @@
+//! With `send_default_pii` on, a request's `REMOTE_ADDR` is the user's address as the proxy in
+//! front names it (the first `X-Forwarded-For` entry, else `X-Real-IP`), not the proxy's own;
+//! a value that is not an address is ignored for the peer's.
+#![cfg(feature = "axum")]
+mod common;
+
+use axum::Router;
+use axum::routing::get;
+use scopeline::{ClientOptions, Level, ScopeLayer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forwarded_address_is_the_users() {
+    let (_client, memory) = common::bind_global(ClientOptions::new().send_default_pii(true));
+    let app = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                scopeline::capture_message("seen", Level::Error);
+                "ok"
+            }),
+        )
+        .layer(ScopeLayer::new());
+    let addr = common::web::serve(app).await;
+    let http = reqwest::Client::new();
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("X-Forwarded-For", "203.0.113.7, 10.0.0.2")],
+            "203.0.113.7",
+        ),
+        (&[("X-Real-IP", "198.51.100.9")], "198.51.100.9"),
+        (&[("X-Forwarded-For", "[2001:db8::5]:4711")], "2001:db8::5"),
+        (&[("X-Forwarded-For", "unknown")], "127.0.0.1"),
+    ];
+    for (headers, _) in cases {
+        let mut request = http.get(format!("http://{addr}/"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 200);
+    }
+    let addresses: Vec<_> = (memory.events().iter())
+        .map(|e| e.request.as_ref().unwrap().env["REMOTE_ADDR"].clone())
+        .collect();
+    let expected: Vec<_> = cases.iter().map(|(_, a)| a.to_string()).collect();
+    assert_eq!(addresses, expected);
+}
