@@ -5,22 +5,17 @@
 mod common;
 
 use scopeline::ClientOptions;
-use tracing_subscriber::prelude::*;
 
 #[test]
 fn the_event_carries_its_module_file_and_line() {
-    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
-    tracing::subscriber::with_default(subscriber, || {
-        scopeline::with_isolation_scope(|_| {
-            let (_client, memory) = common::bind(ClientOptions::new());
-            let line = line!() + 1;
-            tracing::error!("the ledger does not balance");
+    common::traced(ClientOptions::new(), |memory| {
+        let line = line!() + 1;
+        tracing::error!("the ledger does not balance");
 
-            let events = memory.events();
-            let location = &events[0].contexts["Rust Tracing Location"];
-            assert_eq!(location["module_path"], module_path!());
-            assert_eq!(location["file"], file!());
-            assert_eq!(location["line"], line);
-        });
+        let events = memory.events();
+        let location = &events[0].contexts["Rust Tracing Location"];
+        assert_eq!(location["module_path"], module_path!());
+        assert_eq!(location["file"], file!());
+        assert_eq!(location["line"], line);
     });
 }

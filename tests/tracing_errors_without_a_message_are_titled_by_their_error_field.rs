@@ -8,7 +8,6 @@ mod common;
 use std::fmt;
 
 use scopeline::ClientOptions;
-use tracing_subscriber::prelude::*;
 
 #[derive(Debug)]
 struct Refused;
@@ -28,50 +27,42 @@ fn charge(cents: u64) -> Result<(), Refused> {
 
 #[test]
 fn the_error_field_titles_an_event_without_a_message() {
-    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
-    tracing::subscriber::with_default(subscriber, || {
-        scopeline::with_isolation_scope(|_| {
-            let (_client, memory) = common::bind(ClientOptions::new());
-            tracing::warn!(error = %Refused);
-            let _ = charge(250);
-            tracing::error!(
-                error = &Refused as &dyn std::error::Error,
-                "checkout failed"
-            );
+    common::traced(ClientOptions::new(), |memory| {
+        tracing::warn!(error = %Refused);
+        let _ = charge(250);
+        tracing::error!(
+            error = &Refused as &dyn std::error::Error,
+            "checkout failed"
+        );
 
-            let events = memory.events();
-            assert_eq!(events.len(), 2);
+        let events = memory.events();
+        assert_eq!(events.len(), 2);
 
-            let instrumented = &events[0];
-            assert_eq!(instrumented.message.as_deref(), Some("payment refused"));
-            assert!(
-                !instrumented.extra.contains_key("error"),
-                "moved, not copied: {:?}",
-                instrumented.extra
-            );
-            assert_eq!(common::crumb_messages(instrumented), ["payment refused"]);
+        let instrumented = &events[0];
+        assert_eq!(instrumented.message.as_deref(), Some("payment refused"));
+        assert!(
+            !instrumented.extra.contains_key("error"),
+            "moved, not copied: {:?}",
+            instrumented.extra
+        );
+        assert_eq!(common::crumb_messages(instrumented), ["payment refused"]);
 
-            let with_message = &events[1];
-            assert_eq!(with_message.message.as_deref(), Some("checkout failed"));
-            let exception = with_message.exceptions.last().unwrap();
-            assert_eq!(exception.value.as_deref(), Some("payment refused"));
-            assert!(!with_message.extra.contains_key("message"));
-        });
+        let with_message = &events[1];
+        assert_eq!(with_message.message.as_deref(), Some("checkout failed"));
+        let exception = with_message.exceptions.last().unwrap();
+        assert_eq!(exception.value.as_deref(), Some("payment refused"));
+        assert!(!with_message.extra.contains_key("message"));
     });
 }
 
 #[test]
 fn a_breadcrumb_with_neither_message_nor_error_has_no_message() {
-    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
-    tracing::subscriber::with_default(subscriber, || {
-        scopeline::with_isolation_scope(|_| {
-            let (_client, memory) = common::bind(ClientOptions::new());
-            tracing::info!(cache = "miss");
-            scopeline::capture_message("after", scopeline::Level::Error);
-            let events = memory.events();
-            let crumb = &events[0].breadcrumbs[0];
-            assert_eq!(crumb.message, None);
-            assert_eq!(crumb.data["cache"], "miss");
-        });
+    common::traced(ClientOptions::new(), |memory| {
+        tracing::info!(cache = "miss");
+        scopeline::capture_message("after", scopeline::Level::Error);
+        let events = memory.events();
+        let crumb = &events[0].breadcrumbs[0];
+        assert_eq!(crumb.message, None);
+        assert_eq!(crumb.data["cache"], "miss");
     });
 }

@@ -4,27 +4,22 @@
 mod common;
 
 use scopeline::ClientOptions;
-use tracing_subscriber::prelude::*;
 
 #[test]
 fn levels_map_to_breadcrumbs_events_or_nothing() {
-    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
-    tracing::subscriber::with_default(subscriber, || {
-        scopeline::with_isolation_scope(|_| {
-            let (_client, memory) = common::bind(ClientOptions::new());
-            tracing::trace!("trace event");
-            tracing::debug!("debug event");
-            tracing::info!("info event");
-            tracing::warn!("warn event");
-            tracing::error!("error event");
+    common::traced(ClientOptions::new(), |memory| {
+        tracing::trace!("trace event");
+        tracing::debug!("debug event");
+        tracing::info!("info event");
+        tracing::warn!("warn event");
+        tracing::error!("error event");
 
-            let events = memory.events();
-            assert_eq!(events.len(), 1);
-            assert_eq!(events[0].message.as_deref(), Some("error event"));
-            assert_eq!(
-                common::crumb_messages(&events[0]),
-                ["info event", "warn event"]
-            );
-        });
+        let events = memory.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].message.as_deref(), Some("error event"));
+        assert_eq!(
+            common::crumb_messages(&events[0]),
+            ["info event", "warn event"]
+        );
     });
 }

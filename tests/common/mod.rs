@@ -102,6 +102,21 @@ pub fn bind_global(options: ClientOptions) -> (Client, Memory) {
     (client, memory)
 }
 
+/// Runs `f` with scopeline's tracing layer as the thread's subscriber, in a new isolation
+/// scope with a fresh client bound (see [`bind`]).
+#[cfg(feature = "tracing")]
+pub fn traced<R>(options: ClientOptions, f: impl FnOnce(&Memory) -> R) -> R {
+    use tracing_subscriber::prelude::*;
+
+    let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
+    tracing::subscriber::with_default(subscriber, || {
+        scopeline::with_isolation_scope(|_| {
+            let (_client, memory) = bind(options);
+            f(&memory)
+        })
+    })
+}
+
 /// Binds a fresh client to the isolation and current scope of the running task (or closure).
 pub fn bind(options: ClientOptions) -> (Client, Memory) {
     let (client, memory) = client(options);
