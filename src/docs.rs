@@ -25,11 +25,15 @@ pub mod context {
     //! - **Outside any wrapper** (plain threads, plain `tokio::spawn` tasks, code that runs
     //!   before the first wrapper) both resolve to one **process-wide default pair**. All such
     //!   code shares it: a CLI can set the user once and every thread sees it. No per-thread
-    //!   or per-task scope is ever made behind your back.
+    //!   or per-task scope is ever made behind your back. It holds no trace of its own: each
+    //!   event, transaction and outgoing call made there starts a fresh trace (until
+    //!   [`continue_trace`](crate::continue_trace) sets one), so unrelated work does not
+    //!   share one endless trace.
     //!
     //! [`isolation_scope(fut)`](crate::isolation_scope) forks both scopes of the caller
     //! **when it is called** (not at the first poll); the new isolation scope starts a fresh
-    //! trace. [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
+    //! trace, and the span active in the caller is not carried over (its events do not hang
+    //! under the caller's transaction). [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
     //! the isolation scope. [`with_isolation_scope`](crate::with_isolation_scope) and
     //! [`with_new_scope`](crate::with_new_scope) do the same for a closure.
     //! [`ScopeLayer`](crate::ScopeLayer) is different: each request starts from *empty*
@@ -43,7 +47,7 @@ pub mod context {
     //! | how the work starts | isolation scope | current scope |
     //! |---|---|---|
     //! | [`spawn`](crate::spawn), [`in_current_scope`](crate::ScopeFutureExt::in_current_scope), [`spawn_scoped`](crate::task::JoinSetExt::spawn_scoped), [`spawn_blocking`](crate::spawn_blocking), [`spawn_thread`](crate::spawn_thread), [`bind_fn`](crate::task::bind_fn) | shared with the caller | a fork |
-    //! | [`spawn_isolated`](crate::spawn_isolated), [`in_isolation_scope`](crate::ScopeFutureExt::in_isolation_scope) | a fork, with a fresh trace | a fork |
+    //! | [`spawn_isolated`](crate::spawn_isolated), [`in_isolation_scope`](crate::ScopeFutureExt::in_isolation_scope) | a fork, with a fresh trace | a fork, without the active span |
     //! | `tokio::task::block_in_place` | the caller's own | the caller's own |
     //! | plain `tokio::spawn`, `tokio::task::spawn_blocking`, `std::thread::spawn`, thread pools | the process default | the process default |
     //! | `tokio::task::spawn_local` | whatever is installed when it is polled | the same |

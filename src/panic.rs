@@ -100,6 +100,11 @@ fn may_end_the_process() -> bool {
 /// contains are not captured, nor panics while the task's client was made with
 /// `capture_panics(false)`.
 ///
+/// A panic inside a tokio task is not flushed: the runtime catches it and the process goes
+/// on, and waiting for a dead server would stall a runtime worker. If your previous hook
+/// ends the process on *any* panic (`std::process::exit` in a hook, a common "crash on
+/// panic" setup), call [`flush`](crate::flush) in that hook before it exits.
+///
 /// [`init`](crate::init) calls this unless `capture_panics(false)` is set. Calling it more
 /// than once installs the hook once.
 ///
@@ -121,7 +126,9 @@ pub fn install_panic_hook() {
                 .filter(|c| c.options().capture_panics);
             if let Some(client) = client {
                 let mut event = event_from_panic(info);
-                if CATCHING.with(Cell::get) > 0 {
+                // Under `panic = "abort"` nothing catches it: the process ends like any other
+                // panic's, so it is fatal and flushed first.
+                if !cfg!(panic = "abort") && CATCHING.with(Cell::get) > 0 {
                     // Caught and answered by an integration: the process goes on.
                     event.level = Level::Error;
                     crate::capture_event(event);

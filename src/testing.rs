@@ -1,7 +1,9 @@
 //! Helpers for your own tests (feature `test-util`): capture events in memory.
 //!
 //! Each helper runs your code in a fresh isolation scope with its own capturing client bound,
-//! so tests that use it run in parallel without seeing each other's events.
+//! so tests that use it run in parallel without seeing each other's events. Inside a scope
+//! wrapper it forks the caller's scopes; outside every wrapper it starts empty (the process
+//! default scopes are shared by every test of the binary).
 //!
 //! ```
 //! use scopeline::testing::with_captured_events;
@@ -19,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::protocol::{Envelope, Event};
 use crate::transport::{SendError, Transport};
-use crate::{Client, ClientOptions, Scope};
+use crate::{Client, ClientOptions};
 
 /// A transport that keeps every envelope in memory.
 ///
@@ -178,7 +180,7 @@ pub fn with_captured_events(f: impl FnOnce()) -> Vec<Event> {
 /// ```
 pub fn with_captured_events_options(options: ClientOptions, f: impl FnOnce()) -> Vec<Event> {
     let (client, transport) = capturing_client(options);
-    crate::with_isolation_scope(|_: &Scope| {
+    crate::scope::sync_scoped(crate::scope::ScopePair::for_test(), || {
         bind(&client);
         f();
     });
@@ -207,6 +209,11 @@ pub async fn captured_events<F: Future>(future: F) -> (F::Output, Vec<Event>) {
 
 /// Like [`captured_events`], with client options of your own (the transport is replaced).
 ///
+/// The future runs in the helper's scopes only where it has none of its own: one that was
+/// already wrapped when it was made (`service.call(req)` on a `ScopeLayer` service,
+/// `isolation_scope(..)`, `.in_current_scope()`) keeps the scopes it took then, and its
+/// events do not reach the helper. Build it inside: `async { service.call(req).await }`.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let (answer, events) = scopeline::testing::captured_events_options(
@@ -226,7 +233,7 @@ pub async fn captured_events_options<F: Future>(
     future: F,
 ) -> (F::Output, Vec<Event>) {
     let (client, transport) = capturing_client(options);
-    let out = crate::isolation_scope(async {
+    let out = crate::scope::scoped(crate::scope::ScopePair::for_test(), async {
         bind(&client);
         future.await
     })

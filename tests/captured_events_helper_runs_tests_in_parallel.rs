@@ -1,4 +1,5 @@
-//! Captured events helper runs tests in parallel.
+//! The captured-events helpers let tests run in parallel: each sees only its own events,
+//! forks the caller's scopes inside a wrapper, and starts from nothing outside every wrapper.
 #![cfg(feature = "test-util")]
 
 use scopeline::Level;
@@ -49,4 +50,20 @@ fn the_sync_helper_captures_in_a_fresh_isolation_scope() {
         assert_eq!(outer.tag("inner"), None);
         assert!(with_captured_events(|| {}).is_empty());
     });
+}
+
+#[test]
+fn outside_every_wrapper_the_helpers_start_from_nothing() {
+    // The process default isolation scope, shared by every test in this binary.
+    let default = scopeline::get_isolation_scope();
+    default.set_tag("written_by", "another test");
+    let events = with_captured_events(|| {
+        scopeline::capture_message("inside", Level::Info);
+    });
+    default.remove_tag("written_by");
+    assert!(
+        !events[0].tags.contains_key("written_by"),
+        "{:?}",
+        events[0].tags
+    );
 }

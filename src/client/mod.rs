@@ -703,7 +703,7 @@ impl ClientInner {
             client: self.clone(),
             payload: Payload::Event(Box::new(event)),
             global: crate::scope::global_data(),
-            isolation: isolation.snapshot(),
+            isolation: isolation.snapshot().with_trace(),
             current: current.snapshot(),
             scopes: ScopePair {
                 isolation: isolation.clone(),
@@ -733,7 +733,7 @@ impl ClientInner {
             client: self.clone(),
             payload: Payload::Transaction(draft),
             global: crate::scope::global_data(),
-            isolation: isolation.snapshot(),
+            isolation: isolation.snapshot().with_trace(),
             current: ScopeData::default(),
             scopes: ScopePair {
                 isolation: isolation.clone(),

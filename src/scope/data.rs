@@ -170,6 +170,16 @@ impl ScopeData {
         self.propagation.clone().unwrap_or_default()
     }
 
+    /// This data with a trace of its own if it had none (the process default isolation
+    /// scope's), fixed here so that everything read from one snapshot (an event's trace
+    /// context and its envelope's sampling context) names the same trace.
+    pub(crate) fn with_trace(mut self) -> ScopeData {
+        if self.propagation.is_none() {
+            self.propagation = Some(Arc::default());
+        }
+        self
+    }
+
     pub(crate) fn set_propagation(&mut self, propagation: Arc<PropagationContext>) {
         self.propagation = Some(propagation);
     }

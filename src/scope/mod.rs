@@ -29,8 +29,7 @@ pub use handle::Scope;
 pub(crate) use handle::WeakScope;
 pub(crate) use storage::{ScopePair, with_pair};
 pub(crate) use storage::{
-    any_client_bound, global_data, is_default_isolation, scoped, set_global_client, sync_scoped,
-    with_global_client,
+    any_client_bound, global_data, scoped, set_global_client, sync_scoped, with_global_client,
 };
 pub use storage::{
     configure_scope, get_current_scope, get_global_scope, get_isolation_scope, isolation_scope,

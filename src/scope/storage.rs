@@ -27,15 +27,14 @@ tokio::task_local! {
 
 fn default_pair() -> &'static ScopePair {
     static DEFAULT: OnceLock<ScopePair> = OnceLock::new();
+    // The default isolation scope holds no trace of its own: code outside every wrapper (a
+    // thread, a plain `tokio::spawn`) has no request to share one with, so each event,
+    // transaction and outgoing call there starts a fresh trace, sampled on its own, rather
+    // than all of them joining one endless trace (until `continue_trace` sets one).
     DEFAULT.get_or_init(|| ScopePair {
-        isolation: Scope::from_data(ScopeData::isolation()),
+        isolation: Scope::from_data(ScopeData::default()),
         current: Scope::new(),
     })
-}
-
-/// Whether `scope` is the process-wide default isolation scope (code outside every wrapper).
-pub(crate) fn is_default_isolation(scope: &Scope) -> bool {
-    scope.ptr_eq(&default_pair().isolation)
 }
 
 fn global_scope() -> &'static Scope {
@@ -135,12 +134,35 @@ impl ScopePair {
         })
     }
 
-    /// The pair of a new isolation scope: both forked.
+    /// The pair of a new isolation scope: both forked, with a fresh trace. The span active
+    /// in the parent is not carried over: the new scope's errors, outgoing calls and root
+    /// spans belong to its own trace, not to the parent's transaction (which may be sent
+    /// before they finish).
     pub(crate) fn isolated() -> ScopePair {
-        with_pair(|p| ScopePair {
-            isolation: p.isolation.fork_isolation(),
-            current: p.current.fork(),
+        with_pair(|p| {
+            let current = p.current.fork();
+            if current.read(|d| d.span.is_some()) {
+                current.set_span(None);
+            }
+            ScopePair {
+                isolation: p.isolation.fork_isolation(),
+                current,
+            }
         })
+    }
+
+    /// The pair of the test helpers: inside a wrapper, forked like [`ScopePair::isolated`];
+    /// outside every wrapper, empty, since the process default it would fork is shared with
+    /// every test running in parallel.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn for_test() -> ScopePair {
+        if SCOPES.try_with(|_| ()).is_ok() {
+            return ScopePair::isolated();
+        }
+        ScopePair {
+            isolation: Scope::from_data(ScopeData::isolation()),
+            current: Scope::new(),
+        }
     }
 }
 

@@ -585,13 +585,6 @@ impl Span {
         client: Option<Arc<ClientInner>>,
     ) -> Span {
         let propagation = isolation.read(crate::scope::ScopeData::propagation);
-        // Outside every isolation scope (a worker loop under a plain `tokio::spawn`, a
-        // thread), each transaction starts a trace of its own: sharing the process-wide
-        // default trace would make every job one endless trace, sampled all or nothing.
-        if propagation.incoming().is_none() && crate::scope::is_default_isolation(&isolation) {
-            let own = PropagationContext::default();
-            return Span::new_transaction_in(ctx, isolation, client, &own);
-        }
         Span::new_transaction_in(ctx, isolation, client, &propagation)
     }
 

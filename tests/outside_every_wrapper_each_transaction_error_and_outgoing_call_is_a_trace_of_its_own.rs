@@ -1,6 +1,8 @@
 //! Outside every isolation scope (a worker loop under a plain `tokio::spawn`, a thread), each
 //! root span or transaction starts a trace of its own, sampled on its own: jobs are not one
-//! endless trace sent all or not at all. Inside an isolation scope they share its trace.
+//! endless trace sent all or not at all. So does each error event (its trace context and its
+//! envelope's sampling context naming the same trace) and each outgoing call's headers.
+//! Inside an isolation scope they share its trace.
 #![cfg(feature = "tracing")]
 mod common;
 
@@ -46,4 +48,39 @@ fn each_job_is_its_own_trace_and_sampled_on_its_own() {
         assert_eq!(a.trace_id(), b.trace_id());
     });
     scopeline::get_global_scope().bind_client(None);
+}
+
+#[test]
+fn each_error_and_outgoing_call_starts_a_trace_of_its_own() {
+    let (client, memory) = common::client(ClientOptions::new());
+    // Bound to the process default scopes, as `init` binds to the global one.
+    scopeline::get_current_scope().bind_client(Some(client.clone()));
+    scopeline::capture_message("one", scopeline::Level::Error);
+    scopeline::capture_message("two", scopeline::Level::Error);
+    let first = scopeline::trace_headers();
+    let second = scopeline::trace_headers();
+    scopeline::get_current_scope().bind_client(None);
+
+    assert_ne!(first.sentry_trace()[..32], second.sentry_trace()[..32]);
+    let envelopes = memory.envelopes();
+    let traces: Vec<_> = (envelopes.iter())
+        .map(|e| {
+            let event = e.event().unwrap();
+            let trace = event.contexts["trace"]["trace_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let dsc = e
+                .trace
+                .as_ref()
+                .unwrap()
+                .get("trace_id")
+                .unwrap()
+                .to_owned();
+            assert_eq!(trace, dsc, "the event and its envelope name one trace");
+            trace
+        })
+        .collect();
+    assert_eq!(traces.len(), 2);
+    assert_ne!(traces[0], traces[1]);
 }
