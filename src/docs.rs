@@ -212,7 +212,7 @@ pub mod hostile_data {
     //!
     //! ```text
     //! message, exception value, breadcrumb message, span description   8192 chars
-    //! transaction, release, fingerprint entries, tag keys, tag values   200 chars
+    //! transaction, release, tag keys, tag values                        200 chars
     //! server_name, exception type and module, request URL               256 chars
     //! breadcrumb type and category, span op, user id/username/name      128 chars
     //! email 75; logger, environment, dist, request method, span status   64 chars
@@ -233,8 +233,10 @@ pub mod hostile_data {
     //! sheds data, in this order, until it fits: the oldest half of the breadcrumbs (again and
     //! again), the last half of a transaction's spans (likewise), `extra`, contexts other than
     //! `trace`, half the tags (likewise), the innermost half of the exception chain
-    //! (likewise), the request, the fingerprint, then the message beyond 1024 characters. An
-    //! event still too large after that is sent as it is. Attachments are never cut.
+    //! (likewise), the request, a fingerprint over 64 KiB, then the message beyond 1024
+    //! characters. An event still too large after that is sent as it is. Attachments are
+    //! never cut, nor fingerprint entries (Relay sets them no limit, and two long entries
+    //! cut to one length would merge two issues).
     //!
     //! # Panicking callbacks
     //!

@@ -407,9 +407,8 @@ pub(crate) fn trim_event(event: &mut Event) {
     for c in &mut event.breadcrumbs {
         trim_breadcrumb(c);
     }
-    for f in &mut event.fingerprint {
-        truncate(f, NAME);
-    }
+    // Fingerprint entries are kept whole: Relay sets them no limit, and two long entries
+    // cut to one length could merge two issues into one.
 }
 
 /// Last resort for an event whose JSON is over Relay's item limit: sheds data, least useful
@@ -457,7 +456,11 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
             5 if event.exceptions.len() > 1 => halve(&mut event.exceptions, true),
             5 => false,
             6 => event.request.take().is_some(),
-            7 => event.fingerprint.drain(..).count() > 0,
+            // Only a fingerprint that is itself large: dropping it regroups the event.
+            7 if json_size(&event.fingerprint) > 64 * 1024 => {
+                event.fingerprint.drain(..).count() > 0
+            }
+            7 => false,
             // A cut counts only if it shortened the message: 1,024 characters of `é` are
             // 2,048 bytes, and are not cut any further.
             8 => match &mut event.message {
@@ -479,10 +482,31 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
     bytes
 }
 
+/// The size of `value` as JSON.
+fn json_size(value: &impl serde::Serialize) -> usize {
+    serde_json::to_vec(value).map_or(0, |v| v.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fingerprints_are_kept_whole() {
+        let long = format!("SELECT * FROM orders WHERE {}", "x = 1 AND ".repeat(40));
+        let mut event = Event::new();
+        event.fingerprint = vec!["{{ default }}".into(), long.clone()];
+        trim_event(&mut event);
+        assert_eq!(event.fingerprint[1], long);
+        // Shedding an event over the limit leaves a small fingerprint alone.
+        event
+            .extra
+            .insert("blob".into(), json!("y".repeat(MAX_EVENT_BYTES)));
+        let bytes = shed_to_fit(&mut event);
+        assert!(bytes.len() <= MAX_EVENT_BYTES);
+        assert_eq!(event.fingerprint.len(), 2);
+    }
 
     #[test]
     #[cfg_attr(miri, ignore = "megabytes of JSON: too slow under Miri")]

@@ -169,9 +169,6 @@ fn assert_within_limits(envelope: &Envelope) -> Event {
     if let Some(t) = &event.transaction {
         assert!(t.chars().count() <= 200);
     }
-    for f in &event.fingerprint {
-        assert!(f.chars().count() <= 200);
-    }
     for v in event.extra.values() {
         assert!(json_depth(v) <= 8, "extra value nested too deep");
         // Relay's per-value budget is an estimate; allow the few bytes per level by which a

@@ -31,6 +31,7 @@ pub(crate) fn apply_layers(
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
     crumbs.extend(own_crumbs.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
 
+    let own_trace = event.contexts.contains_key("trace");
     for layer in layers {
         for (k, v) in layer.tags.iter() {
             event.tags.insert(k.to_string(), v.to_string());
@@ -39,6 +40,11 @@ pub(crate) fn apply_layers(
             event.extra.insert(k.to_string(), v.clone());
         }
         for (k, v) in layer.contexts.iter() {
+            // The trace context an event already carries names the span it belongs to (a
+            // transaction's own); a scope's `trace` context must not replace it.
+            if own_trace && k.as_ref() == "trace" {
+                continue;
+            }
             event.contexts.insert(k.to_string(), v.clone());
         }
         // Nor their attachments, which would otherwise ride with every transaction.
@@ -170,6 +176,28 @@ mod tests {
         apply_layers(&mut own, &[&i, &c], &i, 100);
         assert_eq!(own.user.unwrap().id.as_deref(), Some("own"));
         assert_eq!(own.transaction.as_deref(), Some("own-tx"));
+    }
+
+    #[test]
+    fn a_scope_trace_context_never_replaces_the_events_own() {
+        let scope = Scope::new();
+        let mut map = serde_json::Map::new();
+        map.insert("foo".into(), 1.into());
+        scope.set_context("trace", map);
+        let data = scope.snapshot();
+        let mut event = Event::new();
+        let mut own = serde_json::Map::new();
+        own.insert("trace_id".into(), "0123456789abcdef0123456789abcdef".into());
+        event.contexts.insert("trace".into(), own);
+        apply_layers(&mut event, &[&data], &ScopeData::isolation(), 100);
+        assert_eq!(
+            event.contexts["trace"]["trace_id"],
+            "0123456789abcdef0123456789abcdef"
+        );
+        // With none of its own, the event takes the scope's.
+        let mut bare = Event::new();
+        apply_layers(&mut bare, &[&data], &ScopeData::isolation(), 100);
+        assert_eq!(bare.contexts["trace"]["foo"], 1);
     }
 
     #[test]

@@ -66,11 +66,13 @@ fn is_dependency_path(path: &str) -> bool {
 }
 
 /// Parses the text `std::backtrace::Backtrace` prints: `N: function` lines, each optionally
-/// followed by an `at file:line:col` line. Returns frames oldest first.
+/// followed by an `at file:line:col` line. A function inlined into a frame is printed after
+/// it, indented without a number, with its own `at` line: it is a frame of its own (the
+/// caller of the one before), as in the source. Returns frames oldest first.
 pub(crate) fn parse(text: &str) -> Vec<Frame> {
     let mut frames: Vec<Frame> = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
+    for raw in text.lines() {
+        let line = raw.trim();
         if let Some(location) = line.strip_prefix("at ") {
             if let Some(frame) = frames.last_mut() {
                 let mut parts = location.rsplitn(3, ':');
@@ -91,15 +93,22 @@ pub(crate) fn parse(text: &str) -> Vec<Frame> {
             }
             continue;
         }
-        let Some((index, function)) = line.split_once(": ") else {
-            continue;
+        let numbered = (line.split_once(": ")).filter(|(index, _)| index.parse::<u32>().is_ok());
+        let function = match numbered {
+            Some((_, function)) => function,
+            // An inlined function: indented, unnumbered, within the backtrace.
+            None if !frames.is_empty()
+                && raw.starts_with(char::is_whitespace)
+                && !line.is_empty() =>
+            {
+                line
+            }
+            None => continue,
         };
-        if index.parse::<u32>().is_err() {
-            continue;
-        }
         let function = strip_hash(function);
         frames.push(Frame {
-            in_app: Some(is_in_app(&function)),
+            // A stripped binary's frames say nothing about whose code they are.
+            in_app: (function != "<unknown>").then(|| is_in_app(&function)),
             function: Some(function),
             ..Frame::default()
         });
@@ -173,6 +182,38 @@ mod tests {
         assert_eq!(
             frames[0].filename.as_deref(),
             Some("tokio-1.54.1/src/runtime/park.rs")
+        );
+    }
+
+    #[test]
+    fn inlined_functions_are_frames_of_their_own() {
+        // A release build: `unwrap` inlined into the handler, the handler into `main`'s
+        // closure; each inlined function has its own location.
+        let text = "  12: core::result::Result<T,E>::unwrap
+             at /rustc/abc/library/core/src/result.rs:1102:23
+      myapp::handler::charge
+             at ./src/handler.rs:42:9
+      myapp::main::{{closure}}
+             at ./src/main.rs:7:5
+  13: <unknown>
+note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.
+";
+        let frames: Vec<_> = parse(text)
+            .into_iter()
+            .map(|f| (f.function.unwrap(), f.lineno, f.in_app))
+            .collect();
+        assert_eq!(
+            frames,
+            [
+                ("<unknown>".to_owned(), None, None),
+                ("myapp::main::{{closure}}".to_owned(), Some(7), Some(true)),
+                ("myapp::handler::charge".to_owned(), Some(42), Some(true)),
+                (
+                    "core::result::Result<T,E>::unwrap".to_owned(),
+                    Some(1102),
+                    Some(false)
+                ),
+            ]
         );
     }
 

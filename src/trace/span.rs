@@ -1172,7 +1172,9 @@ impl Span {
                     state.status.unwrap_or(SpanStatus::Ok).as_str(),
                 )),
                 start_timestamp: self.inner.start,
-                timestamp: end,
+                // Never before the start (the wall clock may step back while the span is
+                // open): Relay rejects a transaction with any span that ends before it starts.
+                timestamp: end.max(self.inner.start),
                 tags: std::mem::take(&mut state.tags),
                 data: (state.data.drain(..))
                     .map(|(k, v)| (k.into_owned(), v))
@@ -1416,5 +1418,52 @@ impl TraceHeaders {
         ]
         .into_iter()
         .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::protocol::Envelope;
+    use crate::transport::{SendError, Transport};
+
+    #[derive(Debug, Default, Clone)]
+    struct Kept(Arc<Mutex<Vec<Envelope>>>);
+
+    impl Transport for Kept {
+        fn send_envelope(&self, envelope: Envelope) -> Result<(), SendError> {
+            lock(&self.0).push(envelope);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn spans_never_end_before_they_start_when_the_clock_steps_back() {
+        let kept = Kept::default();
+        let options = crate::ClientOptions::new().traces_sample_rate(1.0);
+        let client = crate::Client::new(options.transport(kept.clone()));
+        let scope = Scope::new();
+        scope.bind_client(Some(client.clone()));
+        let tx = Span::new_transaction(
+            TransactionContext::new("job", "task"),
+            scope,
+            Some(client.shared().clone()),
+        );
+        let child = tx.start_child("db.query", "SELECT 1");
+        // The wall clock stepped back a minute while both were open.
+        let stepped_back = SystemTime::now() - Duration::from_secs(60);
+        child.finish_at(stepped_back);
+        tx.finish_at(stepped_back);
+        client.flush(Duration::from_secs(5)).unwrap();
+
+        let envelopes = lock(&kept.0);
+        let sent = envelopes[0]
+            .transaction()
+            .expect("the transaction was sent");
+        let start = sent.start_timestamp.unwrap();
+        assert!(sent.timestamp >= start);
+        assert!(sent.spans[0].timestamp >= sent.spans[0].start_timestamp);
     }
 }
