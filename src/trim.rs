@@ -493,6 +493,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    #[cfg_attr(miri, ignore = "megabytes of JSON: too slow under Miri")]
     fn fingerprints_are_kept_whole() {
         let long = format!("SELECT * FROM orders WHERE {}", "x = 1 AND ".repeat(40));
         let mut event = Event::new();
