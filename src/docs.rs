@@ -27,13 +27,15 @@ pub mod context {
     //!   code shares it: a CLI can set the user once and every thread sees it. No per-thread
     //!   or per-task scope is ever made behind your back. It holds no trace of its own: each
     //!   event, transaction and outgoing call made there starts a fresh trace (until
-    //!   [`continue_trace`](crate::continue_trace) sets one), so unrelated work does not
-    //!   share one endless trace.
+    //!   [`continue_trace`](crate::continue_trace) sets one, for good: later code outside
+    //!   every wrapper shares it), so unrelated work does not share one endless trace.
     //!
     //! [`isolation_scope(fut)`](crate::isolation_scope) forks both scopes of the caller
     //! **when it is called** (not at the first poll); the new isolation scope starts a fresh
-    //! trace, and the span active in the caller is not carried over (its events do not hang
-    //! under the caller's transaction). [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
+    //! trace, and the spans set on the caller's scopes are not carried over (its events do
+    //! not hang under the caller's transaction). A `tracing` span entered around the work
+    //! still is the active span: enter none there, or use `spawn_isolated`, whose task is
+    //! polled outside the caller's tracing span. [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
     //! the isolation scope. [`with_isolation_scope`](crate::with_isolation_scope) and
     //! [`with_new_scope`](crate::with_new_scope) do the same for a closure.
     //! [`ScopeLayer`](crate::ScopeLayer) is different: each request starts from *empty*

@@ -1,6 +1,7 @@
 //! A new isolation scope (`with_isolation_scope`, `isolation_scope`, `spawn_isolated`) starts
 //! a trace of its own even while a transaction is active where it was made: its events do
-//! not hang under that transaction (which may be sent before they happen).
+//! not hang under that transaction (which may be sent before they happen), whether it was
+//! set on the current scope or on the isolation scope.
 #![cfg(feature = "test-util")]
 
 use scopeline::{ClientOptions, Level, TransactionContext};
@@ -20,6 +21,12 @@ async fn isolated_work_is_a_trace_of_its_own() {
         })
         .await
         .unwrap();
+        // Kept on the isolation scope itself (the Python SDK's habit), likewise.
+        scopeline::get_current_scope().set_span(None);
+        scopeline::get_isolation_scope().set_span(Some(tx.clone()));
+        scopeline::with_isolation_scope(|_| {
+            scopeline::capture_message("isolated from the isolation scope's span", Level::Error);
+        });
         tx.finish();
     })
     .await;
@@ -38,4 +45,8 @@ async fn isolated_work_is_a_trace_of_its_own() {
     assert_ne!(sync, request);
     assert_ne!(spawned, request);
     assert_ne!(sync, spawned);
+    assert_ne!(
+        trace_of("isolated from the isolation scope's span"),
+        request
+    );
 }

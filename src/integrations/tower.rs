@@ -48,8 +48,9 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   (`scopeline::get_current_scope().set_transaction(..)`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a **transaction** with op
 ///   `http.server` as the active span, finished when the response's head is ready: with the
-///   status a handler set on it, else the `grpc-status` of a gRPC response, else the HTTP
-///   status; `aborted` when the request is dropped before it answers (the client went
+///   status a handler set on it, else the `grpc-status` in the response's head (where a
+///   gRPC call that fails before its first message puts it; a failure reported in the
+///   trailers of a streamed response is not seen), else the HTTP status; `aborted` when the request is dropped before it answers (the client went
 ///   away). A streamed body (server-sent events, a large download) and a websocket after
 ///   its upgrade run after the handler returns, outside the request's scopes and
 ///   transaction (as with sentry-tower): what they capture carries no request context.
@@ -58,7 +59,8 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// Tags and a user set in `main` do not reach requests (each request starts empty): put
 /// what every event should carry on the [global scope](crate::get_global_scope). With
 /// `send_default_pii`, the user's address (`REMOTE_ADDR`) is the first `X-Forwarded-For`
-/// entry, else `X-Real-IP`, else the peer's address.
+/// entry, else `X-Real-IP`, else the peer's address (as the Python SDK does; without a proxy
+/// in front, a client can name any address there).
 ///
 /// A panic in the service is captured with the request's scopes (unless the client was made
 /// with [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an

@@ -206,6 +206,8 @@ impl Scope {
         let mut data = self.snapshot();
         data.set_propagation(Arc::default());
         data.set_last_event_id(None);
+        // A span kept on the isolation scope belongs to the old trace, not the new one.
+        data.span = None;
         Scope::from_data(data)
     }
 

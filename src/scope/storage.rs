@@ -134,10 +134,11 @@ impl ScopePair {
         })
     }
 
-    /// The pair of a new isolation scope: both forked, with a fresh trace. The span active
-    /// in the parent is not carried over: the new scope's errors, outgoing calls and root
-    /// spans belong to its own trace, not to the parent's transaction (which may be sent
-    /// before they finish).
+    /// The pair of a new isolation scope: both forked, with a fresh trace. The spans set on
+    /// the parent's scopes are not carried over: the new scope's errors, outgoing calls and
+    /// root spans belong to its own trace, not to the parent's transaction (which may be
+    /// sent before they finish). A `tracing` span entered around the work is another matter:
+    /// it stays the active span, as tracing's own context.
     pub(crate) fn isolated() -> ScopePair {
         with_pair(|p| {
             let current = p.current.fork();
