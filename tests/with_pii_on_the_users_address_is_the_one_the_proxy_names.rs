@@ -1,6 +1,6 @@
 //! With `send_default_pii` on, a request's `REMOTE_ADDR` is the user's address as the proxy in
 //! front names it (the first `X-Forwarded-For` entry, else `X-Real-IP`), not the proxy's own;
-//! a value that is not an address is ignored for the peer's.
+//! a value that is not an address is passed over for the next one, then the peer's.
 #![cfg(feature = "axum")]
 mod common;
 
@@ -22,7 +22,7 @@ async fn the_forwarded_address_is_the_users() {
         .layer(ScopeLayer::new());
     let addr = common::web::serve(app).await;
     let http = reqwest::Client::new();
-    let cases: [(&[(&str, &str)], &str); 4] = [
+    let cases: [(&[(&str, &str)], &str); 5] = [
         (
             &[("X-Forwarded-For", "203.0.113.7, 10.0.0.2")],
             "203.0.113.7",
@@ -30,6 +30,13 @@ async fn the_forwarded_address_is_the_users() {
         (&[("X-Real-IP", "198.51.100.9")], "198.51.100.9"),
         (&[("X-Forwarded-For", "[2001:db8::5]:4711")], "2001:db8::5"),
         (&[("X-Forwarded-For", "unknown")], "127.0.0.1"),
+        (
+            &[
+                ("X-Forwarded-For", "unknown"),
+                ("X-Real-IP", "[2001:db8::9]"),
+            ],
+            "2001:db8::9",
+        ),
     ];
     for (headers, _) in cases {
         let mut request = http.get(format!("http://{addr}/"));

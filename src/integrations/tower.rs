@@ -556,17 +556,25 @@ fn request_data(
 }
 
 /// The client's address named by the proxy in front: the first `X-Forwarded-For` entry, else
-/// `X-Real-IP`. Only an address (with or without a port) is taken: a header the client
-/// forged could hold anything.
+/// `X-Real-IP` (when the first names no address). Only an address (with or without a port)
+/// is taken: a header the client forged could hold anything.
 fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::IpAddr> {
     let header = |name: &str| {
         (headers.iter())
             .find(|(n, _)| n.as_str() == name)
             .and_then(|(_, v)| v.to_str().ok())
     };
+    // `203.0.113.7`, `203.0.113.7:4711`, `[2001:db8::5]:4711` or `[2001:db8::5]`.
+    let address = |text: &str| {
+        let text = text.trim();
+        (text.parse().ok())
+            .or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
+            .or_else(|| text.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+    };
     let first = header("x-forwarded-for").and_then(|v| v.split(',').next());
-    let text = first.or_else(|| header("x-real-ip"))?.trim();
-    (text.parse().ok()).or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
+    first
+        .and_then(address)
+        .or_else(|| header("x-real-ip").and_then(address))
 }
 
 /// The query string with the values of sensitive keys filtered (any key containing a secret
