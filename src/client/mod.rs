@@ -326,11 +326,19 @@ impl Client {
     /// assert_eq!(memory.0.lock().unwrap().len(), 1);
     /// ```
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.drain(timeout, true)
+    }
+
+    /// Waits, within `timeout` in all, for the pipeline's queue and then the transport's;
+    /// with `send_report`, queues the pending client report between the two.
+    fn drain(&self, timeout: Duration, send_report: bool) -> Result<(), FlushError> {
         let deadline = crate::transport::deadline_after(timeout);
         if let Some(pipeline) = self.inner.pipeline.get() {
             pipeline.flush(timeout)?;
         }
-        self.inner.send_client_report();
+        if send_report {
+            self.inner.send_client_report();
+        }
         match &self.inner.transport {
             Some(t) => t.flush(deadline.saturating_duration_since(Instant::now())),
             None => Ok(()),
@@ -391,19 +399,13 @@ impl Client {
     /// assert!(scope.capture_message("too late", Level::Info).is_none());
     /// ```
     pub fn close(&self, timeout: Duration) -> Result<(), FlushError> {
-        let deadline = crate::transport::deadline_after(timeout);
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             // Closed before, perhaps by another thread still draining (a shutdown task and
             // the init guard): wait for what is queued as that close does, rather than
-            // report success while it may still be lost.
-            if let Some(pipeline) = self.inner.pipeline.get() {
-                pipeline.flush(timeout)?;
-            }
-            return match &self.inner.transport {
-                Some(t) => t.flush(deadline.saturating_duration_since(Instant::now())),
-                None => Ok(()),
-            };
+            // report success while it may still be lost. The first close sends the report.
+            return self.drain(timeout, false);
         }
+        let deadline = crate::transport::deadline_after(timeout);
         let drained = match self.inner.pipeline.get() {
             Some(pipeline) => pipeline.shutdown(timeout),
             None => Ok(()),
