@@ -194,6 +194,9 @@ const TRACE_IDS: [&str; 4] = ["type", "trace_id", "span_id", "parent_span_id"];
 /// keys are in alphabetical order, so trimming in that order would let a big `data` push
 /// `span_id` and `trace_id` out of a trace context.
 fn trim_context(ctx: &mut Context) {
+    if measure_map(ctx, CONTEXT.0, CONTEXT.1).is_some() {
+        return; // within budget, as nearly every context is: nothing to reorder or cut
+    }
     if !ctx.values().any(|v| v.is_object() || v.is_array())
         && !TRACE_IDS.iter().any(|k| ctx.contains_key(*k))
     {
@@ -239,6 +242,15 @@ fn trim_context(ctx: &mut Context) {
 /// digits), so the result can pass the budget by a few bytes per level. Returns the bytes
 /// used.
 pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usize {
+    // Most values fit: then one read-only walk, and no map is rebuilt.
+    match measure(value, depth, budget) {
+        Some(used) => used,
+        None => cut_value(value, depth, budget),
+    }
+}
+
+/// [`trim_value`]'s cutting walk, for a value that [`measure`] found does not fit.
+fn cut_value(value: &mut Value, depth: usize, budget: usize) -> usize {
     match value {
         Value::String(s) => cut_json_string(s, budget.clamp(16, MESSAGE * 2)),
         Value::Array(_) | Value::Object(_) if depth == 0 => {
@@ -294,6 +306,47 @@ pub(crate) fn trim_value(value: &mut Value, depth: usize, budget: usize) -> usiz
         }
         other => json_len(other),
     }
+}
+
+/// The bytes [`trim_value`] would count for `value`, when it would leave the value as it is;
+/// `None` when it would cut or drop something. Counts exactly as `trim_value` does.
+fn measure(value: &Value, depth: usize, budget: usize) -> Option<usize> {
+    match value {
+        Value::String(s) => {
+            let used = json_str_len(s);
+            (used <= budget.clamp(16, MESSAGE * 2)).then_some(used)
+        }
+        Value::Array(_) | Value::Object(_) if depth == 0 => None,
+        Value::Array(items) => {
+            let mut used = 2;
+            for item in items {
+                if used >= budget {
+                    return None;
+                }
+                used += measure(item, depth - 1, budget - used)? + 1;
+            }
+            Some(used)
+        }
+        Value::Object(map) => measure_map(map, depth, budget),
+        other => Some(json_len(other)),
+    }
+}
+
+/// [`measure`] for a map whose values sit one level below `depth`.
+fn measure_map(map: &serde_json::Map<String, Value>, depth: usize, budget: usize) -> Option<usize> {
+    if depth == 0 {
+        return None;
+    }
+    let mut used = 2;
+    for (k, v) in map {
+        let key = json_str_len(k);
+        if key > BAG_KEY || used + key + 2 >= budget {
+            return None;
+        }
+        used += key + 2;
+        used += measure(v, depth - 1, budget - used)?;
+    }
+    Some(used)
 }
 
 fn trim_map(map: &mut BTreeMap<String, Value>, (depth, each): (usize, usize), total: usize) {
@@ -542,6 +595,48 @@ mod tests {
         let mut short = "abc".to_owned();
         truncate(&mut short, 3);
         assert_eq!(short, "abc");
+    }
+
+    /// JSON values of every kind, nested a few levels, with strings and keys around the
+    /// lengths where cutting starts.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let text = "[a-z\"\n\u{e9}]{0,40}|a{250,260}";
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            text.prop_map(Value::from),
+        ];
+        let nested = leaf.clone().prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(text, inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        prop_oneof![leaf, nested]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        #[cfg_attr(miri, ignore = "proptest: too slow under Miri")]
+        fn a_value_is_measured_as_fitting_exactly_when_cutting_would_leave_it_alone(
+            value in any_value(),
+            depth in 0usize..5,
+            budget in proptest::prop_oneof![0usize..32, 32usize..600],
+        ) {
+            let mut cut = value.clone();
+            let used = cut_value(&mut cut, depth, budget);
+            match measure(&value, depth, budget) {
+                Some(measured) => {
+                    proptest::prop_assert_eq!(&cut, &value);
+                    proptest::prop_assert_eq!(measured, used);
+                }
+                None => proptest::prop_assert_ne!(&cut, &value),
+            }
+        }
     }
 
     proptest::proptest! {
