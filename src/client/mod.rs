@@ -673,7 +673,7 @@ impl ClientInner {
         // Snapshots are reference-count increments; no lock is held while user code runs.
         let (current, span) = match configure {
             Some(f) => {
-                let fork = current.fork();
+                let fork = current.fork_for_event();
                 let before = fork.span();
                 guarded("capture_*_with closure", || f(&fork));
                 // A span set (or cleared) by the closure is this event's.

@@ -124,6 +124,9 @@ pub(crate) struct ScopeData {
     /// The nil id while none was captured: an `Option` would cost a word more in every fork,
     /// and the SDK never makes a nil id.
     last_event_id: EventId,
+    /// Set on the fork a `capture_*_with` closure gets: a transaction name set there names
+    /// that one event and leaves the shared span's transaction alone.
+    pub(crate) for_one_event: bool,
 }
 
 impl ScopeData {
@@ -209,6 +212,7 @@ impl ScopeData {
             propagation,
             span: None,
             last_event_id: EventId::NIL,
+            for_one_event: self.for_one_event,
         }
     }
 }

@@ -201,6 +201,14 @@ impl Scope {
         Scope::from_data(self.snapshot())
     }
 
+    /// Forks for one event's `capture_*_with` closure: what the closure sets stays with that
+    /// event, a transaction name included (it does not rename the span the fork shares).
+    pub(crate) fn fork_for_event(&self) -> Scope {
+        let mut data = self.snapshot();
+        data.for_one_event = true;
+        Scope::from_data(data)
+    }
+
     /// Forks for a new isolation scope: same data, but a fresh trace.
     pub(crate) fn fork_isolation(&self) -> Scope {
         let mut data = self.snapshot();
@@ -222,7 +230,13 @@ impl Scope {
     /// assert!(scope.tags().is_empty());
     /// ```
     pub fn clear(&self) {
-        self.write(|d| *d = d.emptied());
+        // What was set is let go after the lock: a span may hold the last handle to a
+        // transaction, and so to a client and its transport (see `set_span`).
+        let cleared = self.write(|d| {
+            let empty = d.emptied();
+            std::mem::replace(d, empty)
+        });
+        drop(cleared);
     }
 
     /// Copies everything `other` has set into this scope.
@@ -252,13 +266,15 @@ impl Scope {
         }
         let cap = self.crumb_route().cap();
         let global = self.is_global();
+        // What this replaces is let go after the lock (see `set_span` and `bind_client`).
         let mut replaced = None;
+        let mut replaced_span = None;
         self.write(|d| {
             if src.user.is_some() {
                 d.user = src.user.clone();
             }
             if src.span.is_some() {
-                d.span = src.span.clone();
+                replaced_span = std::mem::replace(&mut d.span, src.span.clone());
             }
             let rare = src.rare();
             if rare.level.is_some() {
@@ -300,7 +316,7 @@ impl Scope {
                 replaced = std::mem::replace(&mut d.client, src.client.clone());
             }
         });
-        drop(replaced);
+        drop((replaced, replaced_span));
         if global {
             if let Some(bound) = &src.client {
                 self.bind_client(Some(bound.client().clone()));
@@ -576,8 +592,9 @@ impl Scope {
     /// Sets or clears the transaction name (a route, a job name) of the events captured
     /// here; it wins over the name of the active span's transaction. A name set while this
     /// scope holds a [span](Scope::set_span) also renames that span's transaction (source
-    /// `custom`), as `ScopeLayer`'s request transactions are held. A fork shares its span: a
-    /// name set on the fork a `capture_*_with` closure gets renames the live transaction too.
+    /// `custom`), as `ScopeLayer`'s request transactions are held; so does a name set on a
+    /// [`fork`](Scope::fork), which shares its span. A name set on the scope a `capture_*_with`
+    /// closure gets names that one event only.
     ///
     /// ```
     /// use scopeline::{Scope, TransactionContext};
@@ -595,7 +612,7 @@ impl Scope {
         // Renamed under the scope's lock, so two renames land on the scope and on its span in
         // the same order (the transaction's name lock is taken under no other lock).
         self.write(|d| {
-            if let (Some(name), Some(span)) = (name, &d.span) {
+            if let (Some(name), Some(span), false) = (name, &d.span, d.for_one_event) {
                 span.set_transaction_name(name, "custom");
             }
             d.set_rare(name.map(Arc::<str>::from), |r| &mut r.transaction);
