@@ -83,6 +83,27 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 /// `[Filtered]`, values under personal ones (e-mail, IP address…) unless `send_default_pii`
 /// is on (see [`docs::personal_data`](crate::docs::personal_data)).
 ///
+/// # Filtering
+///
+/// The layer never disables a callsite: a layer that did (through `enabled` or
+/// `register_callsite`) would hide it from every other layer too, a `fmt` layer at DEBUG
+/// included. Its own filters ([`event_filter`](TracingLayer::event_filter),
+/// [`span_filter`](TracingLayer::span_filter)) decide what it makes of what it is shown. To
+/// keep it from being shown DEBUG and TRACE callsites at all, give it a per-layer filter:
+/// `TracingLayer::new().with_filter(LevelFilter::INFO)`. A callsite that no layer wants is
+/// then disabled once, when it is first hit, and costs nothing afterwards.
+///
+/// ```
+/// use tracing_subscriber::filter::LevelFilter;
+/// use tracing_subscriber::prelude::*;
+///
+/// let layer = scopeline::TracingLayer::new().with_filter(LevelFilter::INFO);
+/// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+///     assert!(!tracing::enabled!(tracing::Level::DEBUG));
+///     assert!(tracing::enabled!(tracing::Level::INFO));
+/// });
+/// ```
+///
 /// # Examples
 ///
 /// ```
