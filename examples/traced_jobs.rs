@@ -1,7 +1,8 @@
 //! An instrumented async workload: `#[tracing::instrument]` functions, a spawned child task and
 //! a failing step. With `TracingLayer` installed and tracing on, each job becomes one
-//! transaction whose spans nest as the functions do, and the failure becomes an error event
-//! tied to the span it happened in (same trace id, `contexts.trace.span_id` of that span).
+//! transaction whose spans nest as the functions do (`run_job` → `load_rows`, `summarize`,
+//! `upload` → `put_object`), and the failure becomes an error event tied to the span it was
+//! logged in (same trace id, `contexts.trace.span_id` of `upload`'s span).
 //!
 //! Run it with `cargo run --example traced_jobs`. With no DSN it prints JSON lines, one per
 //! transaction or event:
@@ -38,9 +39,7 @@ async fn run_job(job: u32) {
     let rows = load_rows(job).await;
     // The child task keeps the job's scope and its place in the span tree.
     let summary = scopeline::spawn(summarize(rows)).await.unwrap_or_default();
-    if let Err(err) = upload(job, &summary).await {
-        tracing::error!(error = &err as &dyn std::error::Error, job, "job failed");
-    }
+    upload(job, &summary).await;
 }
 
 #[instrument(fields(sentry.op = "db.query"))]
@@ -56,8 +55,16 @@ async fn summarize(rows: Vec<u32>) -> String {
     format!("{} rows, sum {}", rows.len(), rows.iter().sum::<u32>())
 }
 
+#[instrument(skip(summary), fields(sentry.op = "function"))]
+async fn upload(job: u32, summary: &str) {
+    if let Err(err) = put_object(job, summary).await {
+        // Logged inside `upload`: the error event hangs under this span.
+        tracing::error!(error = &err as &dyn std::error::Error, job, "upload failed");
+    }
+}
+
 #[instrument(skip(summary), fields(sentry.op = "http.client"))]
-async fn upload(job: u32, summary: &str) -> Result<(), UploadFailed> {
+async fn put_object(job: u32, summary: &str) -> Result<(), UploadFailed> {
     tokio::time::sleep(Duration::from_millis(1)).await;
     tracing::info!(bytes = summary.len(), "uploading");
     if job % 2 == 0 {
