@@ -704,7 +704,8 @@ mod tests {
     fn shedding_keeps_the_message_and_the_newest_breadcrumbs() {
         let mut event = Event::new();
         event.message = Some("kept".into());
-        for i in 0..3_000 {
+        // About 400 KB of tags, which fit once the breadcrumbs (3.2 MB) are shed.
+        for i in 0..1_000 {
             event
                 .tags
                 .insert(format!("{i:05}{}", "k".repeat(190)), "v".repeat(200));
@@ -720,10 +721,34 @@ mod tests {
         assert!(bytes.len() <= MAX_EVENT_BYTES);
         assert_eq!(event.message.as_deref(), Some("kept"));
         assert!(event.contexts.contains_key("trace"));
-        // Breadcrumbs go oldest first, so the last one stays while any do.
-        if let Some(last) = event.breadcrumbs.last() {
-            assert_eq!(last.data["i"], 399);
+        // Breadcrumbs go oldest first, halved until the event fits: 400, 200, 100, 50.
+        let kept: Vec<_> = event
+            .breadcrumbs
+            .iter()
+            .map(|c| c.data["i"].clone())
+            .collect();
+        assert_eq!(kept, (350..400).map(Value::from).collect::<Vec<_>>());
+        assert_eq!(
+            event.tags.len(),
+            1_000,
+            "tags are shed only after breadcrumbs"
+        );
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "a megabyte of JSON: too slow under Miri")]
+    fn shedding_halves_tags_that_alone_are_too_big() {
+        let mut event = Event::new();
+        event.message = Some("kept".into());
+        // About 1.2 MB of tags: more than an event may hold, with nothing else to shed.
+        for i in 0..3_000 {
+            event
+                .tags
+                .insert(format!("{i:05}{}", "k".repeat(190)), "v".repeat(200));
         }
+        let bytes = shed_to_fit(&mut event);
+        assert!(bytes.len() <= MAX_EVENT_BYTES);
+        assert_eq!(event.message.as_deref(), Some("kept"));
         assert!(!event.tags.is_empty() && event.tags.len() < 3_000);
     }
 

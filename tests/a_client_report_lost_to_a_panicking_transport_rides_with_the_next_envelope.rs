@@ -49,10 +49,11 @@ fn the_counts_survive_the_panic() {
     capture(&client, "arrives");
 
     let kept = transport.kept.lock().unwrap().clone();
+    assert_eq!(kept.len(), 1, "the event and the report travel together");
     assert!(kept[0].event().is_some());
-    let reported: Vec<DiscardedEvent> = kept
+    let reported: Vec<DiscardedEvent> = kept[0]
+        .items
         .iter()
-        .flat_map(|e| e.items.iter())
         .filter_map(|item| match item {
             EnvelopeItem::ClientReport(r) => Some(r.discarded_events.clone()),
             _ => None,

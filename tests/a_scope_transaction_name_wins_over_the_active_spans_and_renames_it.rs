@@ -61,17 +61,22 @@ fn a_scope_name_also_wins_over_a_tracing_spans_transaction() {
         scopeline::with_isolation_scope(|isolation| {
             let (_client, memory) = common::bind(ClientOptions::new().traces_sample_rate(1.0));
             let span = tracing::info_span!("GET /cart/{id}");
-            let _entered = span.enter();
-            tracing::error!("named after the span");
-            isolation.set_transaction(Some("checkout"));
-            tracing::error!("named by the scope");
+            span.in_scope(|| {
+                tracing::error!("named after the span");
+                isolation.set_transaction(Some("checkout"));
+                tracing::error!("named by the scope");
+            });
+            drop(span);
 
             let events = memory.events();
             let names: Vec<_> = events.iter().map(|e| e.transaction.as_deref()).collect();
             assert_eq!(names, [Some("GET /cart/{id}"), Some("checkout")]);
-            // Both still hang under the span.
+            // Both still hang under the span, the transaction's root.
+            let transactions = memory.transactions();
+            let root = &transactions[0].contexts["trace"];
             for event in &events {
-                assert!(event.contexts["trace"]["span_id"].is_string());
+                assert_eq!(event.contexts["trace"]["span_id"], root["span_id"]);
+                assert_eq!(event.contexts["trace"]["trace_id"], root["trace_id"]);
             }
         });
     });

@@ -26,10 +26,10 @@ impl Transport for Counting {
 fn the_second_close_returns_after_the_queued_event_is_delivered() {
     let gate = Gate::closed();
     let delivered = Counting::default();
-    let client = Client::new(
-        gate.holding_the_pipeline(ClientOptions::new())
-            .transport(delivered.clone()),
-    );
+    // A queue no probe can fill: captures end because the first close began, not because
+    // the queue is full.
+    let options = gate.holding_the_pipeline(ClientOptions::new().queue_size(1 << 16));
+    let client = Client::new(options.transport(delivered.clone()));
     let scope = Scope::new();
     scope.bind_client(Some(client.clone()));
     assert!(scope.capture_message("queued", Level::Error).is_some());
@@ -43,14 +43,25 @@ fn the_second_close_returns_after_the_queued_event_is_delivered() {
     let mut queued = 1;
     while scope.capture_message("probe", Level::Error).is_some() {
         queued += 1;
-        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(1));
     }
-    gate.open_after(Duration::from_millis(200));
-    client.close(Duration::from_secs(30)).unwrap();
+    assert_eq!(common::dropped(&client, "queue_overflow", "error"), 0);
+
+    let second = {
+        let client = client.clone();
+        std::thread::spawn(move || client.close(Duration::from_secs(30)))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !second.is_finished(),
+        "the second close returned while the first was still draining"
+    );
+    gate.set(true);
+    second.join().unwrap().unwrap();
     assert_eq!(
         delivered.0.load(Ordering::SeqCst),
         queued,
-        "the second close returned before the event was delivered"
+        "the second close returned before the events were delivered"
     );
     first.join().unwrap().unwrap();
 }

@@ -55,6 +55,7 @@ fn a_panicking_future_restores_outer_scopes() {
 async fn an_aborted_task_is_dropped_in_its_own_scope_and_leaves_the_spawner_unaffected() {
     scopeline::isolation_scope(async {
         scopeline::set_tag("parent", "1");
+        let parent = scopeline::get_isolation_scope();
         let seen_on_drop = std::sync::Arc::new(std::sync::Mutex::new(None));
         let guard = SeesScopeOnDrop(seen_on_drop.clone());
         let (running, started) = tokio::sync::oneshot::channel();
@@ -69,6 +70,7 @@ async fn an_aborted_task_is_dropped_in_its_own_scope_and_leaves_the_spawner_unaf
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled());
         assert_eq!(seen_on_drop.lock().unwrap().as_deref(), Some("child's own"));
+        assert!(scopeline::get_isolation_scope().ptr_eq(&parent));
         assert_eq!(scopeline::get_isolation_scope().tag("inner"), None);
         assert_eq!(
             scopeline::get_isolation_scope().tag("parent").as_deref(),

@@ -135,7 +135,14 @@ async fn unsampled_roots_send_nothing_and_make_no_spans() {
     .await;
     let envelopes = memory.envelopes();
     assert!(envelopes.iter().all(|e| e.transaction().is_none()));
-    // The error still carries the trace, with no sampled span behind it.
-    let error = envelopes.iter().find_map(|e| e.event()).unwrap();
-    assert!(error.contexts.contains_key("trace"));
+    // The error still carries the trace, with no sampled span behind it: its context and
+    // its envelope's sampling context name the same trace, marked unsampled.
+    let envelope = envelopes.iter().find(|e| e.event().is_some()).unwrap();
+    let error = envelope.event().unwrap();
+    let dsc = envelope.trace.as_ref().expect("a sampling context");
+    assert_eq!(
+        error.contexts["trace"]["trace_id"].as_str(),
+        dsc.get("trace_id")
+    );
+    assert_eq!(dsc.get("sampled"), Some("false"));
 }

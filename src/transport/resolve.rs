@@ -167,6 +167,7 @@ mod tests {
                 .unwrap()
         };
         let first = resolve("http://localhost:8080/a");
+        assert!(!first.is_empty());
         assert!(
             first
                 .iter()
