@@ -96,6 +96,9 @@ pub(crate) struct Rare {
     pub(crate) request: Option<Arc<dyn RequestSource>>,
     pub(crate) processors: SharedList<EventProcessor>,
     pub(crate) attachments: SharedList<Attachment>,
+    /// Set on the fork a `capture_*_with` closure gets: a transaction name set there names
+    /// that one event and leaves the shared span's transaction alone.
+    pub(crate) for_one_event: bool,
 }
 
 static NOTHING_RARE: Rare = Rare {
@@ -105,6 +108,7 @@ static NOTHING_RARE: Rare = Rare {
     request: None,
     processors: SharedList::new(),
     attachments: SharedList::new(),
+    for_one_event: false,
 };
 
 #[derive(Clone, Default)]
@@ -124,9 +128,6 @@ pub(crate) struct ScopeData {
     /// The nil id while none was captured: an `Option` would cost a word more in every fork,
     /// and the SDK never makes a nil id.
     last_event_id: EventId,
-    /// Set on the fork a `capture_*_with` closure gets: a transaction name set there names
-    /// that one event and leaves the shared span's transaction alone.
-    pub(crate) for_one_event: bool,
 }
 
 impl ScopeData {
@@ -195,16 +196,21 @@ impl ScopeData {
 
     /// The same, with `propagation` as its trace (no fresh one is made and thrown away).
     pub(crate) fn emptied_with(&self, propagation: Option<Arc<PropagationContext>>) -> ScopeData {
-        let processors = &self.rare().processors;
+        let Rare {
+            processors,
+            for_one_event,
+            ..
+        } = self.rare();
         ScopeData {
             user: None,
             tags: CowMap::default(),
             extra: CowMap::default(),
             contexts: CowMap::default(),
             breadcrumbs: CrumbBuf::default(),
-            rare: (!processors.is_empty()).then(|| {
+            rare: (!processors.is_empty() || *for_one_event).then(|| {
                 Arc::new(Rare {
                     processors: processors.clone(),
+                    for_one_event: *for_one_event,
                     ..Rare::default()
                 })
             }),
@@ -212,7 +218,6 @@ impl ScopeData {
             propagation,
             span: None,
             last_event_id: EventId::NIL,
-            for_one_event: self.for_one_event,
         }
     }
 }

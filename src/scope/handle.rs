@@ -205,7 +205,7 @@ impl Scope {
     /// event, a transaction name included (it does not rename the span the fork shares).
     pub(crate) fn fork_for_event(&self) -> Scope {
         let mut data = self.snapshot();
-        data.for_one_event = true;
+        data.rare_mut().for_one_event = true;
         Scope::from_data(data)
     }
 
@@ -612,7 +612,7 @@ impl Scope {
         // Renamed under the scope's lock, so two renames land on the scope and on its span in
         // the same order (the transaction's name lock is taken under no other lock).
         self.write(|d| {
-            if let (Some(name), Some(span), false) = (name, &d.span, d.for_one_event) {
+            if let (Some(name), Some(span), false) = (name, &d.span, d.rare().for_one_event) {
                 span.set_transaction_name(name, "custom");
             }
             d.set_rare(name.map(Arc::<str>::from), |r| &mut r.transaction);
