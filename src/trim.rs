@@ -119,7 +119,7 @@ pub(crate) fn tag_value(value: &str) -> Option<String> {
 }
 
 /// The length of `v`'s JSON text, counted as it is written: nothing is allocated.
-fn json_len(v: &Value) -> usize {
+fn json_len(v: &impl serde::Serialize) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -202,7 +202,8 @@ fn trim_context(ctx: &mut Context) {
     {
         // Flat, as most contexts are (os, runtime): nothing to reorder.
         let mut flat = Value::Object(std::mem::take(ctx));
-        trim_value(&mut flat, CONTEXT.0, CONTEXT.1);
+        // Measured above: it does not fit.
+        cut_value(&mut flat, CONTEXT.0, CONTEXT.1);
         if let Value::Object(map) = flat {
             *ctx = map;
         }
@@ -510,7 +511,7 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
             5 => false,
             6 => event.request.take().is_some(),
             // Only a fingerprint that is itself large: dropping it regroups the event.
-            7 if json_size(&event.fingerprint) > 64 * 1024 => {
+            7 if json_len(&event.fingerprint) > 64 * 1024 => {
                 event.fingerprint.drain(..).count() > 0
             }
             7 => false,
@@ -533,11 +534,6 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
         }
     }
     bytes
-}
-
-/// The size of `value` as JSON.
-fn json_size(value: &impl serde::Serialize) -> usize {
-    serde_json::to_vec(value).map_or(0, |v| v.len())
 }
 
 #[cfg(test)]
