@@ -1,6 +1,6 @@
 //! `init` reads `SENTRY_DSN`, `SENTRY_RELEASE` and `SENTRY_ENVIRONMENT` without the white
 //! space a secrets file leaves around them, and `.dsn("")` in code turns sending off even
-//! with `SENTRY_DSN` set.
+//! with `SENTRY_DSN` set. What code sets wins over the environment.
 // Setting the environment is `unsafe` in edition 2024; see the SAFETY note below.
 #![allow(unsafe_code)]
 
@@ -30,4 +30,18 @@ fn trimmed_values_and_an_explicit_empty_dsn() {
     let options = on.client().options();
     assert_eq!(options.get_release(), Some("shop@1.2.3"));
     assert_eq!(options.get_environment(), Some("staging"));
+    drop(on);
+
+    let coded = scopeline::try_init(
+        ClientOptions::new()
+            .dsn("https://key@self-hosted.example/7")
+            .release("shop@2.0.0")
+            .environment("production")
+            .capture_panics(false),
+    )
+    .unwrap();
+    assert_eq!(coded.client().dsn().unwrap().project_id(), "7");
+    let options = coded.client().options();
+    assert_eq!(options.get_release(), Some("shop@2.0.0"));
+    assert_eq!(options.get_environment(), Some("production"));
 }
