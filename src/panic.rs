@@ -125,16 +125,23 @@ pub fn install_panic_hook() {
                 .flatten()
                 .filter(|c| c.options().capture_panics);
             if let Some(client) = client {
-                let mut event = event_from_panic(info);
+                // The stack trace is taken only for an event the sample rate keeps.
+                let capture = |level: Level| {
+                    let build = || {
+                        let mut event = event_from_panic(info);
+                        event.level = level;
+                        event
+                    };
+                    crate::client::capture_ambient(crate::client::EventSource::lazy(build), None);
+                };
                 // Under `panic = "abort"` nothing catches it: the process ends like any other
                 // panic's, so it is fatal and flushed first.
                 if !cfg!(panic = "abort") && CATCHING.with(Cell::get) > 0 {
                     // Caught and answered by an integration: the process goes on.
-                    event.level = Level::Error;
-                    crate::capture_event(event);
+                    capture(Level::Error);
                     HOOK_CAPTURED.with(|c| c.set(true));
                 } else {
-                    crate::capture_event(event);
+                    capture(Level::Fatal);
                     // Delivered before the previous hook runs: a hook that ends the process
                     // (`exit`, `abort`) must not lose the event. With the server unreachable,
                     // the usual message waits for up to the shutdown timeout.

@@ -493,6 +493,9 @@ pub(crate) enum EventSource<'a> {
     Error(&'a dyn BuildExceptions),
     Message(&'a str, Level),
     Event(Box<Event>),
+    /// Built by the integration that captures it (a tracing event's fields, a panic's stack
+    /// trace) only once the event has been drawn.
+    Lazy(Box<dyn FnOnce() -> Event + 'a>),
 }
 
 /// Builds the exception chain of an error. Implemented by [`ErrorRef`], a sized wrapper that
@@ -520,9 +523,14 @@ impl<'a> EventSource<'a> {
         EventSource::Event(Box::new(event))
     }
 
+    pub(crate) fn lazy(build: impl FnOnce() -> Event + 'a) -> Self {
+        EventSource::Lazy(Box::new(build))
+    }
+
     fn into_event(self, attach_stacktrace: bool) -> Event {
         match self {
             EventSource::Event(event) => *event,
+            EventSource::Lazy(build) => build(),
             EventSource::Message(message, level) => {
                 let mut event = Event::new();
                 event.message = Some(message.to_owned());

@@ -448,11 +448,11 @@ where
         else {
             return;
         };
-        let mut visitor = FieldVisitor::new(pii);
-        event.record(&mut visitor);
         let level = level_of(meta.level());
         match filter {
             EventFilter::Breadcrumb => {
+                let mut visitor = FieldVisitor::new(pii);
+                event.record(&mut visitor);
                 let message = visitor.take_message().unwrap_or_default();
                 let mut fields = visitor.fields;
                 fields.extend(visitor.tags.into_iter().map(|(k, v)| (k, Value::String(v))));
@@ -467,58 +467,24 @@ where
                 });
             }
             EventFilter::Event => {
-                let mut out = Event::new();
-                out.level = level;
-                out.logger = Some(meta.target().to_owned());
-                // With an exception, the event's title is the error; a message written
-                // beside it stays the message. Without one, the message is the written one
-                // or, failing that, the `error` field.
-                match visitor.exceptions.take() {
-                    Some(exceptions) => {
-                        out.exceptions = exceptions;
-                        out.message = visitor.message.take();
-                    }
-                    None => out.message = visitor.take_message(),
-                }
-                out.tags = (visitor.tags.into_iter())
-                    .map(|(k, v)| (untagged(k).to_owned(), v))
-                    .collect();
-                // Where it was logged: without a stack trace (off by default), nothing else
-                // says. Under the context name sentry-tracing uses.
-                let location = [
-                    ("module_path", meta.module_path().map(Value::from)),
-                    ("file", meta.file().map(Value::from)),
-                    ("line", meta.line().map(Value::from)),
-                ];
-                let location: serde_json::Map<String, Value> = (location.into_iter())
-                    .filter_map(|(k, v)| Some((k.to_owned(), v?)))
-                    .collect();
-                if !location.is_empty() {
-                    out.contexts
-                        .insert("Rust Tracing Location".into(), location);
-                }
-                out.extra = (visitor.fields.into_iter())
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect();
                 // An explicit parent ties the event to that span, not to the entered one.
                 let sentry = parent_of(&ctx, event.parent(), event.is_contextual())
                     .and_then(nearest_kept)
                     .flatten();
+                if let Some(span) = sentry.as_ref().filter(|_| level >= Level::Error) {
+                    span.set_status(SpanStatus::InternalError);
+                }
+                // The fields are recorded only for an event the client's sample rate keeps.
+                let source = crate::client::EventSource::lazy(|| event_of(event, pii, level));
                 match sentry {
                     Some(span) => {
-                        if level >= Level::Error {
-                            span.set_status(SpanStatus::InternalError);
-                        }
                         // Captured as the span's event: its trace context and sampling
                         // context, and its transaction's name unless a scope names one.
                         let mut tie = |scope: &crate::Scope| scope.set_span(Some(span.clone()));
-                        crate::client::capture_ambient(
-                            crate::client::EventSource::event(out),
-                            Some(&mut tie),
-                        );
+                        crate::client::capture_ambient(source, Some(&mut tie));
                     }
                     None => {
-                        crate::capture_event(out);
+                        crate::client::capture_ambient(source, None);
                     }
                 }
             }
@@ -586,6 +552,47 @@ fn child(
 /// Whether an event comes from scopeline itself (its transport and pipeline log under
 /// `scopeline` and `scopeline::…`): the layer leaves those to the user's other layers, or an
 /// envelope the server refuses would report itself, and that report would be refused too.
+/// The Sentry event for a tracing event the event filter sends as one.
+fn event_of(event: &TracingEvent<'_>, pii: bool, level: Level) -> Event {
+    let meta = event.metadata();
+    let mut visitor = FieldVisitor::new(pii);
+    event.record(&mut visitor);
+    let mut out = Event::new();
+    out.level = level;
+    out.logger = Some(meta.target().to_owned());
+    // With an exception, the event's title is the error; a message written beside it stays
+    // the message. Without one, the message is the written one or, failing that, the `error`
+    // field.
+    match visitor.exceptions.take() {
+        Some(exceptions) => {
+            out.exceptions = exceptions;
+            out.message = visitor.message.take();
+        }
+        None => out.message = visitor.take_message(),
+    }
+    out.tags = (visitor.tags.into_iter())
+        .map(|(k, v)| (untagged(k).to_owned(), v))
+        .collect();
+    // Where it was logged: without a stack trace (off by default), nothing else says. Under
+    // the context name sentry-tracing uses.
+    let location = [
+        ("module_path", meta.module_path().map(Value::from)),
+        ("file", meta.file().map(Value::from)),
+        ("line", meta.line().map(Value::from)),
+    ];
+    let location: serde_json::Map<String, Value> = (location.into_iter())
+        .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+        .collect();
+    if !location.is_empty() {
+        out.contexts
+            .insert("Rust Tracing Location".into(), location);
+    }
+    out.extra = (visitor.fields.into_iter())
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    out
+}
+
 fn is_own_target(target: &str) -> bool {
     target
         .strip_prefix("scopeline")

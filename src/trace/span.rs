@@ -1049,6 +1049,7 @@ impl Span {
     }
 
     /// The status set so far, if any.
+    #[cfg(feature = "tower")]
     pub(crate) fn status(&self) -> Option<SpanStatus> {
         lock(&self.inner.state).status
     }
