@@ -29,7 +29,7 @@ pub(crate) fn event_from_panic(info: &PanicHookInfo<'_>) -> Event {
             loc.column()
         );
     }
-    panic_event(value, crate::client::stacktrace::capture())
+    panic_event(value, crate::client::stacktrace::capture_in_panic_hook())
 }
 
 /// The event for a panic with this message: level fatal, mechanism `panic`, unhandled.

@@ -24,10 +24,16 @@ fn a_panic_in_a_scoped_thread_becomes_a_fatal_event_with_that_scope() {
             (mechanism.ty.as_str(), mechanism.handled),
             ("panic", Some(false))
         );
+        // Oldest first; the innermost frame is the closure that panicked, not scopeline's
+        // hook nor the panic machinery.
+        let frames = &exc.stacktrace.as_ref().expect("a stack trace").frames;
+        let functions: Vec<&str> = (frames.iter())
+            .map(|f| f.function.as_deref().unwrap_or_default())
+            .collect();
+        let innermost = functions.last().expect("at least one frame");
         assert!(
-            exc.stacktrace
-                .as_ref()
-                .is_some_and(|s| !s.frames.is_empty())
+            innermost.contains("a_panic_in_a_scoped_thread_becomes_a_fatal_event_with_that_scope"),
+            "innermost frame {innermost}, all: {functions:#?}"
         );
     });
 }

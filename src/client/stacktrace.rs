@@ -4,12 +4,67 @@ use std::backtrace::Backtrace;
 
 use crate::protocol::{Frame, Stacktrace};
 
-/// Captures the calling thread's stack, without the frames of the backtrace machinery, the
-/// panic machinery or scopeline itself.
+/// Captures the calling thread's stack, without the frames of the backtrace machinery or
+/// scopeline itself.
 pub(crate) fn capture() -> Option<Stacktrace> {
+    capture_with(Trim::Machinery)
+}
+
+/// Captures the stack of a panicking thread from its panic hook: without the frames of the
+/// hook, the capture and the panic machinery, so that the innermost frame is the code that
+/// panicked.
+pub(crate) fn capture_in_panic_hook() -> Option<Stacktrace> {
+    capture_with(Trim::Panic)
+}
+
+fn capture_with(trim: Trim) -> Option<Stacktrace> {
     let text = Backtrace::force_capture().to_string();
-    let frames = parse(&text);
+    let frames = parse(&text, trim);
     (!frames.is_empty()).then_some(Stacktrace { frames })
+}
+
+/// Which innermost frames a capture leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trim {
+    /// Those of the backtrace machinery and of scopeline.
+    Machinery,
+    /// Those too, and everything inside the panic's entry point (the panic runtime, the hook
+    /// that captures), whatever names its inlined frames are printed with.
+    Panic,
+}
+
+/// Where the panic runtime is entered: the frame just outside the outermost of these is the
+/// code that panicked.
+fn is_panic_entry(function: &str) -> bool {
+    const ENTRY: &[&str] = &[
+        "core::panicking::",
+        "std::panicking::begin_panic",
+        "std::panicking::panic_with_hook",
+        "std::panicking::panic_handler",
+        "std::rt::begin_panic",
+        "rust_begin_unwind",
+        "__rustc::rust_begin_unwind",
+        "core::result::unwrap_failed",
+        "core::option::unwrap_failed",
+        "core::option::expect_failed",
+    ];
+    ENTRY.iter().any(|p| function.starts_with(p))
+}
+
+/// Whether a frame's source file is one of scopeline's own: frames inlined into others are
+/// printed with a bare name (`capture`, not `scopeline::client::capture`), but their file
+/// still says whose they are. A path printed relative (`./src/…`) is relative to the
+/// working directory.
+fn is_own_source(path: &str, cwd: Option<&std::path::Path>) -> bool {
+    const OWN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
+    match (path.strip_prefix("./"), cwd) {
+        (Some(relative), Some(cwd)) => cwd
+            .join(relative)
+            .to_str()
+            .is_some_and(|p| p.starts_with(OWN)),
+        (Some(_), None) => false,
+        (None, _) => path.starts_with(OWN),
+    }
 }
 
 fn is_internal(function: &str) -> bool {
@@ -68,7 +123,7 @@ fn is_dependency_path(path: &str) -> bool {
 /// Parses the text `std::backtrace::Backtrace` prints: `N: function` lines (a function
 /// inlined into another has a number of its own), each optionally followed by an
 /// `at file:line:col` line. Returns frames oldest first.
-pub(crate) fn parse(text: &str) -> Vec<Frame> {
+pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
     let mut frames: Vec<Frame> = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -107,10 +162,20 @@ pub(crate) fn parse(text: &str) -> Vec<Frame> {
         });
     }
     // Drop the innermost frames that belong to the machinery, keep the rest.
-    let first_real = frames
-        .iter()
-        .position(|f| !f.function.as_deref().is_some_and(is_internal))
-        .unwrap_or(frames.len());
+    let from = match trim {
+        Trim::Machinery => 0,
+        Trim::Panic => (frames.iter())
+            .rposition(|f| f.function.as_deref().is_some_and(is_panic_entry))
+            .map_or(0, |i| i + 1),
+    };
+    let cwd = std::env::current_dir().ok();
+    let internal = |f: &Frame| {
+        f.function.as_deref().is_some_and(is_internal)
+            || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(p, cwd.as_deref()))
+    };
+    let first_real = (frames[from..].iter())
+        .position(|f| !internal(f))
+        .map_or(frames.len(), |i| from + i);
     frames.drain(..first_real);
     frames.reverse();
     frames
@@ -156,7 +221,7 @@ mod tests {
    4: tokio::runtime::park::CachedParkThread::block_on
              at /home/me/.cargo/registry/src/index.crates.io-6f17d22bba15001f/tokio-1.54.1/src/runtime/park.rs:281:63
 ";
-        let frames = parse(text);
+        let frames = parse(text, Trim::Machinery);
         let names: Vec<_> = frames.iter().map(|f| f.function.clone().unwrap()).collect();
         assert_eq!(
             names,
@@ -181,10 +246,13 @@ mod tests {
     #[test]
     fn frames_of_a_stripped_binary_do_not_claim_to_be_the_application() {
         let text = "   0: myapp::handler::charge
-             at ./src/handler.rs:42:9
+             at /srv/myapp/src/handler.rs:42:9
    1: <unknown>
 ";
-        let in_app: Vec<_> = parse(text).into_iter().map(|f| f.in_app).collect();
+        let in_app: Vec<_> = parse(text, Trim::Machinery)
+            .into_iter()
+            .map(|f| f.in_app)
+            .collect();
         assert_eq!(in_app, [None, Some(true)]);
     }
 
@@ -201,7 +269,7 @@ mod tests {
    4: myapp::main
              at /srv/myapp/src/main.rs:7:5
 ";
-        let in_app: Vec<_> = parse(text)
+        let in_app: Vec<_> = parse(text, Trim::Machinery)
             .iter()
             .map(|f| (f.function.clone().unwrap(), f.in_app))
             .collect();
@@ -221,6 +289,62 @@ mod tests {
                 ("myapp::handler::charge".to_owned(), Some(true)),
             ]
         );
+    }
+
+    #[test]
+    fn a_panics_trace_starts_at_the_code_that_panicked() {
+        // As a panic hook sees it, with inlined frames printed by their bare names.
+        let own = concat!(env!("CARGO_MANIFEST_DIR"), "/src/panic.rs");
+        let text = format!(
+            "   0: std::backtrace::Backtrace::force_capture
+   1: event_from_panic
+             at {own}:32:5
+   2: core::ops::function::FnOnce::call_once{{{{vtable.shim}}}}
+   3: capture
+             at ./src/client/mod.rs:679:25
+   4: <alloc::boxed::Box<dyn for<'a, 'b> core::ops::function::Fn<(&'a std::panic::PanicHookInfo<'b>,), Output = ()> + core::marker::Sync + core::marker::Send> as core::ops::function::Fn<(&std::panic::PanicHookInfo,)>>::call
+   5: std::panicking::panic_with_hook
+   6: __rustc::rust_begin_unwind
+   7: core::panicking::panic_fmt
+   8: core::result::unwrap_failed
+   9: myapp::billing::charge
+             at /srv/myapp/src/billing.rs:17:30
+  10: std::panicking::catch_unwind::do_call
+  11: myapp::main
+             at /srv/myapp/src/main.rs:3:5
+"
+        );
+        let names = |trim| -> Vec<String> {
+            let frames = parse(&text, trim);
+            frames.into_iter().map(|f| f.function.unwrap()).collect()
+        };
+        assert_eq!(
+            names(Trim::Panic),
+            [
+                "myapp::main",
+                "std::panicking::catch_unwind::do_call",
+                "myapp::billing::charge"
+            ]
+        );
+        // Without the panic's entry point, trimming stops at the first frame it cannot tell
+        // as scopeline's or the backtrace's: the shim of a boxed closure.
+        assert_eq!(
+            names(Trim::Machinery).last().unwrap(),
+            "core::ops::function::FnOnce::call_once{{vtable.shim}}"
+        );
+    }
+
+    #[test]
+    fn a_frame_is_scopelines_by_its_file_when_its_name_is_bare() {
+        let cwd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let own = concat!(env!("CARGO_MANIFEST_DIR"), "/src/client/mod.rs");
+        assert!(is_own_source(own, None));
+        assert!(is_own_source("./src/client/mod.rs", Some(cwd)));
+        // The application's own `src/`, printed relative to its directory.
+        let app = std::path::Path::new("/srv/myapp");
+        assert!(!is_own_source("./src/client/mod.rs", Some(app)));
+        assert!(!is_own_source("/srv/myapp/src/main.rs", Some(cwd)));
+        assert!(!is_own_source("./tests/it.rs", Some(cwd)));
     }
 
     #[test]

@@ -549,9 +549,6 @@ fn child(
     span
 }
 
-/// Whether an event comes from scopeline itself (its transport and pipeline log under
-/// `scopeline` and `scopeline::…`): the layer leaves those to the user's other layers, or an
-/// envelope the server refuses would report itself, and that report would be refused too.
 /// The Sentry event for a tracing event the event filter sends as one.
 fn event_of(event: &TracingEvent<'_>, pii: bool, level: Level) -> Event {
     let meta = event.metadata();
@@ -593,6 +590,9 @@ fn event_of(event: &TracingEvent<'_>, pii: bool, level: Level) -> Event {
     out
 }
 
+/// Whether an event comes from scopeline itself (its transport and pipeline log under
+/// `scopeline` and `scopeline::…`): the layer leaves those to the user's other layers, or an
+/// envelope the server refuses would report itself, and that report would be refused too.
 fn is_own_target(target: &str) -> bool {
     target
         .strip_prefix("scopeline")
