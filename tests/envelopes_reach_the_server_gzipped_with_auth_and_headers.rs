@@ -32,13 +32,13 @@ fn an_event_arrives_whole_with_every_header() {
         "Sentry sentry_version=7",
         "sentry_key=public",
         "sentry_secret=secret",
-        concat!("sentry_client=scopeline/", env!("CARGO_PKG_VERSION")),
+        concat!("sentry_client=scopeline.rust/", env!("CARGO_PKG_VERSION")),
     ] {
         assert!(auth.contains(part), "{part} missing from {auth}");
     }
     assert_eq!(
         r.header("user-agent"),
-        Some(concat!("scopeline/", env!("CARGO_PKG_VERSION")))
+        Some(concat!("scopeline.rust/", env!("CARGO_PKG_VERSION")))
     );
     assert_eq!(
         r.header("content-type"),

@@ -77,6 +77,7 @@ async fn span_tree_and_error_share_one_trace() {
         assert_eq!(span.parent_span_id.unwrap().to_string(), root_id, "{op}");
         assert_eq!(span.trace_id.to_string(), trace_id);
         assert!(span.start_timestamp <= span.timestamp);
+        assert_eq!(span.origin.as_deref(), Some("auto.tracing"), "{op}");
         assert_eq!(
             span.data["order"], 7,
             "instrument arguments become span data"

@@ -137,7 +137,16 @@ fn events_carry_release_environment_sdk_and_default_contexts() {
         assert_eq!(e.environment.as_deref(), Some(default));
         assert_eq!(e.dist.as_deref(), Some("x86"));
         assert_eq!(e.sdk.as_ref().unwrap().name, "scopeline.rust");
-        assert_eq!(e.contexts["os"]["name"], std::env::consts::OS);
+        let os = &e.contexts["os"];
+        if cfg!(target_os = "linux") {
+            // Spelled as Sentry does, with the distribution where the system names one.
+            assert_eq!(os["name"], "Linux");
+            let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+            let names_one = release.lines().any(|l| l.starts_with("ID="));
+            assert_eq!(os.get("distribution_name").is_some(), names_one, "{os:?}");
+        } else {
+            assert!(os["name"].as_str().is_some_and(|n| !n.is_empty()));
+        }
         assert_eq!(e.contexts["runtime"]["name"], "rustc");
         assert_eq!(e.platform, "native");
         assert!(e.server_name.is_some());

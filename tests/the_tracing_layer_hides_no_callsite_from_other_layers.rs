@@ -1,13 +1,11 @@
 //! The tracing layer never disables a callsite for the layers beside it: DEBUG and TRACE
 //! events and spans it ignores still reach a layer that wants them, every time they are hit.
-//! Behind a per-layer level filter, what no layer wants is disabled.
 #![cfg(feature = "tracing")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tracing::Subscriber;
-use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::prelude::*;
 
@@ -43,15 +41,4 @@ fn events_and_spans_the_layer_ignores_still_reach_the_other_layers() {
         }
     });
     assert_eq!(seen.0.load(Ordering::Relaxed), 9);
-}
-
-#[test]
-fn behind_a_level_filter_what_no_layer_wants_is_disabled() {
-    let layer = scopeline::TracingLayer::new().with_filter(LevelFilter::INFO);
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
-        assert!(!tracing::enabled!(tracing::Level::DEBUG));
-        assert!(!tracing::enabled!(tracing::Level::TRACE));
-        assert!(tracing::enabled!(tracing::Level::INFO));
-        assert!(tracing::enabled!(tracing::Level::ERROR));
-    });
 }

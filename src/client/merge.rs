@@ -31,7 +31,10 @@ pub(crate) fn apply_layers(
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
     crumbs.extend(own_crumbs.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
 
-    let own_trace = event.contexts.contains_key("trace");
+    // A `trace` context set on a scope adds to the event's trace context but names neither
+    // its trace nor its span: those come from the active span, else from the propagation
+    // context (the highest scope's wins, key by key).
+    let mut scope_trace: Option<&serde_json::Map<String, serde_json::Value>> = None;
     for layer in layers {
         for (k, v) in layer.tags.iter() {
             event.tags.insert(k.to_string(), v.to_string());
@@ -40,9 +43,8 @@ pub(crate) fn apply_layers(
             event.extra.insert(k.to_string(), v.clone());
         }
         for (k, v) in layer.contexts.iter() {
-            // The trace context an event already carries names the span it belongs to (a
-            // transaction's own); a scope's `trace` context must not replace it.
-            if own_trace && k.as_ref() == "trace" {
+            if k.as_ref() == "trace" {
+                scope_trace = Some(v);
                 continue;
             }
             event.contexts.insert(k.to_string(), v.clone());
@@ -99,6 +101,11 @@ pub(crate) fn apply_layers(
                 ctx.insert("parent_span_id".into(), parent.to_string().into());
             }
             event.contexts.insert("trace".into(), ctx);
+        }
+    }
+    if let (Some(extra), Some(trace)) = (scope_trace, event.contexts.get_mut("trace")) {
+        for (k, v) in extra {
+            trace.entry(k.as_str()).or_insert_with(|| v.clone());
         }
     }
 
@@ -179,7 +186,7 @@ mod tests {
     }
 
     #[test]
-    fn a_scope_trace_context_never_replaces_the_events_own() {
+    fn a_scope_trace_context_adds_to_the_events_but_never_names_its_trace() {
         let scope = Scope::new();
         let mut map = serde_json::Map::new();
         map.insert("foo".into(), 1.into());
@@ -194,10 +201,26 @@ mod tests {
             event.contexts["trace"]["trace_id"],
             "0123456789abcdef0123456789abcdef"
         );
-        // With none of its own, the event takes the scope's.
+        // The scope's adds what the event's lacks.
+        assert_eq!(event.contexts["trace"]["foo"], 1);
+        // With none of its own, the event's comes from the propagation context, and the
+        // scope's still only adds to it.
+        let isolation = ScopeData::isolation();
         let mut bare = Event::new();
-        apply_layers(&mut bare, &[&data], &ScopeData::isolation(), 100);
-        assert_eq!(bare.contexts["trace"]["foo"], 1);
+        apply_layers(&mut bare, &[&data], &isolation, 100);
+        let (trace_id, span_id) = isolation.propagation().ids();
+        let trace = &bare.contexts["trace"];
+        assert_eq!(trace["trace_id"], trace_id.to_string());
+        assert_eq!(trace["span_id"], span_id.to_string());
+        assert_eq!(trace["foo"], 1);
+        // Nor can a scope's `trace_id` replace the propagation context's.
+        let forged = Scope::new();
+        let mut ids = serde_json::Map::new();
+        ids.insert("trace_id".into(), "f".repeat(32).into());
+        forged.set_context("trace", ids);
+        let mut event = Event::new();
+        apply_layers(&mut event, &[&forged.snapshot()], &isolation, 100);
+        assert_eq!(event.contexts["trace"]["trace_id"], trace_id.to_string());
     }
 
     #[test]

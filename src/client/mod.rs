@@ -444,9 +444,21 @@ impl Client {
 
 fn default_contexts() -> BTreeMap<String, Context> {
     let mut contexts = BTreeMap::new();
-    let mut os = json!({ "type": "os", "name": std::env::consts::OS });
+    let mut os = json!({ "type": "os", "name": os_name(std::env::consts::OS) });
     if let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
         os["kernel_version"] = release.trim().into();
+    }
+    // The Linux distribution, under the keys Sentry's OS context has for it.
+    if let Ok(text) = std::fs::read_to_string("/etc/os-release") {
+        for (field, key) in [
+            ("ID", "distribution_name"),
+            ("VERSION_ID", "distribution_version"),
+            ("PRETTY_NAME", "distribution_pretty_name"),
+        ] {
+            if let Some(value) = os_release_field(&text, field) {
+                os[key] = value.into();
+            }
+        }
     }
     let runtime = json!({
         "type": "runtime",
@@ -459,6 +471,31 @@ fn default_contexts() -> BTreeMap<String, Context> {
         }
     }
     contexts
+}
+
+/// The operating system's name as Sentry spells it (`Linux`, `macOS`), from Rust's
+/// lowercase `std::env::consts::OS`.
+fn os_name(os: &str) -> &str {
+    match os {
+        "linux" => "Linux",
+        "macos" => "macOS",
+        "windows" => "Windows",
+        "ios" => "iOS",
+        "android" => "Android",
+        "freebsd" => "FreeBSD",
+        "netbsd" => "NetBSD",
+        "openbsd" => "OpenBSD",
+        other => other,
+    }
+}
+
+/// A field of `/etc/os-release` (`KEY=value` lines, the value optionally quoted).
+fn os_release_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))?;
+    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    (!value.is_empty()).then_some(value)
 }
 
 thread_local! {
@@ -1229,4 +1266,22 @@ pub(crate) fn with_current_client<R>(f: impl Fn(&Arc<ClientInner>) -> R) -> Opti
         return None;
     }
     crate::scope::with_pair(|p| with_resolved(&p.current, &p.isolation, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_fields_are_read_quoted_or_not() {
+        let text = "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\nID_LIKE=\nPRETTY_NAME='Debian 12'\n";
+        assert_eq!(os_release_field(text, "ID"), Some("debian"));
+        assert_eq!(os_release_field(text, "VERSION_ID"), Some("12"));
+        assert_eq!(os_release_field(text, "PRETTY_NAME"), Some("Debian 12"));
+        // `ID` is not `ID_LIKE`, and an empty value is no value.
+        assert_eq!(os_release_field(text, "ID_LIKE"), None);
+        assert_eq!(os_release_field(text, "VERSION"), None);
+        assert_eq!(os_name("macos"), "macOS");
+        assert_eq!(os_name("haiku"), "haiku");
+    }
 }

@@ -99,6 +99,7 @@ fn is_in_app(function: &str) -> bool {
         "<futures",
         "<scopeline::",
         "__libc",
+        "__rust_",
         "_start",
         "start_thread",
         "clone3",
@@ -120,10 +121,28 @@ fn is_dependency_path(path: &str) -> bool {
     DEPENDENCY.iter().any(|d| path.contains(d))
 }
 
+/// Whether a frame is the application's own code: not when its function is the standard
+/// library's, a well-known runtime's or scopeline's, nor when its file is a dependency's;
+/// unknown when it has no file to tell by (a frame inlined without one, a stripped binary).
+fn in_app(frame: &Frame, cwd: Option<&std::path::Path>) -> Option<bool> {
+    let function = frame.function.as_deref().filter(|f| *f != "<unknown>")?;
+    if !is_in_app(function) {
+        return Some(false);
+    }
+    let path = frame.abs_path.as_deref()?;
+    Some(!is_dependency_path(path) && !is_own_source(path, cwd))
+}
+
 /// Parses the text `std::backtrace::Backtrace` prints: `N: function` lines (a function
 /// inlined into another has a number of its own), each optionally followed by an
 /// `at file:line:col` line. Returns frames oldest first.
 pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
+    // Paths under the working directory are printed relative to it (`./src/main.rs`).
+    let cwd = std::env::current_dir().ok();
+    let absolute = |path: &str| match (path.strip_prefix("./"), &cwd) {
+        (Some(relative), Some(cwd)) => cwd.join(relative).display().to_string(),
+        _ => path.to_owned(),
+    };
     let mut frames: Vec<Frame> = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -132,18 +151,17 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
                 let mut parts = location.rsplitn(3, ':');
                 let col = parts.next().and_then(|c| c.parse().ok());
                 let lineno = parts.next().and_then(|l| l.parse().ok());
-                match (parts.next(), lineno, col) {
+                let file = match (parts.next(), lineno, col) {
                     (Some(file), Some(l), Some(c)) => {
-                        frame.abs_path = Some(file.to_owned());
                         frame.lineno = Some(l);
-                        frame.colno = Some(c);
+                        // Columns count from 1; 0 means unknown.
+                        frame.colno = (c > 0).then_some(c);
+                        file
                     }
-                    _ => frame.abs_path = Some(location.to_owned()),
-                }
-                frame.filename = frame.abs_path.as_deref().map(relative_path);
-                if frame.abs_path.as_deref().is_some_and(is_dependency_path) {
-                    frame.in_app = Some(false);
-                }
+                    _ => location,
+                };
+                frame.abs_path = Some(absolute(file));
+                frame.filename = Some(relative_path(file));
             }
             continue;
         }
@@ -153,13 +171,13 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
         if index.parse::<u32>().is_err() {
             continue;
         }
-        let function = strip_hash(function);
         frames.push(Frame {
-            // A stripped binary's frames say nothing about whose code they are.
-            in_app: (function != "<unknown>").then(|| is_in_app(&function)),
-            function: Some(function),
+            function: Some(strip_hash(function)),
             ..Frame::default()
         });
+    }
+    for frame in &mut frames {
+        frame.in_app = in_app(frame, cwd.as_deref());
     }
     // Drop the innermost frames that belong to the machinery, keep the rest.
     let from = match trim {
@@ -168,7 +186,6 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
             .rposition(|f| f.function.as_deref().is_some_and(is_panic_entry))
             .map_or(0, |i| i + 1),
     };
-    let cwd = std::env::current_dir().ok();
     let internal = |f: &Frame| {
         f.function.as_deref().is_some_and(is_internal)
             || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(p, cwd.as_deref()))
@@ -194,6 +211,9 @@ fn strip_hash(function: &str) -> String {
 /// A path that stays stable across machines: from `src/` (or the crate directory in the
 /// cargo registry) on.
 fn relative_path(path: &str) -> String {
+    if let Some(relative) = path.strip_prefix("./") {
+        return relative.to_owned();
+    }
     if let Some(idx) = path.find("/registry/src/") {
         let rest = &path[idx + "/registry/src/".len()..];
         return rest.split_once('/').map_or(rest, |(_, r)| r).to_owned();
@@ -289,6 +309,42 @@ mod tests {
                 ("myapp::handler::charge".to_owned(), Some(true)),
             ]
         );
+    }
+
+    #[test]
+    fn a_frame_without_a_file_is_not_claimed_for_the_application() {
+        let text = "   0: myapp::handler::charge
+             at ./examples/handler.rs:42:0
+   1: <axum::routing::route::RouteFuture<E> as core::future::future::Future>::poll
+   2: __rust_try
+   3: core::ops::function::FnOnce::call_once
+";
+        let frames = parse(text, Trim::Machinery);
+        let in_app: Vec<_> = (frames.iter())
+            .map(|f| (f.function.as_deref().unwrap(), f.in_app))
+            .collect();
+        assert_eq!(
+            in_app,
+            [
+                ("core::ops::function::FnOnce::call_once", Some(false)),
+                ("__rust_try", Some(false)),
+                (
+                    "<axum::routing::route::RouteFuture<E> as core::future::future::Future>::poll",
+                    None
+                ),
+                ("myapp::handler::charge", Some(true)),
+            ]
+        );
+        // A path printed relative to the working directory: the file as the project names
+        // it, the absolute path, and no column where the column is unknown (0).
+        let handler = &frames[3];
+        assert_eq!(handler.filename.as_deref(), Some("examples/handler.rs"));
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            handler.abs_path.as_deref(),
+            Some(cwd.join("examples/handler.rs").to_str().unwrap())
+        );
+        assert_eq!((handler.lineno, handler.colno), (Some(42), None));
     }
 
     #[test]

@@ -881,8 +881,8 @@ impl Span {
         }
     }
 
-    /// The fields of the `tracing` span this span stands for, and the module that opened it,
-    /// under one lock.
+    /// The fields of the `tracing` span this span stands for, the module that opened it and
+    /// the origin that says the tracing layer made it, under one lock.
     #[cfg(feature = "tracing")]
     pub(crate) fn set_fields(&self, fields: &[(&'static str, Value)], namespace: &'static str) {
         if self.is_sampled() {
@@ -892,6 +892,7 @@ impl Span {
                 put_field(&mut state.data, Cow::Borrowed(*k), v.clone());
             }
             state.namespace = Some(namespace);
+            state.origin = Some(Cow::Borrowed("auto.tracing"));
         }
     }
 

@@ -20,8 +20,9 @@ use super::{FlushError, SendError, Transport, Worker};
 use crate::client::{Discards, Dsn, reason};
 use crate::protocol::{Envelope, EnvelopeItem};
 
-/// What every request says about the SDK.
-const USER_AGENT: &str = concat!("scopeline/", env!("CARGO_PKG_VERSION"));
+/// What every request says about the SDK: `{name}/{version}`, with the name events carry in
+/// `sdk.name`.
+const USER_AGENT: &str = concat!("scopeline.rust/", env!("CARGO_PKG_VERSION"));
 
 /// Log target of the transport's debug output.
 const TARGET: &str = "scopeline::transport";
