@@ -34,8 +34,9 @@ fn the_root_cause_comes_first_with_linked_mechanisms() {
         assert_eq!(outer.value.as_deref(), Some("could not save order"));
         assert!(outer.ty.ends_with("Outer"), "{}", outer.ty);
         assert_eq!(
-            cause.ty, "Custom",
-            "sources are named from their Debug output"
+            cause.ty, "std::io::Error",
+            "a std error is named by the path users write, not by its private module \
+             or its Debug output (`Custom`)"
         );
         let (mc, mo) = (
             cause.mechanism.as_ref().unwrap(),
@@ -62,5 +63,8 @@ fn the_root_cause_comes_first_with_linked_mechanisms() {
             memory.events()[1].exceptions[0].value.as_deref(),
             Some("boxed")
         );
+        // Captured as itself, an `io::Error` is named by its public path too.
+        scopeline::capture_error(&std::io::Error::other("direct")).unwrap();
+        assert_eq!(memory.events()[2].exceptions[0].ty, "std::io::Error");
     });
 }

@@ -100,6 +100,7 @@ async fn span_tree_and_error_share_one_trace() {
         error.exceptions.last().unwrap().value.as_deref(),
         Some("broker down")
     );
+    assert_eq!(error.exceptions.last().unwrap().ty, "std::io::Error");
     // Captured by the layer, not by the user: an `auto.` mechanism (protocol: never generic).
     let mechanism = error.exceptions.last().unwrap().mechanism.as_ref().unwrap();
     assert_eq!(mechanism.ty, "auto.tracing");

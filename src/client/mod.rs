@@ -629,7 +629,31 @@ fn clean_type_name(type_name: &str) -> Option<String> {
     if t.starts_with("dyn ") {
         return None;
     }
-    Some(t.to_owned())
+    // The standard library's errors under the paths users write, not their private modules.
+    Some(std_error_path(t).unwrap_or(t).to_owned())
+}
+
+/// The name of an error known only as `dyn Error`: the leading identifier of its `Debug`
+/// output (see [`type_name_of`]), except for an `io::Error`, whose `Debug` names its private
+/// representation (`Custom`, `Os`).
+pub(crate) fn error_type_name(err: &(dyn Error + 'static)) -> String {
+    if err.is::<std::io::Error>() {
+        "std::io::Error".to_owned()
+    } else {
+        type_name_of(err)
+    }
+}
+
+/// `std::io::error::Error` → `std::io::Error`, and the like for the common std errors.
+fn std_error_path(type_name: &str) -> Option<&'static str> {
+    Some(match type_name {
+        "std::io::error::Error" => "std::io::Error",
+        "core::num::error::ParseIntError" => "std::num::ParseIntError",
+        "core::num::dec2flt::ParseFloatError" => "std::num::ParseFloatError",
+        "core::str::error::Utf8Error" => "std::str::Utf8Error",
+        "core::fmt::Error" => "std::fmt::Error",
+        _ => return None,
+    })
 }
 
 /// The chain of an error, root cause first and the outermost error last, each with a
@@ -645,7 +669,7 @@ pub(crate) fn exceptions_from_error(
         if chain.len() >= MAX_CHAIN {
             break;
         }
-        chain.push((type_name_of(err), err.to_string()));
+        chain.push((error_type_name(err), err.to_string()));
         source = err.source();
     }
     let mut exceptions: Vec<Exception> = chain

@@ -476,6 +476,25 @@ impl RequestSource for LazyRequest {
     }
 }
 
+/// The scheme the client used: the URI's own (a proxy's absolute form), else the one a TLS
+/// terminating proxy names in `X-Forwarded-Proto` (its first entry), else `http` (a server's
+/// request line carries none).
+fn scheme<'a>(uri: &'a Uri, headers: &'a [(HeaderName, HeaderValue)]) -> &'a str {
+    if let Some(scheme) = uri.scheme_str() {
+        return scheme;
+    }
+    let forwarded = headers
+        .iter()
+        .find(|(n, _)| n.as_str() == "x-forwarded-proto")
+        .and_then(|(_, v)| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    match forwarded {
+        Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    }
+}
+
 /// The request interface of the protocol sheet (§3.4) with the PII rules of §8.5 applied.
 fn request_data(
     method: &Method,
@@ -494,11 +513,7 @@ fn request_data(
             Some(host.rsplit('@').next().unwrap_or(host).to_owned())
         });
     let url = match host {
-        Some(host) => format!(
-            "{}://{host}{}",
-            uri.scheme_str().unwrap_or("http"),
-            uri.path()
-        ),
+        Some(host) => format!("{}://{host}{}", scheme(uri, headers), uri.path()),
         None => uri.path().to_owned(),
     };
 
@@ -683,7 +698,7 @@ mod tests {
     }
 
     #[test]
-    fn urls_lose_credentials_and_keep_host_and_path() {
+    fn urls_lose_credentials_and_keep_scheme_host_and_path() {
         let uri: Uri = "https://bob:hunter2@api.example.com:8443/v1/items?id=3"
             .parse()
             .unwrap();
@@ -702,6 +717,18 @@ mod tests {
             Some("http://svc.internal:8080/v1/items")
         );
         assert_eq!(request.method.as_deref(), Some("POST"));
+
+        // Behind a TLS-terminating proxy, the scheme the client used.
+        for (proto, scheme) in [
+            ("https", "https"),
+            ("HTTPS, http", "https"),
+            ("http", "http"),
+        ] {
+            let forwarded = headers(&[("host", "shop.example"), ("x-forwarded-proto", proto)]);
+            let request = request_data(&Method::GET, &uri, &pairs(&forwarded), None, false);
+            let url = format!("{scheme}://shop.example/v1/items");
+            assert_eq!(request.url.as_deref(), Some(url.as_str()), "{proto}");
+        }
     }
 
     #[test]

@@ -731,7 +731,7 @@ impl Visit for FieldVisitor {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
-        let ty = crate::client::type_name_of(value);
+        let ty = crate::client::error_type_name(value);
         let mut exceptions =
             crate::client::exceptions_from_error(ty, value.to_string(), value.source());
         // Captured by the SDK, not by a user's call: an `auto.` mechanism, never `generic`.
