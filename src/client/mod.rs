@@ -917,6 +917,11 @@ impl ClientInner {
             event.transaction = span_transaction;
         }
         self.fill_defaults(&mut event);
+        stacktrace::apply_in_app_options(
+            &mut event,
+            &self.options.in_app_include,
+            &self.options.in_app_exclude,
+        );
 
         for layer in layers {
             for processor in layer.rare().processors.iter() {

@@ -67,6 +67,8 @@ pub struct ClientOptions {
     pub(crate) http_timeout: Duration,
     pub(crate) http_compression: bool,
     pub(crate) ca_certs: Option<std::path::PathBuf>,
+    pub(crate) in_app_include: Vec<String>,
+    pub(crate) in_app_exclude: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -96,6 +98,8 @@ impl Default for ClientOptions {
             http_timeout: Duration::from_secs(30),
             http_compression: true,
             ca_certs: None,
+            in_app_include: Vec::new(),
+            in_app_exclude: Vec::new(),
         }
     }
 }
@@ -128,6 +132,8 @@ impl fmt::Debug for ClientOptions {
             .field("http_timeout", &self.http_timeout)
             .field("http_compression", &self.http_compression)
             .field("ca_certs", &self.ca_certs)
+            .field("in_app_include", &self.in_app_include)
+            .field("in_app_exclude", &self.in_app_exclude)
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("traces_sampler", &self.traces_sampler.is_some())
             .field(
@@ -447,6 +453,44 @@ impl ClientOptions {
     /// ```
     pub fn attach_stacktrace(mut self, on: bool) -> Self {
         self.attach_stacktrace = on;
+        self
+    }
+
+    /// Module path prefixes of the application's own code: a stack frame whose function
+    /// starts with one is marked `in_app`, whatever scopeline would guess. Takes precedence
+    /// over [`in_app_exclude`](Self::in_app_exclude).
+    ///
+    /// Without it, a frame is the application's unless its function is the standard
+    /// library's, a well-known runtime's or scopeline's, or its file a dependency's; a frame
+    /// with no file (inlined code, a stripped binary) is left for the server to decide.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().in_app_include(["my_service", "my_lib"]);
+    /// assert!(format!("{options:?}").contains(r#"in_app_include: ["my_service", "my_lib"]"#));
+    /// ```
+    pub fn in_app_include<I>(mut self, prefixes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.in_app_include = prefixes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Module path prefixes that are not the application's code (a vendored crate, a
+    /// framework built from a path dependency): frames whose function starts with one are
+    /// marked not `in_app`, unless [`in_app_include`](Self::in_app_include) names them.
+    ///
+    /// ```
+    /// let options = scopeline::ClientOptions::new().in_app_exclude(["axum", "hyper"]);
+    /// assert!(format!("{options:?}").contains(r#"in_app_exclude: ["axum", "hyper"]"#));
+    /// ```
+    pub fn in_app_exclude<I>(mut self, prefixes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.in_app_exclude = prefixes.into_iter().map(Into::into).collect();
         self
     }
 

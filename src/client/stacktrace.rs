@@ -2,7 +2,7 @@
 
 use std::backtrace::Backtrace;
 
-use crate::protocol::{Frame, Stacktrace};
+use crate::protocol::{Event, Frame, Stacktrace};
 
 /// Captures the calling thread's stack, without the frames of the backtrace machinery or
 /// scopeline itself.
@@ -131,6 +131,36 @@ fn in_app(frame: &Frame, cwd: Option<&std::path::Path>) -> Option<bool> {
     }
     let path = frame.abs_path.as_deref()?;
     Some(!is_dependency_path(path) && !is_own_source(path, cwd))
+}
+
+/// Marks the frames of an event's stack traces by the client's `in_app_include` (first) and
+/// `in_app_exclude` prefixes; frames neither names keep what scopeline guessed.
+pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclude: &[String]) {
+    if include.is_empty() && exclude.is_empty() {
+        return;
+    }
+    let named = |function: &str, prefixes: &[String]| {
+        // `<my_app::Order as core::fmt::Debug>::fmt` is `my_app`'s.
+        let function = function.trim_start_matches('<');
+        prefixes.iter().any(|prefix| {
+            function.strip_prefix(prefix.as_str()).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with("::") || prefix.ends_with("::")
+            })
+        })
+    };
+    let frames = (event.exceptions.iter_mut())
+        .filter_map(|e| e.stacktrace.as_mut())
+        .flat_map(|s| s.frames.iter_mut());
+    for frame in frames {
+        let Some(function) = frame.function.as_deref() else {
+            continue;
+        };
+        if named(function, include) {
+            frame.in_app = Some(true);
+        } else if named(function, exclude) {
+            frame.in_app = Some(false);
+        }
+    }
 }
 
 /// Parses the text `std::backtrace::Backtrace` prints: `N: function` lines (a function
@@ -307,6 +337,54 @@ mod tests {
                     Some(false)
                 ),
                 ("myapp::handler::charge".to_owned(), Some(true)),
+            ]
+        );
+    }
+
+    #[test]
+    fn in_app_options_mark_frames_include_first() {
+        let mut event = Event::new();
+        let frame = |function: &str, in_app| Frame {
+            function: Some(function.to_owned()),
+            in_app,
+            ..Frame::default()
+        };
+        event.exceptions = vec![crate::protocol::Exception {
+            stacktrace: Some(Stacktrace {
+                frames: vec![
+                    frame("tokio::runtime::park::block_on", Some(false)),
+                    frame("vendored_http::client::send", Some(true)),
+                    frame("vendored_http::client::retry", Some(true)),
+                    frame("<my_app::Order as core::fmt::Debug>::fmt", None),
+                    frame("my_app_ext::helper", None),
+                    frame("my_app", None),
+                ],
+            }),
+            ..Default::default()
+        }];
+        let include = [
+            "my_app".to_owned(),
+            "vendored_http::client::retry".to_owned(),
+        ];
+        let exclude = ["vendored_http::".to_owned()];
+        apply_in_app_options(&mut event, &include, &exclude);
+        let in_app: Vec<_> = (event.exceptions[0]
+            .stacktrace
+            .as_ref()
+            .unwrap()
+            .frames
+            .iter())
+        .map(|f| f.in_app)
+        .collect();
+        assert_eq!(
+            in_app,
+            [
+                Some(false), // named by neither: as guessed
+                Some(false), // excluded
+                Some(true),  // included, which beats the exclusion
+                Some(true),  // a method of an included module's type
+                None,        // `my_app_ext` is not `my_app`: as guessed
+                Some(true),  // the module itself
             ]
         );
     }
