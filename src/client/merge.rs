@@ -16,7 +16,7 @@ use crate::scope::{Crumb, ScopeData};
 /// - breadcrumbs of the event and of every layer are merged by timestamp and the newest
 ///   `max_breadcrumbs` kept;
 /// - `contexts.trace` comes from the isolation layer's propagation context unless the event
-///   already has one.
+///   already has one (its span's); a layer's own `trace` context only adds other keys.
 pub(crate) fn apply_layers(
     event: &mut Event,
     layers: &[&ScopeData],
@@ -31,9 +31,9 @@ pub(crate) fn apply_layers(
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
     crumbs.extend(own_crumbs.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
 
-    // A `trace` context set on a scope adds to the event's trace context but names neither
-    // its trace nor its span: those come from the active span, else from the propagation
-    // context (the highest scope's wins, key by key).
+    // A `trace` context set on a scope adds to the event's trace context (the highest
+    // scope's that has one), but never names its trace, its span or the span's parent: those
+    // come from the active span, else from the propagation context.
     let mut scope_trace: Option<&serde_json::Map<String, serde_json::Value>> = None;
     for layer in layers {
         for (k, v) in layer.tags.iter() {
@@ -104,7 +104,8 @@ pub(crate) fn apply_layers(
         }
     }
     if let (Some(extra), Some(trace)) = (scope_trace, event.contexts.get_mut("trace")) {
-        for (k, v) in extra {
+        const IDS: [&str; 4] = ["trace_id", "span_id", "parent_span_id", "type"];
+        for (k, v) in extra.iter().filter(|(k, _)| !IDS.contains(&k.as_str())) {
             trace.entry(k.as_str()).or_insert_with(|| v.clone());
         }
     }
@@ -213,14 +214,20 @@ mod tests {
         assert_eq!(trace["trace_id"], trace_id.to_string());
         assert_eq!(trace["span_id"], span_id.to_string());
         assert_eq!(trace["foo"], 1);
-        // Nor can a scope's `trace_id` replace the propagation context's.
+        // Nor can a scope's ids replace the propagation context's, or invent a parent for a
+        // trace nobody continued.
         let forged = Scope::new();
         let mut ids = serde_json::Map::new();
         ids.insert("trace_id".into(), "f".repeat(32).into());
+        ids.insert("parent_span_id".into(), "e".repeat(16).into());
+        ids.insert("type".into(), "forged".into());
         forged.set_context("trace", ids);
         let mut event = Event::new();
         apply_layers(&mut event, &[&forged.snapshot()], &isolation, 100);
-        assert_eq!(event.contexts["trace"]["trace_id"], trace_id.to_string());
+        let trace = &event.contexts["trace"];
+        assert_eq!(trace["trace_id"], trace_id.to_string());
+        assert_eq!(trace.get("parent_span_id"), None);
+        assert_eq!(trace["type"], "trace");
     }
 
     #[test]

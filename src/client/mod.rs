@@ -449,13 +449,19 @@ fn default_contexts() -> BTreeMap<String, Context> {
         os["kernel_version"] = release.trim().into();
     }
     // The Linux distribution, under the keys Sentry's OS context has for it.
-    if let Ok(text) = std::fs::read_to_string("/etc/os-release") {
+    let os_release = (std::fs::read_to_string("/etc/os-release"))
+        .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"));
+    if let Some(text) = os_release
+        .as_deref()
+        .ok()
+        .filter(|_| cfg!(target_os = "linux"))
+    {
         for (field, key) in [
             ("ID", "distribution_name"),
             ("VERSION_ID", "distribution_version"),
             ("PRETTY_NAME", "distribution_pretty_name"),
         ] {
-            if let Some(value) = os_release_field(&text, field) {
+            if let Some(value) = os_release_field(text, field) {
                 os[key] = value.into();
             }
         }
@@ -489,12 +495,26 @@ fn os_name(os: &str) -> &str {
     }
 }
 
-/// A field of `/etc/os-release` (`KEY=value` lines, the value optionally quoted).
-fn os_release_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let value = text
-        .lines()
-        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))?;
-    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+/// A field of `os-release` (`KEY=value` lines, shell style: the last assignment wins, a
+/// value may be quoted, and `\` escapes the next character inside double quotes).
+fn os_release_field(text: &str, key: &str) -> Option<String> {
+    let raw = (text.lines().rev()).find_map(|line| line.strip_prefix(key)?.strip_prefix('='))?;
+    let raw = raw.trim();
+    let unquoted = [('"', true), ('\'', false)]
+        .iter()
+        .find_map(|&(quote, escapes)| {
+            let inner = raw.strip_prefix(quote)?.strip_suffix(quote)?;
+            let mut value = String::with_capacity(inner.len());
+            let mut chars = inner.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' if escapes => value.extend(chars.next()),
+                    c => value.push(c),
+                }
+            }
+            Some(value)
+        });
+    let value = unquoted.unwrap_or_else(|| raw.to_owned());
     (!value.is_empty()).then_some(value)
 }
 
@@ -634,13 +654,25 @@ fn clean_type_name(type_name: &str) -> Option<String> {
 }
 
 /// The name of an error known only as `dyn Error`: the leading identifier of its `Debug`
-/// output (see [`type_name_of`]), except for an `io::Error`, whose `Debug` names its private
-/// representation (`Custom`, `Os`).
+/// output (see [`type_name_of`]), except for the common std errors, named by their public
+/// paths (an `io::Error`'s `Debug` names its private representation, `Custom` or `Os`).
 pub(crate) fn error_type_name(err: &(dyn Error + 'static)) -> String {
-    if err.is::<std::io::Error>() {
-        "std::io::Error".to_owned()
-    } else {
-        type_name_of(err)
+    let known = [
+        (err.is::<std::io::Error>(), "std::io::Error"),
+        (
+            err.is::<std::num::ParseIntError>(),
+            "std::num::ParseIntError",
+        ),
+        (
+            err.is::<std::num::ParseFloatError>(),
+            "std::num::ParseFloatError",
+        ),
+        (err.is::<std::str::Utf8Error>(), "std::str::Utf8Error"),
+        (err.is::<std::fmt::Error>(), "std::fmt::Error"),
+    ];
+    match known.iter().find(|(is, _)| *is) {
+        Some((_, name)) => (*name).to_owned(),
+        None => type_name_of(err),
     }
 }
 
@@ -1303,13 +1335,18 @@ mod tests {
 
     #[test]
     fn os_release_fields_are_read_quoted_or_not() {
-        let text = "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\nID_LIKE=\nPRETTY_NAME='Debian 12'\n";
-        assert_eq!(os_release_field(text, "ID"), Some("debian"));
-        assert_eq!(os_release_field(text, "VERSION_ID"), Some("12"));
-        assert_eq!(os_release_field(text, "PRETTY_NAME"), Some("Debian 12"));
+        let text = "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\nID_LIKE=\n\
+                    PRETTY_NAME='Debian 12'\nVARIANT=\"the \\\"server\\\" one\"\n\
+                    VARIANT_ID=old\nVARIANT_ID=new\n";
+        let field = |key| os_release_field(text, key);
+        assert_eq!(field("ID").as_deref(), Some("debian"));
+        assert_eq!(field("VERSION_ID").as_deref(), Some("12"));
+        assert_eq!(field("PRETTY_NAME").as_deref(), Some("Debian 12"));
+        assert_eq!(field("VARIANT").as_deref(), Some("the \"server\" one"));
+        assert_eq!(field("VARIANT_ID").as_deref(), Some("new"), "the last wins");
         // `ID` is not `ID_LIKE`, and an empty value is no value.
-        assert_eq!(os_release_field(text, "ID_LIKE"), None);
-        assert_eq!(os_release_field(text, "VERSION"), None);
+        assert_eq!(field("ID_LIKE"), None);
+        assert_eq!(field("VERSION"), None);
         assert_eq!(os_name("macos"), "macOS");
         assert_eq!(os_name("haiku"), "haiku");
     }

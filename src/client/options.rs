@@ -457,12 +457,17 @@ impl ClientOptions {
     }
 
     /// Module path prefixes of the application's own code: a stack frame whose function
-    /// starts with one is marked `in_app`, whatever scopeline would guess. Takes precedence
-    /// over [`in_app_exclude`](Self::in_app_exclude).
+    /// starts with one is marked `in_app`, whatever scopeline would guess. A prefix matches
+    /// at a path boundary (`my_app` is not `my_app_ext`), names crates as Rust paths do
+    /// (`my_app`, not `my-app`), and covers methods of its types
+    /// (`<my_app::Order as Debug>::fmt`). Takes precedence over
+    /// [`in_app_exclude`](Self::in_app_exclude); calling it again replaces the list. Applies
+    /// to the frames of every event the client sends, yours included.
     ///
     /// Without it, a frame is the application's unless its function is the standard
-    /// library's, a well-known runtime's or scopeline's, or its file a dependency's; a frame
-    /// with no file (inlined code, a stripped binary) is left for the server to decide.
+    /// library's, a well-known runtime's or framework's, or scopeline's, or its file a
+    /// dependency's. A frame with no file, where the others have one (inlined code), is left
+    /// unknown.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().in_app_include(["my_service", "my_lib"]);
@@ -480,6 +485,7 @@ impl ClientOptions {
     /// Module path prefixes that are not the application's code (a vendored crate, a
     /// framework built from a path dependency): frames whose function starts with one are
     /// marked not `in_app`, unless [`in_app_include`](Self::in_app_include) names them.
+    /// Prefixes match as for `in_app_include`; calling it again replaces the list.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().in_app_exclude(["axum", "hyper"]);

@@ -1,6 +1,7 @@
 //! Stack traces from `std::backtrace`, turned into Sentry frames (oldest first).
 
 use std::backtrace::Backtrace;
+use std::path::Path;
 
 use crate::protocol::{Event, Frame, Stacktrace};
 
@@ -18,6 +19,9 @@ pub(crate) fn capture_in_panic_hook() -> Option<Stacktrace> {
 }
 
 fn capture_with(trim: Trim) -> Option<Stacktrace> {
+    // Paths under the working directory come relative to it (`./src/main.rs`); `parse`
+    // makes them whole. (The alternate form would print them whole, but in another layout,
+    // with addresses and crate hashes in every name.)
     let text = Backtrace::force_capture().to_string();
     let frames = parse(&text, trim);
     (!frames.is_empty()).then_some(Stacktrace { frames })
@@ -53,18 +57,9 @@ fn is_panic_entry(function: &str) -> bool {
 
 /// Whether a frame's source file is one of scopeline's own: frames inlined into others are
 /// printed with a bare name (`capture`, not `scopeline::client::capture`), but their file
-/// still says whose they are. A path printed relative (`./src/…`) is relative to the
-/// working directory.
-fn is_own_source(path: &str, cwd: Option<&std::path::Path>) -> bool {
-    const OWN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
-    match (path.strip_prefix("./"), cwd) {
-        (Some(relative), Some(cwd)) => cwd
-            .join(relative)
-            .to_str()
-            .is_some_and(|p| p.starts_with(OWN)),
-        (Some(_), None) => false,
-        (None, _) => path.starts_with(OWN),
-    }
+/// still says whose they are. Compared by path components, so either separator works.
+fn is_own_source(path: &Path) -> bool {
+    path.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
 }
 
 fn is_internal(function: &str) -> bool {
@@ -79,6 +74,9 @@ fn is_internal(function: &str) -> bool {
         "scopeline::",
         "<scopeline::",
         "<alloc::boxed::Box<F,A> as core::ops::function::Fn",
+        // `unwrap`/`expect` between a panic's entry point and the code that called them.
+        "core::result::Result<",
+        "core::option::Option<",
     ];
     INTERNAL.iter().any(|p| function.starts_with(p))
 }
@@ -98,6 +96,25 @@ fn is_in_app(function: &str) -> bool {
         "<tokio::",
         "<futures",
         "<scopeline::",
+        // Well-known frameworks, whose frames are often inlined without a file.
+        "axum::",
+        "<axum::",
+        "tower::",
+        "<tower::",
+        "tower_http::",
+        "<tower_http::",
+        "hyper::",
+        "<hyper::",
+        "hyper_util::",
+        "<hyper_util::",
+        "h2::",
+        "<h2::",
+        "tonic::",
+        "<tonic::",
+        "tracing::",
+        "<tracing::",
+        "tracing_subscriber::",
+        "<tracing_subscriber::",
         "__libc",
         "__rust_",
         "_start",
@@ -122,15 +139,19 @@ fn is_dependency_path(path: &str) -> bool {
 }
 
 /// Whether a frame is the application's own code: not when its function is the standard
-/// library's, a well-known runtime's or scopeline's, nor when its file is a dependency's;
-/// unknown when it has no file to tell by (a frame inlined without one, a stripped binary).
-fn in_app(frame: &Frame, cwd: Option<&std::path::Path>) -> Option<bool> {
+/// library's, a well-known runtime's, framework's or scopeline's, nor when its file is a
+/// dependency's. A frame with no file, in a trace where others have one, is inlined code
+/// the name alone cannot place: left unknown. Where no frame has a file (a release build
+/// without line tables), the name decides.
+fn in_app(frame: &Frame, files_known: bool) -> Option<bool> {
     let function = frame.function.as_deref().filter(|f| *f != "<unknown>")?;
     if !is_in_app(function) {
         return Some(false);
     }
-    let path = frame.abs_path.as_deref()?;
-    Some(!is_dependency_path(path) && !is_own_source(path, cwd))
+    match frame.abs_path.as_deref() {
+        Some(path) => Some(!is_dependency_path(path) && !is_own_source(Path::new(path))),
+        None => (!files_known).then_some(true),
+    }
 }
 
 /// Marks the frames of an event's stack traces by the client's `in_app_include` (first) and
@@ -144,7 +165,11 @@ pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclud
         let function = function.trim_start_matches('<');
         prefixes.iter().any(|prefix| {
             function.strip_prefix(prefix.as_str()).is_some_and(|rest| {
-                rest.is_empty() || rest.starts_with("::") || prefix.ends_with("::")
+                // A module boundary: the end, `::`, or a type's generics or `as` clause.
+                rest.is_empty()
+                    || rest.starts_with("::")
+                    || rest.starts_with(['<', '>', ' '])
+                    || prefix.ends_with("::")
             })
         })
     };
@@ -167,11 +192,18 @@ pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclud
 /// inlined into another has a number of its own), each optionally followed by an
 /// `at file:line:col` line. Returns frames oldest first.
 pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
-    // Paths under the working directory are printed relative to it (`./src/main.rs`).
-    let cwd = std::env::current_dir().ok();
-    let absolute = |path: &str| match (path.strip_prefix("./"), &cwd) {
-        (Some(relative), Some(cwd)) => cwd.join(relative).display().to_string(),
-        _ => path.to_owned(),
+    // A path printed relative to the working directory (`./src/main.rs`) is made whole.
+    let absolute = |path: &str| {
+        let relative = Path::new(path);
+        if relative.is_absolute() {
+            return path.to_owned();
+        }
+        match std::env::current_dir() {
+            Ok(cwd) => (cwd.join(relative.strip_prefix(".").unwrap_or(relative)))
+                .display()
+                .to_string(),
+            Err(_) => path.to_owned(),
+        }
     };
     let mut frames: Vec<Frame> = Vec::new();
     for line in text.lines() {
@@ -190,8 +222,11 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
                     }
                     _ => location,
                 };
-                frame.abs_path = Some(absolute(file));
-                frame.filename = Some(relative_path(file));
+                let path = absolute(file);
+                // Named from the whole path, so the same file has one name wherever the
+                // process was started.
+                frame.filename = Some(relative_path(&path));
+                frame.abs_path = Some(path);
             }
             continue;
         }
@@ -206,8 +241,9 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
             ..Frame::default()
         });
     }
+    let files_known = frames.iter().any(|f| f.abs_path.is_some());
     for frame in &mut frames {
-        frame.in_app = in_app(frame, cwd.as_deref());
+        frame.in_app = in_app(frame, files_known);
     }
     // Drop the innermost frames that belong to the machinery, keep the rest.
     let from = match trim {
@@ -218,7 +254,7 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
     };
     let internal = |f: &Frame| {
         f.function.as_deref().is_some_and(is_internal)
-            || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(p, cwd.as_deref()))
+            || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(Path::new(p)))
     };
     let first_real = (frames[from..].iter())
         .position(|f| !internal(f))
@@ -238,17 +274,18 @@ fn strip_hash(function: &str) -> String {
     }
 }
 
-/// A path that stays stable across machines: from `src/` (or the crate directory in the
-/// cargo registry) on.
+/// A path that stays stable across machines: from the crate's directory on (`myapp/src/…`,
+/// `myapp/examples/…`), or from the crate directory in the cargo registry.
 fn relative_path(path: &str) -> String {
-    if let Some(relative) = path.strip_prefix("./") {
-        return relative.to_owned();
-    }
     if let Some(idx) = path.find("/registry/src/") {
         let rest = &path[idx + "/registry/src/".len()..];
         return rest.split_once('/').map_or(rest, |(_, r)| r).to_owned();
     }
-    if let Some(idx) = path.rfind("/src/") {
+    let crate_dir = ["/src/", "/examples/", "/tests/", "/benches/"]
+        .iter()
+        .filter_map(|d| path.rfind(d))
+        .max();
+    if let Some(idx) = crate_dir {
         let start = path[..idx].rfind('/').map_or(0, |i| i + 1);
         return path[start..].to_owned();
     }
@@ -394,8 +431,9 @@ mod tests {
         let text = "   0: myapp::handler::charge
              at ./examples/handler.rs:42:0
    1: <axum::routing::route::RouteFuture<E> as core::future::future::Future>::poll
-   2: __rust_try
-   3: core::ops::function::FnOnce::call_once
+   2: <web_kit::Route as core::future::future::Future>::poll
+   3: __rust_try
+   4: core::ops::function::FnOnce::call_once
 ";
         let frames = parse(text, Trim::Machinery);
         let in_app: Vec<_> = (frames.iter())
@@ -406,18 +444,35 @@ mod tests {
             [
                 ("core::ops::function::FnOnce::call_once", Some(false)),
                 ("__rust_try", Some(false)),
+                // Inlined without a file: whose it is cannot be told.
+                (
+                    "<web_kit::Route as core::future::future::Future>::poll",
+                    None
+                ),
+                // A well-known framework's, file or not.
                 (
                     "<axum::routing::route::RouteFuture<E> as core::future::future::Future>::poll",
-                    None
+                    Some(false)
                 ),
                 ("myapp::handler::charge", Some(true)),
             ]
         );
+        // A release build without line tables: no frame has a file, and the name decides.
+        let no_files = "   0: myapp::handler::charge
+   1: <web_kit::Route as core::future::future::Future>::poll
+   2: tokio::runtime::park::block_on
+";
+        let in_app: Vec<_> = (parse(no_files, Trim::Machinery).into_iter())
+            .map(|f| f.in_app)
+            .collect();
+        assert_eq!(in_app, [Some(false), Some(true), Some(true)]);
         // A path printed relative to the working directory: the file as the project names
         // it, the absolute path, and no column where the column is unknown (0).
-        let handler = &frames[3];
-        assert_eq!(handler.filename.as_deref(), Some("examples/handler.rs"));
+        let handler = &frames[4];
         let cwd = std::env::current_dir().unwrap();
+        let crate_dir = cwd.file_name().unwrap().to_str().unwrap();
+        let filename = format!("{crate_dir}/examples/handler.rs");
+        assert_eq!(handler.filename.as_deref(), Some(filename.as_str()));
         assert_eq!(
             handler.abs_path.as_deref(),
             Some(cwd.join("examples/handler.rs").to_str().unwrap())
@@ -441,10 +496,12 @@ mod tests {
    6: __rustc::rust_begin_unwind
    7: core::panicking::panic_fmt
    8: core::result::unwrap_failed
-   9: myapp::billing::charge
+   9: core::result::Result<T,E>::unwrap
+             at /rustc/abc/library/core/src/result.rs:1167:23
+  10: myapp::billing::charge
              at /srv/myapp/src/billing.rs:17:30
-  10: std::panicking::catch_unwind::do_call
-  11: myapp::main
+  11: std::panicking::catch_unwind::do_call
+  12: myapp::main
              at /srv/myapp/src/main.rs:3:5
 "
         );
@@ -470,15 +527,14 @@ mod tests {
 
     #[test]
     fn a_frame_is_scopelines_by_its_file_when_its_name_is_bare() {
-        let cwd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let own = concat!(env!("CARGO_MANIFEST_DIR"), "/src/client/mod.rs");
-        assert!(is_own_source(own, None));
-        assert!(is_own_source("./src/client/mod.rs", Some(cwd)));
-        // The application's own `src/`, printed relative to its directory.
-        let app = std::path::Path::new("/srv/myapp");
-        assert!(!is_own_source("./src/client/mod.rs", Some(app)));
-        assert!(!is_own_source("/srv/myapp/src/main.rs", Some(cwd)));
-        assert!(!is_own_source("./tests/it.rs", Some(cwd)));
+        let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/client/mod.rs");
+        assert!(is_own_source(&own));
+        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it.rs");
+        assert!(!is_own_source(&beside));
+        assert!(!is_own_source(Path::new("/srv/myapp/src/main.rs")));
+        // A sibling directory whose name starts the same is not scopeline's.
+        let sibling = format!("{}-ext/src/lib.rs", env!("CARGO_MANIFEST_DIR"));
+        assert!(!is_own_source(Path::new(&sibling)));
     }
 
     #[test]

@@ -476,11 +476,13 @@ impl RequestSource for LazyRequest {
     }
 }
 
-/// The scheme the client used: the URI's own (a proxy's absolute form), else the one a TLS
-/// terminating proxy names in `X-Forwarded-Proto` (its first entry), else `http` (a server's
-/// request line carries none).
+/// The scheme the client used: `https` where the URI says so or a TLS-terminating proxy
+/// names it in `X-Forwarded-Proto` (its first entry), else the URI's own, else `http` (an
+/// HTTP/1 request line carries none). The header only changes the URL reported.
 fn scheme<'a>(uri: &'a Uri, headers: &'a [(HeaderName, HeaderValue)]) -> &'a str {
-    if let Some(scheme) = uri.scheme_str() {
+    // Over HTTP/2 the URI has the scheme of the hop (`http` from a proxy speaking h2c): a
+    // proxy's `https` beats it.
+    if let Some(scheme) = uri.scheme_str().filter(|s| *s != "http") {
         return scheme;
     }
     let forwarded = headers
@@ -491,7 +493,7 @@ fn scheme<'a>(uri: &'a Uri, headers: &'a [(HeaderName, HeaderValue)]) -> &'a str
         .map(str::trim);
     match forwarded {
         Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
-        _ => "http",
+        _ => uri.scheme_str().unwrap_or("http"),
     }
 }
 
@@ -717,6 +719,17 @@ mod tests {
             Some("http://svc.internal:8080/v1/items")
         );
         assert_eq!(request.method.as_deref(), Some("POST"));
+
+        // Over HTTP/2 the URI carries the hop's scheme.
+        let h2: Uri = "http://svc.internal/v1/items".parse().unwrap();
+        let forwarded = headers(&[("x-forwarded-proto", "https")]);
+        let request = request_data(&Method::GET, &h2, &pairs(&forwarded), None, false);
+        assert_eq!(
+            request.url.as_deref(),
+            Some("https://svc.internal/v1/items")
+        );
+        let request = request_data(&Method::GET, &h2, &[], None, false);
+        assert_eq!(request.url.as_deref(), Some("http://svc.internal/v1/items"));
 
         // Behind a TLS-terminating proxy, the scheme the client used.
         for (proto, scheme) in [
