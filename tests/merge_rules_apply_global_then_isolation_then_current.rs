@@ -143,7 +143,10 @@ fn events_carry_release_environment_sdk_and_default_contexts() {
             // by a non-empty string.
             assert_eq!(os["name"], "Linux");
             if let Some(distribution) = os.get("distribution_name") {
-                assert!(distribution.as_str().is_some_and(|d| !d.is_empty()), "{os:?}");
+                assert!(
+                    distribution.as_str().is_some_and(|d| !d.is_empty()),
+                    "{os:?}"
+                );
             }
         } else {
             assert!(os["name"].as_str().is_some_and(|n| !n.is_empty()));
