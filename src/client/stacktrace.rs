@@ -193,16 +193,18 @@ pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclud
 /// `at file:line:col` line. Returns frames oldest first.
 pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
     // A path printed relative to the working directory (`./src/main.rs`) is made whole.
-    let absolute = |path: &str| {
+    // Asked for once, and only if a path needs it.
+    let mut cwd: Option<Option<std::path::PathBuf>> = None;
+    let mut absolute = |path: &str| {
         let relative = Path::new(path);
         if relative.is_absolute() {
             return path.to_owned();
         }
-        match std::env::current_dir() {
-            Ok(cwd) => (cwd.join(relative.strip_prefix(".").unwrap_or(relative)))
+        match cwd.get_or_insert_with(|| std::env::current_dir().ok()) {
+            Some(cwd) => (cwd.join(relative.strip_prefix(".").unwrap_or(relative)))
                 .display()
                 .to_string(),
-            Err(_) => path.to_owned(),
+            None => path.to_owned(),
         }
     };
     let mut frames: Vec<Frame> = Vec::new();
