@@ -188,7 +188,8 @@ pub mod delivery {
     //! event with the panicking task's scopes, then, when the panic may end the process, the
     //! hook flushes for at most `shutdown_timeout` on the panicking thread; then it runs the
     //! hook installed before it. Hooks run before unwinding or aborting, so this works with
-    //! `panic = "abort"`. It happens for every panic of code that resolves to a client
+    //! `panic = "abort"`. It happens for every panic of code that resolves to a client, that
+    //! the client's `sample_rate` keeps
     //! (except the callback panics of [`super::hostile_data`] that scopeline contains, and
     //! panics on scopeline's own threads). A panic inside a tokio task is captured (as fatal)
     //! but not flushed: the runtime catches it and goes on, the event leaves in the

@@ -92,8 +92,9 @@ fn may_end_the_process() -> bool {
     cfg!(panic = "abort") || tokio::task::try_id().is_none()
 }
 
-/// Installs a panic hook that captures every panic as a fatal event with the panicking task's
-/// scopes, then runs the hook that was installed before. When the panic may end the process
+/// Installs a panic hook that captures each panic (that the client's `sample_rate` keeps) as
+/// a fatal event with the panicking task's scopes (at level `error` when `ScopeLayer`
+/// catches and answers it), then runs the hook that was installed before. When the panic may end the process
 /// (any panic but one inside a tokio task, which the runtime catches), the hook flushes first,
 /// for at most the client's `shutdown_timeout`, so that a previous hook that exits does not
 /// lose the event. Panics of user callbacks that scopeline

@@ -618,8 +618,9 @@ impl<'a> EventSource<'a> {
     }
 }
 
-/// The name of an error's type: the static type for the outermost error, the leading
-/// identifier of the `Debug` output for sources (which are only known as `dyn Error`).
+/// The leading identifier of a value's `Debug` output: the name of an error known only as
+/// `dyn Error` (a source, or an outermost error captured through `&dyn Error`), unless
+/// [`error_type_name`] knows it.
 /// Only that identifier is formatted: the writer stops the `Debug` output at its first other
 /// character, so a huge error costs no more than a small one.
 pub(crate) fn type_name_of(err: &(impl fmt::Debug + ?Sized)) -> String {
@@ -655,7 +656,8 @@ fn clean_type_name(type_name: &str) -> Option<String> {
 
 /// The name of an error known only as `dyn Error`: the leading identifier of its `Debug`
 /// output (see [`type_name_of`]), except for the common std errors, named by their public
-/// paths (an `io::Error`'s `Debug` names its private representation, `Custom` or `Os`).
+/// paths (an `io::Error`'s `Debug` names its private representation: `Custom`, `Os` or
+/// `Kind`).
 pub(crate) fn error_type_name(err: &(dyn Error + 'static)) -> String {
     let known = [
         (err.is::<std::io::Error>(), "std::io::Error"),

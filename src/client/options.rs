@@ -466,8 +466,9 @@ impl ClientOptions {
     ///
     /// Without it, a frame is the application's unless its function is the standard
     /// library's, a well-known runtime's or framework's, or scopeline's, or its file a
-    /// dependency's. A frame with no file, where the others have one (inlined code), is left
-    /// unknown.
+    /// dependency's or scopeline's own. A frame with no file in a trace where any frame has
+    /// one (inlined code), and a frame with no name (`<unknown>`), are left unknown; where no
+    /// frame has a file (a release build without line tables), the name alone decides.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().in_app_include(["my_service", "my_lib"]);

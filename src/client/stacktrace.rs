@@ -277,16 +277,22 @@ fn strip_hash(function: &str) -> String {
 }
 
 /// A path that stays stable across machines: from the crate's directory on (`myapp/src/…`,
-/// `myapp/examples/…`), or from the crate directory in the cargo registry.
+/// `myapp/examples/…`, the directory above the last `src/`, else above the last
+/// `examples/`, `tests/` or `benches/`), or from the crate directory in the cargo
+/// registry.
 fn relative_path(path: &str) -> String {
     if let Some(idx) = path.find("/registry/src/") {
         let rest = &path[idx + "/registry/src/".len()..];
         return rest.split_once('/').map_or(rest, |(_, r)| r).to_owned();
     }
-    let crate_dir = ["/src/", "/examples/", "/tests/", "/benches/"]
-        .iter()
-        .filter_map(|d| path.rfind(d))
-        .max();
+    // The last `src/` names the crate (`~/src/myapp/src/main.rs` is `myapp`'s); failing
+    // one, the last `examples/`, `tests/` or `benches/`.
+    let crate_dir = path.rfind("/src/").or_else(|| {
+        ["/examples/", "/tests/", "/benches/"]
+            .iter()
+            .filter_map(|d| path.rfind(d))
+            .max()
+    });
     if let Some(idx) = crate_dir {
         let start = path[..idx].rfind('/').map_or(0, |i| i + 1);
         return path[start..].to_owned();
@@ -525,6 +531,26 @@ mod tests {
             names(Trim::Machinery).last().unwrap(),
             "core::ops::function::FnOnce::call_once{{vtable.shim}}"
         );
+    }
+
+    #[test]
+    fn file_names_start_at_the_crate_directory() {
+        for (path, name) in [
+            ("/home/me/src/myapp/src/main.rs", "myapp/src/main.rs"),
+            (
+                "/srv/myapp/src/tests/fixtures.rs",
+                "myapp/src/tests/fixtures.rs",
+            ),
+            ("/srv/myapp/examples/server.rs", "myapp/examples/server.rs"),
+            ("/srv/myapp/tests/it.rs", "myapp/tests/it.rs"),
+            (
+                "/home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/axum-0.8.4/src/routing/mod.rs",
+                "axum-0.8.4/src/routing/mod.rs",
+            ),
+            ("/opt/build.rs", "/opt/build.rs"),
+        ] {
+            assert_eq!(relative_path(path), name, "{path}");
+        }
     }
 
     #[test]

@@ -525,10 +525,10 @@ impl Scope {
 
     /// Sets a context, such as `{"name": "checkout", "version": 3}` under `"service"`.
     ///
-    /// A context set under `"trace"` only adds keys to an event's trace context: its trace
-    /// id, span id and parent span id always come from the active span, else from the
-    /// propagation context (see [`continue_trace`](crate::continue_trace) to continue a
-    /// caller's trace).
+    /// A context set under `"trace"` only adds the keys an event's trace context lacks: its
+    /// trace id, span id, parent span id and `type` always come from the active span, else
+    /// from the propagation context (see [`continue_trace`](crate::continue_trace) to
+    /// continue a caller's trace).
     ///
     /// ```
     /// use serde_json::json;
