@@ -651,7 +651,8 @@ fn clean_type_name(type_name: &str) -> Option<String> {
         return None;
     }
     // The standard library's errors under the paths users write, not their private modules.
-    Some(std_error_path(t).unwrap_or(t).to_owned())
+    let known = STD_ERRORS.iter().find(|e| (e.type_name)() == t);
+    Some(known.map_or(t, |e| e.public).to_owned())
 }
 
 /// The name of an error known only as `dyn Error`: the leading identifier of its `Debug`
@@ -659,36 +660,47 @@ fn clean_type_name(type_name: &str) -> Option<String> {
 /// paths (an `io::Error`'s `Debug` names its private representation: `Custom`, `Os` or
 /// `Kind`).
 pub(crate) fn error_type_name(err: &(dyn Error + 'static)) -> String {
-    let known = [
-        (err.is::<std::io::Error>(), "std::io::Error"),
-        (
-            err.is::<std::num::ParseIntError>(),
-            "std::num::ParseIntError",
-        ),
-        (
-            err.is::<std::num::ParseFloatError>(),
-            "std::num::ParseFloatError",
-        ),
-        (err.is::<std::str::Utf8Error>(), "std::str::Utf8Error"),
-        (err.is::<std::fmt::Error>(), "std::fmt::Error"),
-    ];
-    match known.iter().find(|(is, _)| *is) {
-        Some((_, name)) => (*name).to_owned(),
+    match STD_ERRORS.iter().find(|e| (e.is)(err)) {
+        Some(known) => known.public.to_owned(),
         None => type_name_of(err),
     }
 }
 
-/// `std::io::error::Error` → `std::io::Error`, and the like for the common std errors.
-fn std_error_path(type_name: &str) -> Option<&'static str> {
-    Some(match type_name {
-        "std::io::error::Error" => "std::io::Error",
-        "core::num::error::ParseIntError" => "std::num::ParseIntError",
-        "core::num::dec2flt::ParseFloatError" => "std::num::ParseFloatError",
-        "core::str::error::Utf8Error" => "std::str::Utf8Error",
-        "core::fmt::Error" => "std::fmt::Error",
-        _ => return None,
-    })
+/// A common std error: how to recognise it, by its static type or behind `dyn Error`, and the
+/// path users write for it (`std::io::Error`, where `type_name` says `std::io::error::Error`).
+struct StdError {
+    is: fn(&(dyn Error + 'static)) -> bool,
+    type_name: fn() -> &'static str,
+    public: &'static str,
 }
+
+const STD_ERRORS: [StdError; 5] = [
+    StdError {
+        is: |e| e.is::<std::io::Error>(),
+        type_name: std::any::type_name::<std::io::Error>,
+        public: "std::io::Error",
+    },
+    StdError {
+        is: |e| e.is::<std::num::ParseIntError>(),
+        type_name: std::any::type_name::<std::num::ParseIntError>,
+        public: "std::num::ParseIntError",
+    },
+    StdError {
+        is: |e| e.is::<std::num::ParseFloatError>(),
+        type_name: std::any::type_name::<std::num::ParseFloatError>,
+        public: "std::num::ParseFloatError",
+    },
+    StdError {
+        is: |e| e.is::<std::str::Utf8Error>(),
+        type_name: std::any::type_name::<std::str::Utf8Error>,
+        public: "std::str::Utf8Error",
+    },
+    StdError {
+        is: |e| e.is::<std::fmt::Error>(),
+        type_name: std::any::type_name::<std::fmt::Error>,
+        public: "std::fmt::Error",
+    },
+];
 
 /// The chain of an error, root cause first and the outermost error last, each with a
 /// mechanism that links it to the error it is the source of.

@@ -59,7 +59,7 @@ fn is_panic_entry(function: &str) -> bool {
 /// printed with a bare name (`capture`, not `scopeline::client::capture`), but their file
 /// still says whose they are. Compared by path components, so either separator works.
 fn is_own_source(path: &Path) -> bool {
-    path.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+    (path.strip_prefix(env!("CARGO_MANIFEST_DIR"))).is_ok_and(|rest| rest.starts_with("src"))
 }
 
 fn is_internal(function: &str) -> bool {
@@ -244,9 +244,6 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
         });
     }
     let files_known = frames.iter().any(|f| f.abs_path.is_some());
-    for frame in &mut frames {
-        frame.in_app = in_app(frame, files_known);
-    }
     // Drop the innermost frames that belong to the machinery, keep the rest.
     let from = match trim {
         Trim::Machinery => 0,
@@ -262,6 +259,10 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
         .position(|f| !internal(f))
         .map_or(frames.len(), |i| from + i);
     frames.drain(..first_real);
+    // Judged for the frames kept only (whether files are known, over the whole trace).
+    for frame in &mut frames {
+        frame.in_app = in_app(frame, files_known);
+    }
     frames.reverse();
     frames
 }
