@@ -243,6 +243,10 @@ fn layer_cpu(c: &mut Criterion) {
     group.bench_function("scopeline", |b| {
         drive(b, scopeline::ScopeLayer::new().layer(tower::service_fn(ok)))
     });
+    loads[2].bind();
+    group.bench_function("scopeline_transactions", |b| {
+        drive(b, scopeline::ScopeLayer::new().layer(tower::service_fn(ok)))
+    });
     loads[3].bind();
     group.bench_function("sentry_tower", |b| {
         drive(
@@ -250,6 +254,16 @@ fn layer_cpu(c: &mut Criterion) {
             ServiceBuilder::new()
                 .layer(sentry_tower::NewSentryLayer::<http::Request<Body>>::new_from_top())
                 .layer(sentry_tower::SentryHttpLayer::new())
+                .service(tower::service_fn(ok)),
+        )
+    });
+    loads[4].bind();
+    group.bench_function("sentry_tower_transactions", |b| {
+        drive(
+            b,
+            ServiceBuilder::new()
+                .layer(sentry_tower::NewSentryLayer::<http::Request<Body>>::new_from_top())
+                .layer(sentry_tower::SentryHttpLayer::new().enable_transaction())
                 .service(tower::service_fn(ok)),
         )
     });

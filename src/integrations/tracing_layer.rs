@@ -246,11 +246,10 @@ where
 /// no ancestor was kept, `Some(None)` when the nearest kept one has no Sentry span (then none
 /// of its ancestors has one either).
 fn nearest_kept<'a, R: LookupSpan<'a>>(span: SpanRef<'a, R>) -> Option<Option<Span>> {
-    span.scope().find_map(|s| {
-        s.extensions()
-            .get::<SpanState>()
-            .map(|st| st.sentry.clone())
-    })
+    let kept =
+        |s: &SpanRef<'a, R>| (s.extensions().get::<SpanState>()).map(|state| state.sentry.clone());
+    // The span itself first: `scope()` would look it up in the registry a second time.
+    kept(&span).or_else(|| span.parent()?.scope().find_map(|s| kept(&s)))
 }
 
 /// The tracing parent of a new span or an event: the explicit one, else the entered one.

@@ -171,8 +171,21 @@ impl<V: Clone> CowMap<V> {
 
     /// The live entries, in key order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &V)> {
+        // A single layer (no fork written since the last flatten) is read in place.
+        let (single, layered) = match self.head.as_deref() {
+            Some(n) if n.parent.is_none() => (Some(n.entries.iter()), None),
+            head => (None, Some(Self::merged(head))),
+        };
+        let single = single.into_iter().flatten();
+        single
+            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
+            .chain(layered.into_iter().flatten())
+    }
+
+    /// The live entries of a chain of layers, newer layers overwriting older ones.
+    fn merged(head: Option<&MapNode<V>>) -> impl Iterator<Item = (&Key, &V)> {
         let mut layers = Vec::new();
-        let mut node = self.head.as_deref();
+        let mut node = head;
         while let Some(n) = node {
             layers.push(&n.entries);
             node = n.parent.as_deref();
@@ -263,8 +276,18 @@ impl CrumbBuf {
 
     /// The visible crumbs, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Crumb> {
+        // A single layer holds exactly the visible crumbs: read in place.
+        let (single, layered) = match self.head.as_deref() {
+            Some(n) if n.parent.is_none() => (Some(n.local.iter()), None),
+            head => (None, Some(Self::visible(head))),
+        };
+        (single.into_iter().flatten()).chain(layered.into_iter().flatten())
+    }
+
+    /// The visible crumbs of a chain of layers, oldest first.
+    fn visible(head: Option<&CrumbNode>) -> std::collections::vec_deque::IntoIter<&Crumb> {
         let mut chain = Vec::new();
-        let mut node = self.head.as_deref();
+        let mut node = head;
         while let Some(n) = node {
             chain.push(n);
             node = n.parent.as_deref();
@@ -404,6 +427,20 @@ mod tests {
         // An old version is unchanged.
         assert_eq!(keep[3].get("k0"), Some(&0));
         assert_eq!(keep[3].get("k3"), None);
+        // Read in place (one layer) and merged (several) alike: live entries, in key order.
+        drop(keep);
+        m.remove("k5");
+        let single: Vec<_> = m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert!(m.head.as_ref().unwrap().parent.is_none());
+        let fork = m.clone();
+        m.insert("k0".into(), -1);
+        assert!(m.head.as_ref().unwrap().parent.is_some());
+        let layered: Vec<_> = m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let keys = |v: &[(String, i32)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&single), ["k0", "k1", "k2", "k3", "k4", "k6"]);
+        assert_eq!(keys(&layered), keys(&single));
+        assert_eq!(layered[0], ("k0".to_string(), -1));
+        assert_eq!(fork.iter().count(), 6);
     }
 
     #[test]
