@@ -117,6 +117,7 @@ fn may_end_the_process() -> bool {
 pub fn install_panic_hook() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
+        crate::integrations::mark_in_use(crate::integrations::Integration::Panic);
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             // A client made with `capture_panics(false)` gets no panic events, whoever

@@ -23,8 +23,8 @@ pub use init::{ClientInitGuard, InitError, init, try_init};
 pub use options::ClientOptions;
 
 use crate::protocol::{
-    ClientReport, Context, DiscardedEvent, DynamicSamplingContext, Envelope, EnvelopeItem, Event,
-    EventId, Exception, IntoBreadcrumbs, Level, Mechanism,
+    ClientReport, ClientSdkInfo, Context, DiscardedEvent, DynamicSamplingContext, Envelope,
+    EnvelopeItem, Event, EventId, Exception, IntoBreadcrumbs, Level, Mechanism,
 };
 use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span, TransactionDraft};
@@ -1091,7 +1091,9 @@ impl ClientInner {
             event.server_name = self.server_name.clone();
         }
         if event.sdk.is_none() {
-            event.sdk = Some(Default::default());
+            let mut sdk = ClientSdkInfo::default();
+            sdk.integrations = crate::integrations::in_use();
+            event.sdk = Some(sdk);
         }
         for (key, ctx) in &self.default_contexts {
             event

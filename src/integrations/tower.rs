@@ -201,6 +201,7 @@ impl<S> Layer<S> for ScopeLayer {
     type Service = ScopeService<S>;
 
     fn layer(&self, inner: S) -> ScopeService<S> {
+        super::mark_in_use(super::Integration::Tower);
         ScopeService {
             inner,
             layer: self.clone(),

@@ -298,6 +298,7 @@ where
     fn on_layer(&mut self, _subscriber: &mut S) {
         self.lookup = Some(Lookup(lookup::<S>));
         INSTALLED.store(true, Ordering::Relaxed);
+        super::mark_in_use(super::Integration::Tracing);
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {

@@ -592,7 +592,9 @@ pub struct ClientSdkInfo {
     pub name: Cow<'static, str>,
     /// The SDK's version.
     pub version: Cow<'static, str>,
-    /// Integrations that are on.
+    /// Integrations in use. On events scopeline fills in, the ones the process has put to
+    /// use so far: `panic` (the panic hook is installed), `tracing` (a `TracingLayer` is
+    /// attached to a subscriber), `tower` (a `ScopeLayer` wraps a service).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub integrations: Vec<Cow<'static, str>>,
     /// Packages the SDK is made of.
