@@ -330,19 +330,23 @@ impl Client {
     }
 
     /// Waits, within `timeout` in all, for the pipeline's queue and then the transport's;
-    /// with `send_report`, queues the pending client report between the two.
+    /// with `send_report`, then sends the pending client report and waits for it too. The
+    /// report goes last so that it counts what the transport lost delivering the rest (a
+    /// server that refused an event, a rate limit that arrived meanwhile).
     fn drain(&self, timeout: Duration, send_report: bool) -> Result<(), FlushError> {
         let deadline = crate::transport::deadline_after(timeout);
         if let Some(pipeline) = self.inner.pipeline.get() {
             pipeline.flush(timeout)?;
         }
-        if send_report {
-            self.inner.send_client_report();
+        let Some(transport) = &self.inner.transport else {
+            return Ok(());
+        };
+        let left = || deadline.saturating_duration_since(Instant::now());
+        transport.flush(left())?;
+        if send_report && self.inner.send_client_report() {
+            transport.flush(left())?;
         }
-        match &self.inner.transport {
-            Some(t) => t.flush(deadline.saturating_duration_since(Instant::now())),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     /// Like [`Client::flush`], without blocking the async runtime: the wait runs on a thread
@@ -410,12 +414,16 @@ impl Client {
             Some(pipeline) => pipeline.shutdown(timeout),
             None => Ok(()),
         };
-        self.inner.send_client_report();
-        let shut = match &self.inner.transport {
-            Some(t) => t.shutdown(deadline.saturating_duration_since(Instant::now())),
-            None => Ok(()),
+        let Some(transport) = &self.inner.transport else {
+            return drained;
         };
-        drained.and(shut)
+        // What is queued is delivered first, so that the last report counts what that
+        // delivery lost; the report then goes out before the transport stops.
+        let left = || deadline.saturating_duration_since(Instant::now());
+        let delivered = transport.flush(left());
+        self.inner.send_client_report();
+        let shut = transport.shutdown(left());
+        drained.and(delivered).and(shut)
     }
 
     /// How many events, spans and attachments this client dropped so far, by reason and
@@ -1071,8 +1079,9 @@ impl ClientInner {
 
     /// Sends the drops not yet reported on their own: [`ClientInner::send`] attaches them to
     /// an empty envelope, and sends nothing when there are none (or reports are off).
-    fn send_client_report(&self) {
-        self.send(Envelope::new());
+    /// Whether a report was handed to the transport.
+    fn send_client_report(&self) -> bool {
+        self.send(Envelope::new())
     }
 
     fn fill_defaults(&self, event: &mut Event) {

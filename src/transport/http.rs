@@ -288,9 +288,15 @@ impl Transport for HttpTransport {
 /// Drops the envelope's rate-limited items and counts them as `ratelimit_backoff`. When the
 /// event or transaction an envelope carried is dropped, its attachments go with it (alone
 /// they would be stored without an event and billed all the same), counted the same way.
+///
+/// A client report left alone by the drops is not sent either: its counts go back, to ride
+/// with the next envelope that goes (or the report a flush or close sends). Otherwise every
+/// event a limit drops would cost a request of its own, the report of its own drop, for as
+/// long as the limit lasts: the traffic the server asked to stop.
 fn retain_unlimited(envelope: &mut Envelope, limits: &RateLimits, discards: &Discards) {
     let now = Instant::now();
     let carried_event = envelope.items.iter().any(is_event);
+    let carried_more = envelope.items.iter().any(|i| !is_report(i));
     envelope.items.retain(|item| {
         let limited = limits.is_limited(item.category(), now);
         if limited {
@@ -307,6 +313,17 @@ fn retain_unlimited(envelope: &mut Envelope, limits: &RateLimits, discards: &Dis
             !orphan
         });
     }
+    if carried_more && envelope.items.iter().all(is_report) {
+        for item in envelope.items.drain(..) {
+            if let EnvelopeItem::ClientReport(report) = item {
+                discards.restore(&report.discarded_events);
+            }
+        }
+    }
+}
+
+fn is_report(item: &EnvelopeItem) -> bool {
+    matches!(item, EnvelopeItem::ClientReport(_))
 }
 
 fn is_event(item: &EnvelopeItem) -> bool {

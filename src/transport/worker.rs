@@ -185,10 +185,13 @@ impl<T: Send + 'static> Worker<T> {
                         // Marked as a callback, so the panic hook neither captures the panic
                         // nor waits on this very thread to flush it.
                         crate::client::guarded("worker sink", || sink(item));
+                        // Each item's room is given back as soon as it is handled: a batch
+                        // the thread works through slowly (envelopes to a slow server) holds
+                        // only what it has left, and the queue takes new items meanwhile.
+                        // Given back before a flusher learns the batch is done, so a sender
+                        // that waited for the flush finds the whole capacity free.
+                        q.lock().in_flight -= 1;
                     }
-                    // The batch's room is given back before a flusher learns it is done, so
-                    // a sender that waited for the flush finds the whole capacity free.
-                    q.lock().in_flight = 0;
                     let mut done = p.done.lock().unwrap_or_else(|e| e.into_inner());
                     done.count += n;
                     if done.count >= done.wanted {
@@ -328,6 +331,41 @@ mod tests {
             worker.send(Envelope::new()),
             Err(Rejected::Closed(_))
         ));
+    }
+
+    /// The room of a batch's items comes back one by one as they are handled, not when the
+    /// whole batch is: a slow batch does not shrink the queue for as long as it takes.
+    #[test]
+    fn room_comes_back_as_each_item_of_a_batch_is_handled() {
+        let (started_tx, started_rx) = mpsc::channel::<u32>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = Mutex::new(release_rx);
+        // Items 1 and 3 wait to be released; item 2 passes at once.
+        let worker = Worker::spawn("test", 3, Duration::ZERO, move |n: u32| {
+            started_tx.send(n).unwrap();
+            if n != 2 {
+                let _ = release_rx.lock().unwrap().recv();
+            }
+        })
+        .unwrap();
+        worker.send(1).unwrap();
+        assert_eq!(started_rx.recv().unwrap(), 1);
+        // 2 and 3 wait behind 1, and are then taken as one batch.
+        worker.send(2).unwrap();
+        worker.send(3).unwrap();
+        assert!(matches!(worker.send(99), Err(Rejected::Full(99))));
+        release_tx.send(()).unwrap();
+        assert_eq!(started_rx.recv().unwrap(), 2);
+        assert_eq!(started_rx.recv().unwrap(), 3);
+        // 2 is done and 3 runs: one of the three places is taken, two are free.
+        worker.send(4).unwrap();
+        worker.send(5).unwrap();
+        assert!(matches!(worker.send(99), Err(Rejected::Full(99))));
+        for _ in 0..3 {
+            release_tx.send(()).unwrap();
+        }
+        worker.flush(Duration::from_secs(5)).unwrap();
+        worker.shutdown(Duration::from_secs(1)).unwrap();
     }
 
     #[test]
