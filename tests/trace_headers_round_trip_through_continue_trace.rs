@@ -1,5 +1,6 @@
 //! Trace headers round-trip through `continue_trace`: each incoming header kind is continued,
-//! garbage is ignored, and outgoing headers carry the same trace.
+//! garbage is ignored, and outgoing headers carry the same trace; `traceparent`'s flag is no
+//! sampling decision.
 mod common;
 
 use scopeline::{ClientOptions, TransactionContext};
@@ -36,18 +37,28 @@ async fn sentry_trace_with_baggage_is_continued_and_the_dsc_forwarded() {
     .await;
 }
 
+/// `traceparent` alone gives the trace and the parent, not a sampling decision: its flag is
+/// set by hops that know nothing of this service's sample rate (load balancers, meshes).
 #[tokio::test]
-async fn traceparent_alone_is_continued() {
-    scopeline::isolation_scope(async {
-        assert!(scopeline::continue_trace([(
-            "traceparent",
-            format!("00-{TRACE}-{SPAN}-00")
-        )]));
-        let headers = scopeline::trace_headers();
-        assert!(headers.sentry_trace().starts_with(&format!("{TRACE}-")));
-        assert!(headers.sentry_trace().ends_with("-0"));
-    })
-    .await;
+async fn traceparent_alone_is_continued_and_its_flag_decides_nothing() {
+    for (flags, rate) in [("00", 1.0), ("01", 0.0)] {
+        scopeline::isolation_scope(async {
+            let (_client, _memory) = common::bind(ClientOptions::new().traces_sample_rate(rate));
+            assert!(scopeline::continue_trace([(
+                "traceparent",
+                format!("00-{TRACE}-{SPAN}-{flags}")
+            )]));
+            // Undecided until a transaction decides, by this service's rate.
+            let headers = scopeline::trace_headers();
+            assert!(headers.sentry_trace().starts_with(&format!("{TRACE}-")));
+            assert_eq!(headers.sentry_trace().split('-').count(), 2, "no flag");
+            let tx = scopeline::start_transaction(TransactionContext::new("work", "task"));
+            assert_eq!(tx.is_sampled(), rate == 1.0, "traceparent flags {flags}");
+            assert_eq!(tx.trace_id().to_string(), TRACE);
+            tx.finish();
+        })
+        .await;
+    }
 }
 
 #[tokio::test]

@@ -1100,9 +1100,10 @@ impl ClientInner {
             event.server_name = self.server_name.clone();
         }
         if event.sdk.is_none() {
-            let mut sdk = ClientSdkInfo::default();
-            sdk.integrations = crate::integrations::in_use();
-            event.sdk = Some(sdk);
+            event.sdk = Some(ClientSdkInfo {
+                integrations: crate::integrations::in_use(),
+                ..ClientSdkInfo::default()
+            });
         }
         for (key, ctx) in &self.default_contexts {
             event

@@ -634,7 +634,8 @@ fn filter_cookies(header: &str) -> String {
 /// Adds the running task's trace headers (`sentry-trace`, `traceparent`, and `baggage` when
 /// the trace has a sampling context) to an outgoing request's headers, so the service it
 /// calls continues the trace (feature `tower`). Other members of an existing `baggage`
-/// header are kept; its `sentry-*` members are replaced.
+/// header are kept; its `sentry-*` members are replaced, or removed when this trace has no
+/// sampling context (they would describe another trace).
 ///
 /// Works with anything built on the `http` crate: `http::Request::headers_mut()`, hyper, and
 /// reqwest, whose `Request::headers_mut()` is an `http::HeaderMap`:
@@ -667,7 +668,6 @@ pub fn inject_trace_headers(headers: &mut HeaderMap) {
     if let Ok(value) = HeaderValue::from_str(trace.traceparent()) {
         headers.insert(HeaderName::from_static("traceparent"), value);
     }
-    let Some(ours) = trace.baggage() else { return };
     let mut members: Vec<&str> = Vec::new();
     for value in headers.get_all(BAGGAGE) {
         let Ok(value) = value.to_str() else { continue };
@@ -678,8 +678,10 @@ pub fn inject_trace_headers(headers: &mut HeaderMap) {
                 .filter(|m| !m.is_empty() && !m.starts_with("sentry-")),
         );
     }
-    members.push(ours);
-    if let Ok(value) = HeaderValue::from_str(&members.join(",")) {
+    members.extend(trace.baggage());
+    if members.is_empty() {
+        headers.remove(BAGGAGE);
+    } else if let Ok(value) = HeaderValue::from_str(&members.join(",")) {
         headers.insert(BAGGAGE, value);
     }
 }
@@ -836,5 +838,27 @@ mod tests {
         let baggage = map["baggage"].to_str().unwrap();
         assert!(baggage.starts_with("vendor=1,sentry-"), "{baggage}");
         assert!(!baggage.contains("sentry-trace_id=old"), "{baggage}");
+    }
+
+    #[test]
+    fn outgoing_baggage_loses_stale_sentry_members_when_the_trace_has_no_dsc() {
+        // Continued from an older SDK (no baggage): the trace's sampling context is frozen
+        // empty, and members describing another trace must not go out beside it.
+        let mut kept = headers(&[(
+            "baggage",
+            "vendor=1,sentry-trace_id=old,sentry-sampled=true",
+        )]);
+        let mut gone = headers(&[("baggage", "sentry-trace_id=old")]);
+        crate::with_isolation_scope(|_| {
+            assert!(crate::continue_trace([(
+                "sentry-trace",
+                "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"
+            )]));
+            inject_trace_headers(&mut kept);
+            inject_trace_headers(&mut gone);
+        });
+        assert_eq!(kept["baggage"], "vendor=1");
+        assert!(!gone.contains_key("baggage"));
+        assert!(kept.contains_key("sentry-trace"));
     }
 }

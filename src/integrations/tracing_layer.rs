@@ -401,14 +401,20 @@ where
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        if span.extensions().get::<SpanState>().is_none() {
+            return;
+        }
+        let pii =
+            crate::client::with_current_client(|c| c.options().send_default_pii).unwrap_or(false);
+        let mut visitor = FieldVisitor::new(pii);
+        // Recorded before the span's extensions are locked: a value's `Debug` may log, and
+        // the layer then reads this very span's extensions on this thread (the parent of
+        // the event), which would deadlock under the write lock.
+        values.record(&mut visitor);
         let mut extensions = span.extensions_mut();
         let Some(state) = extensions.get_mut::<SpanState>() else {
             return;
         };
-        let pii =
-            crate::client::with_current_client(|c| c.options().send_default_pii).unwrap_or(false);
-        let mut visitor = FieldVisitor::new(pii);
-        values.record(&mut visitor);
         if let Some(sentry) = &state.sentry {
             if sentry.is_sampled() {
                 for (k, v) in &visitor.fields {

@@ -138,23 +138,27 @@ pub(crate) fn parse_sentry_trace(value: &str) -> Option<TraceParent> {
 }
 
 /// Parses a W3C `traceparent`: `{version}-{trace_id}-{parent_id}-{flags}`.
+///
+/// Only the ids are taken. Its `sampled` flag is not a Sentry sampling decision (reading
+/// `traceparent` is not part of Sentry's protocol, sheet §5.2), and the hops that send it
+/// without `sentry-trace` (load balancers, service meshes, OpenTelemetry services) set it by
+/// rules of their own: honouring it would turn tracing off, or on for everything, whatever
+/// this service's sample rate says. The decision is left to this service.
 pub(crate) fn parse_traceparent(value: &str) -> Option<TraceParent> {
     if value.len() > MAX_HEADER_LEN {
         return None;
     }
+    let two_hex = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let mut parts = value.trim_matches([' ', '\t']).split('-');
     let version = parts.next()?;
-    if version.len() != 2 || version.eq_ignore_ascii_case("ff") {
+    if !two_hex(version) || version.eq_ignore_ascii_case("ff") {
         return None;
     }
-    u8::from_str_radix(version, 16).ok()?;
     let trace_id = parts.next()?.to_ascii_lowercase().parse().ok()?;
     let span_id = parts.next()?.to_ascii_lowercase().parse().ok()?;
-    let flags = parts.next()?;
-    if flags.len() != 2 {
+    if !two_hex(parts.next()?) {
         return None;
     }
-    let flags = u8::from_str_radix(flags, 16).ok()?;
     // Version 00 has exactly four parts; later versions may append more.
     if version == "00" && parts.next().is_some() {
         return None;
@@ -162,7 +166,7 @@ pub(crate) fn parse_traceparent(value: &str) -> Option<TraceParent> {
     Some(TraceParent {
         trace_id,
         span_id,
-        sampled: Some(flags & 1 == 1),
+        sampled: None,
     })
 }
 
@@ -342,13 +346,18 @@ mod tests {
 
     #[test]
     fn traceparent_forms() {
-        let p =
-            parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
-        assert_eq!(p.sampled, Some(true));
-        let p =
-            parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00").unwrap();
-        assert_eq!(p.sampled, Some(false));
+        // The flags are checked, but are no sampling decision.
+        for flags in ["01", "00"] {
+            let p = parse_traceparent(&format!(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-{flags}"
+            ))
+            .unwrap();
+            assert_eq!(p.span_id.to_string(), "00f067aa0ba902b7");
+            assert_eq!(p.sampled, None);
+        }
         for bad in [
+            "+0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-+1",
             "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
@@ -469,7 +478,7 @@ mod tests {
                 let parsed = parse_traceparent(&header).unwrap();
                 prop_assert_eq!(
                     parsed,
-                    TraceParent { trace_id: t, span_id: s, sampled: Some(flags & 1 == 1) }
+                    TraceParent { trace_id: t, span_id: s, sampled: None }
                 );
             }
 

@@ -460,6 +460,9 @@ struct SpanState {
 
 struct Tx {
     sampled: bool,
+    /// The decision outgoing headers carry: `sampled` when this SDK decided it, else
+    /// upstream's, if any (deferred).
+    propagated: Option<bool>,
     client: Option<Arc<ClientInner>>,
     /// The isolation scope the transaction started in: its tags, user and contexts go on
     /// the transaction, whichever thread finishes it, even after the request's tasks have
@@ -509,6 +512,8 @@ struct DscSeed {
     /// For a continued trace, upstream's DSC, passed on as received: an upstream that sent
     /// a trace without one (an older SDK) leaves it frozen and empty (protocol sheet §5.3).
     incoming: Option<Option<Arc<Dsc>>>,
+    /// Whether this SDK decided the sampling; if not, the DSC carries no decision.
+    decided: bool,
     trace_id: TraceId,
     rate: f64,
     sample_rand: f64,
@@ -520,6 +525,12 @@ impl Tx {
             let seed = &self.seed;
             if let Some(incoming) = &seed.incoming {
                 return incoming.clone().unwrap_or_default();
+            }
+            if !seed.decided {
+                // Deferred, as for a trace no transaction decided: no rate, no `sampled`.
+                let client = self.client.as_deref();
+                let dsc = client.map(|c| c.propagation_dsc(seed.trace_id, seed.sample_rand));
+                return Arc::new(dsc.unwrap_or_default());
             }
             let mut dsc = self
                 .client
@@ -603,6 +614,11 @@ impl Span {
             .and_then(|d| d.get("sample_rate"))
             .and_then(|r| r.parse::<f64>().ok());
         let parent_sampled = propagation.sampled();
+        // Whether this SDK decides the trace's sampling: tracing is on, or the caller forced a
+        // decision. When not, the decision is deferred (protocol sheet §5.3): outgoing
+        // headers carry upstream's decision if there was one, else none.
+        let decides =
+            ctx.sampled.is_some() || client.as_deref().is_some_and(ClientInner::tracing_enabled);
         let (sampled, rate) = match (&client, ctx.sampled) {
             (_, Some(forced)) => (forced, if forced { 1.0 } else { 0.0 }),
             (None, None) => (false, 0.0),
@@ -646,6 +662,11 @@ impl Span {
         let sample_rand = propagation.sample_rand();
         let tx = Arc::new(Tx {
             sampled,
+            propagated: if decides {
+                Some(sampled)
+            } else {
+                parent_sampled
+            },
             client,
             isolation: Mutex::new(Home::Held(isolation)),
             name: Mutex::new((ctx.name, ctx.source)),
@@ -654,6 +675,7 @@ impl Span {
             dsc: OnceLock::new(),
             seed: DscSeed {
                 incoming: incoming_dsc,
+                decided: decides,
                 trace_id,
                 rate,
                 sample_rand,
@@ -1250,7 +1272,7 @@ impl Span {
         TraceHeaders::new(
             self.inner.trace_id,
             self.inner.span_id,
-            Some(self.inner.tx.sampled),
+            self.inner.tx.propagated,
             Some(self.inner.tx.dsc()),
         )
     }
