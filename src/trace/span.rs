@@ -217,11 +217,16 @@ impl TransactionContext {
     /// ```
     /// use scopeline::TransactionContext;
     ///
-    /// let route = TransactionContext::new("GET /items/{id}", "http.server").with_source("route");
+    /// // Sampled here, so that this transaction decides the trace's sampling context.
+    /// let route = TransactionContext::new("GET /items/{id}", "http.server")
+    ///     .with_source("route")
+    ///     .with_sampled(true);
     /// let headers = scopeline::start_transaction(route).trace_headers();
     /// assert!(headers.baggage().unwrap().contains("sentry-transaction="));
     /// // A raw URL is not passed on in the trace's baggage.
-    /// let url = TransactionContext::new("GET /items/7", "http.server").with_source("url");
+    /// let url = TransactionContext::new("GET /items/7", "http.server")
+    ///     .with_source("url")
+    ///     .with_sampled(true);
     /// let headers = scopeline::start_transaction(url).trace_headers();
     /// assert!(!headers.baggage().unwrap().contains("sentry-transaction="));
     /// ```
