@@ -517,8 +517,6 @@ struct DscSeed {
     /// For a continued trace, upstream's DSC, passed on as received: an upstream that sent
     /// a trace without one (an older SDK) leaves it frozen and empty (protocol sheet §5.3).
     incoming: Option<Option<Arc<Dsc>>>,
-    /// Whether this SDK decided the sampling; if not, the DSC carries no decision.
-    decided: bool,
     trace_id: TraceId,
     rate: f64,
     sample_rand: f64,
@@ -531,8 +529,10 @@ impl Tx {
             if let Some(incoming) = &seed.incoming {
                 return incoming.clone().unwrap_or_default();
             }
-            if !seed.decided {
-                // Deferred, as for a trace no transaction decided: no rate, no `sampled`.
+            // Not continued, so no upstream decision: no decision to pass on means this SDK
+            // made none. Deferred, as for a trace no transaction decided: no rate, no
+            // `sampled`.
+            if self.propagated.is_none() {
                 let client = self.client.as_deref();
                 let dsc = client.map(|c| c.propagation_dsc(seed.trace_id, seed.sample_rand));
                 return Arc::new(dsc.unwrap_or_default());
@@ -680,7 +680,6 @@ impl Span {
             dsc: OnceLock::new(),
             seed: DscSeed {
                 incoming: incoming_dsc,
-                decided: decides,
                 trace_id,
                 rate,
                 sample_rand,
