@@ -68,6 +68,9 @@ pub(crate) struct Catching(());
 impl Catching {
     pub(crate) fn enter() -> Catching {
         CATCHING.with(|c| c.set(c.get() + 1));
+        // A mark left by a panic that code inside caught for itself (`catch_unwind`, a
+        // panic-catching layer inside) must not hide the next one from this guard.
+        HOOK_CAPTURED.with(|c| c.set(false));
         Catching(())
     }
 

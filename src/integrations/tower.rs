@@ -62,8 +62,9 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// entry, else `X-Real-IP`, else the peer's address (as the Python SDK does; without a proxy
 /// in front, a client can name any address there).
 ///
-/// A panic in the service is captured with the request's scopes (unless the client was made
-/// with [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an
+/// A panic in the service (in its `call` or in the future it returns) is captured with the
+/// request's scopes (unless the client was made with
+/// [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an
 /// empty `500 Internal Server Error`, so the server goes on serving (the response body type
 /// must implement `Default`, as axum's `Body` does).
 ///
@@ -259,7 +260,14 @@ where
         // The inner `call` runs in the request's scopes too: services may start work there.
         let (tx, inner) = sync_scoped(pair.clone(), || {
             let tx = client.and_then(|client| self.layer.enter(&parts, &pair, client));
-            (tx, self.inner.call(http::Request::from_parts(parts, body)))
+            // A service that panics before it returns its future is answered like one whose
+            // future panics.
+            let catching = crate::panic::Catching::enter();
+            let request = http::Request::from_parts(parts, body);
+            let inner = catch_unwind(AssertUnwindSafe(|| self.inner.call(request)))
+                .map_err(|payload| report_panic(&catching, &*payload))
+                .ok();
+            (tx, inner)
         });
         ScopeFuture {
             inner: scoped(pair, CatchPanic { inner }),
@@ -369,8 +377,9 @@ pin_project! {
     /// request's scopes, unless the panic hook already did).
     #[doc(hidden)]
     pub struct CatchPanic<F> {
+        // `None` when the service's `call` panicked: the answer is a `500` straight away.
         #[pin]
-        inner: F,
+        inner: Option<F>,
     }
 }
 
@@ -383,29 +392,38 @@ where
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let inner = self.project().inner;
+        let Some(inner) = self.project().inner.as_pin_mut() else {
+            return Poll::Ready(Ok(internal_server_error()));
+        };
         let catching = crate::panic::Catching::enter();
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => {
-                // Like the hook, the layer leaves panics alone for a client made with
-                // `capture_panics(false)`; the request is still answered.
-                let wanted = || {
-                    crate::client::with_current_client(|c| c.options().capture_panics)
-                        .unwrap_or(false)
-                };
-                if !catching.hook_captured() && wanted() {
-                    let message = crate::panic::panic_message(&*payload);
-                    let mut event = crate::panic::panic_event(message, None);
-                    event.level = Level::Error;
-                    crate::capture_event(event);
-                }
-                let mut response = http::Response::new(R::default());
-                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                Poll::Ready(Ok(response))
+                report_panic(&catching, &*payload);
+                Poll::Ready(Ok(internal_server_error()))
             }
         }
     }
+}
+
+/// Captures a panic the layer caught (inside the request's scopes), unless the panic hook
+/// already did. Like the hook, the layer leaves panics alone for a client made with
+/// `capture_panics(false)`; the request is still answered.
+fn report_panic(catching: &crate::panic::Catching, payload: &(dyn std::any::Any + Send)) {
+    let wanted =
+        || crate::client::with_current_client(|c| c.options().capture_panics).unwrap_or(false);
+    if !catching.hook_captured() && wanted() {
+        let message = crate::panic::panic_message(payload);
+        let mut event = crate::panic::panic_event(message, None);
+        event.level = Level::Error;
+        crate::capture_event(event);
+    }
+}
+
+fn internal_server_error<R: Default>() -> http::Response<R> {
+    let mut response = http::Response::new(R::default());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 /// `"{method} {path}"`, formatted in a buffer the thread keeps: one allocation, the name's.
