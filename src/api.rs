@@ -32,16 +32,29 @@ pub fn capture_error<E: Error + ?Sized>(error: &E) -> Option<EventId> {
     capture_ambient(EventSource::Error(&error), None)
 }
 
-/// Captures an error; `configure` edits a fork of the current scope used for this event only.
+/// Captures an error; `configure` edits, for this event only, a copy of the task's global,
+/// isolation and current scopes merged into one.
+///
+/// The closure sees everything the event will carry and can change or remove any of it
+/// (`remove_tag`, `set_user(None)`, `clear_breadcrumbs`); the scopes themselves are left as
+/// they were. Merging copies the scopes' data, which [`capture_error`] does not.
 ///
 /// # Examples
 ///
 /// ```
+/// # use scopeline::{Client, ClientOptions, transport::JsonLinesTarget};
+/// # let client = Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr));
+/// # scopeline::get_isolation_scope().bind_client(Some(client));
 /// let err = std::io::Error::other("timeout");
-/// scopeline::capture_error_with(&err, |scope| {
+/// scopeline::set_tag("session", "9f2c");
+/// let id = scopeline::capture_error_with(&err, |scope| {
+///     assert_eq!(scope.tag("session").as_deref(), Some("9f2c"));
+///     scope.remove_tag("session");
 ///     scope.set_tag("retry", "3");
 ///     scope.set_level(Some(scopeline::Level::Warning));
 /// });
+/// assert!(id.is_some());
+/// assert_eq!(scopeline::get_isolation_scope().tag("session").as_deref(), Some("9f2c"));
 /// ```
 pub fn capture_error_with<E: Error + ?Sized>(
     error: &E,
@@ -69,7 +82,8 @@ pub fn capture_message(message: &str, level: Level) -> Option<EventId> {
     capture_ambient(EventSource::message(message, level), None)
 }
 
-/// Captures a message; `configure` edits a fork of the current scope used for this event only.
+/// Captures a message; `configure` edits, for this event only, a copy of the task's scopes
+/// merged into one (see [`capture_error_with`]).
 ///
 /// # Examples
 ///

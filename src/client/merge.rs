@@ -110,12 +110,8 @@ pub(crate) fn apply_layers(
         }
     }
 
-    // Stable: crumbs with equal timestamps keep scope order.
-    crumbs.sort_by_key(|c| c.timestamp());
-    let skip = crumbs.len().saturating_sub(max_breadcrumbs);
-    event.breadcrumbs = crumbs
-        .into_iter()
-        .skip(skip)
+    // Crumbs with equal timestamps keep scope order.
+    event.breadcrumbs = crate::scope::newest(crumbs, max_breadcrumbs)
         .map(|c| match c {
             Cow::Owned(c) => c.into_breadcrumb(),
             Cow::Borrowed(c) => c.breadcrumb().into_owned(),

@@ -794,9 +794,21 @@ impl ClientInner {
         let mut event = source.into_event(self.options.attach_stacktrace);
         let event_id = event.event_id;
         // Snapshots are reference-count increments; no lock is held while user code runs.
+        let mut global = crate::scope::global_data();
+        let mut isolation_data = isolation.snapshot().with_trace();
         let (current, span) = match configure {
             Some(f) => {
-                let fork = current.fork_for_event();
+                // The closure gets the three scopes merged into one, which the event is then
+                // made from alone (the isolation scope lends only its trace): it sees all the
+                // event will carry, and can remove any of it.
+                let mut data = ScopeData::merged(
+                    &[&global, &isolation_data, &current.snapshot()],
+                    self.options.max_breadcrumbs,
+                );
+                data.rare_mut().for_one_event = true;
+                global = Arc::default();
+                isolation_data = isolation_data.trace_only();
+                let fork = Scope::from_data(data);
                 let before = fork.span();
                 guarded("capture_*_with closure", || f(&fork));
                 // A span set (or cleared) by the closure is this event's.
@@ -827,8 +839,8 @@ impl ClientInner {
         let job = Box::new(Job {
             client: self.clone(),
             payload: Payload::Event(Box::new(event)),
-            global: crate::scope::global_data(),
-            isolation: isolation.snapshot().with_trace(),
+            global,
+            isolation: isolation_data,
             current: current.snapshot(),
             scopes: ScopePair {
                 isolation: isolation.clone(),
@@ -1195,8 +1207,8 @@ fn with_resolved<R>(
     crate::scope::with_global_client(|c| c.map(f))
 }
 
-/// Captures with `scope` as the current scope and the task's isolation scope; through the
-/// task's own scopes when `scope` is its isolation scope or the global scope, which would
+/// Captures with `scope` merged on top of the task's scopes, as the highest layer; through
+/// the task's own scopes when `scope` is one of them or the global scope, which would
 /// otherwise be merged twice (and the global one above the isolation scope).
 pub(crate) fn capture_on(
     scope: &Scope,
@@ -1207,12 +1219,13 @@ pub(crate) fn capture_on(
         return None;
     }
     let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
-    let current = if scope.is_global() || scope.ptr_eq(&isolation) {
-        &current
-    } else {
-        scope
-    };
-    capture_in(&isolation, current, source, configure)
+    if scope.is_global() || scope.ptr_eq(&isolation) || scope.ptr_eq(&current) {
+        return capture_in(&isolation, &current, source, configure);
+    }
+    // The task's current scope and this one as one layer, whose client is this scope's if
+    // it has one. The pipeline keeps the newest breadcrumbs of the merge.
+    let data = ScopeData::merged(&[&current.snapshot(), &scope.snapshot()], usize::MAX);
+    capture_in(&isolation, &Scope::from_data(data), source, configure)
 }
 
 /// Captures with the task's own scopes.

@@ -12,6 +12,10 @@ use super::crumb::Crumb;
 
 const MAX_DEPTH: u32 = 8;
 
+/// The depth from which a fork flattens what it forks first (see `compact`), which leaves
+/// each fork room to grow before its own writes flatten it.
+const COMPACT_AT: u32 = MAX_DEPTH / 2;
+
 pub(crate) type Key = Cow<'static, str>;
 
 /// `Arc::get_mut`, after a plain load of the count rules out most shared values.
@@ -146,6 +150,14 @@ impl<V: Clone> CowMap<V> {
         }
     }
 
+    /// Flattens a chain deeper than [`COMPACT_AT`], for a fork to start from: the forks
+    /// taken from it then share it flat rather than each copying it once they grow.
+    pub(crate) fn compact(&mut self) {
+        if self.head.as_ref().is_some_and(|h| h.depth >= COMPACT_AT) {
+            self.flatten();
+        }
+    }
+
     fn flatten(&mut self) {
         let entries = self
             .iter()
@@ -262,16 +274,27 @@ impl CrumbBuf {
         let deep = layer.depth > MAX_DEPTH;
         self.head = Some(layer);
         if deep {
-            let flat: VecDeque<_> = self.iter().cloned().collect();
-            self.head = Some(Arc::new(CrumbNode {
-                parent: None,
-                skip: 0,
-                len: flat.len(),
-                local: flat,
-                depth: 0,
-            }));
+            self.flatten();
         }
         dropped
+    }
+
+    /// Like [`CowMap::compact`].
+    pub(crate) fn compact(&mut self) {
+        if self.head.as_ref().is_some_and(|h| h.depth >= COMPACT_AT) {
+            self.flatten();
+        }
+    }
+
+    fn flatten(&mut self) {
+        let flat: VecDeque<_> = self.iter().cloned().collect();
+        self.head = Some(Arc::new(CrumbNode {
+            parent: None,
+            skip: 0,
+            len: flat.len(),
+            local: flat,
+            depth: 0,
+        }));
     }
 
     /// The visible crumbs, oldest first.
@@ -376,6 +399,30 @@ impl<T: Clone> SharedList<T> {
 
     pub(crate) fn clear(&mut self) {
         self.0 = None;
+    }
+}
+
+#[cfg(test)]
+impl<V> CowMap<V> {
+    /// Whether `base`'s head is in this map's chain: a fork that still shares what it forked.
+    pub(crate) fn builds_on(&self, base: &CowMap<V>) -> bool {
+        let Some(target) = &base.head else {
+            return true;
+        };
+        std::iter::successors(self.head.as_ref(), |n| n.parent.as_ref())
+            .any(|n| Arc::ptr_eq(n, target))
+    }
+}
+
+#[cfg(test)]
+impl CrumbBuf {
+    /// Like [`CowMap::builds_on`].
+    pub(crate) fn builds_on(&self, base: &CrumbBuf) -> bool {
+        let Some(target) = &base.head else {
+            return true;
+        };
+        std::iter::successors(self.head.as_ref(), |n| n.parent.as_ref())
+            .any(|n| Arc::ptr_eq(n, target))
     }
 }
 

@@ -23,6 +23,17 @@ pub(crate) fn put_field<K: PartialEq, V>(fields: &mut Vec<(K, V)>, key: K, value
     }
 }
 
+/// The newest `cap` of `crumbs`, oldest first: sorted by time, stably, so crumbs with equal
+/// timestamps keep the order they are given in.
+pub(crate) fn newest<C: std::borrow::Borrow<Crumb>>(
+    mut crumbs: Vec<C>,
+    cap: usize,
+) -> impl Iterator<Item = C> {
+    crumbs.sort_by_key(|c| c.borrow().timestamp());
+    let skip = crumbs.len().saturating_sub(cap);
+    crumbs.into_iter().skip(skip)
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum Crumb {
     /// Added through the API, or returned by `before_breadcrumb`.

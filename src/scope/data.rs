@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 use super::cow::{CowMap, CrumbBuf, SharedList};
+use super::crumb::Crumb;
 use crate::client::Client;
 use crate::protocol::{Attachment, Context, Event, EventId, Level, Request, User};
 pub(crate) use crate::trace::PropagationContext;
@@ -184,6 +185,98 @@ impl ScopeData {
         self
     }
 
+    /// Copies what `src` has set into this data: tags, extra and contexts per key (`src`
+    /// wins); breadcrumbs merged by time, the newest `cap` kept; attachments and event
+    /// processors appended; level, user, transaction, fingerprint, request, the active span
+    /// and the bound client replaced where `src` has them; and `src`'s trace, when both are
+    /// isolation scopes. Returns what it replaced, for the caller to let go of outside any
+    /// lock (a span or client may be the last handle to a transport).
+    pub(crate) fn update_from(
+        &mut self,
+        src: &ScopeData,
+        cap: usize,
+    ) -> (Option<BoundClient>, Option<crate::trace::Span>) {
+        let mut replaced = (None, None);
+        if src.user.is_some() {
+            self.user = src.user.clone();
+        }
+        if src.span.is_some() {
+            replaced.1 = std::mem::replace(&mut self.span, src.span.clone());
+        }
+        if src.client.is_some() {
+            replaced.0 = std::mem::replace(&mut self.client, src.client.clone());
+        }
+        if let (Some(_), Some(trace)) = (&self.propagation, &src.propagation) {
+            self.propagation = Some(trace.clone());
+        }
+        let rare = src.rare();
+        if rare.level.is_some() {
+            self.rare_mut().level = rare.level;
+        }
+        if rare.transaction.is_some() {
+            self.rare_mut().transaction = rare.transaction.clone();
+        }
+        if rare.fingerprint.is_some() {
+            self.rare_mut().fingerprint = rare.fingerprint.clone();
+        }
+        if rare.request.is_some() {
+            self.rare_mut().request = rare.request.clone();
+        }
+        if !rare.attachments.is_empty() {
+            (self.rare_mut().attachments).extend(rare.attachments.iter().cloned());
+        }
+        if !rare.processors.is_empty() {
+            (self.rare_mut().processors).extend(rare.processors.iter().cloned());
+        }
+        for (k, v) in src.tags.iter() {
+            self.tags.insert(k.clone(), v.clone());
+        }
+        for (k, v) in src.extra.iter() {
+            self.extra.insert(k.clone(), v.clone());
+        }
+        for (k, v) in src.contexts.iter() {
+            self.contexts.insert(k.clone(), v.clone());
+        }
+        if src.breadcrumbs.len() > 0 {
+            let mut crumbs: Vec<&Crumb> = self.breadcrumbs.iter().collect();
+            crumbs.extend(src.breadcrumbs.iter());
+            let mut merged = CrumbBuf::default();
+            for crumb in super::crumb::newest(crumbs, cap) {
+                merged.push(crumb.clone(), cap);
+            }
+            self.breadcrumbs = merged;
+        }
+        replaced
+    }
+
+    /// The layers merged into one, lowest first (see [`ScopeData::update_from`]).
+    pub(crate) fn merged(layers: &[&ScopeData], cap: usize) -> ScopeData {
+        let mut out = ScopeData::default();
+        for layer in layers {
+            drop(out.update_from(layer, cap));
+        }
+        out
+    }
+
+    /// Nothing but this isolation scope's trace (a fresh one when it has none, see
+    /// [`ScopeData::with_trace`]).
+    pub(crate) fn trace_only(&self) -> ScopeData {
+        ScopeData {
+            propagation: self.propagation.clone(),
+            ..ScopeData::default()
+        }
+        .with_trace()
+    }
+
+    /// Flattens the chains that the first write of a fork would otherwise flatten (see
+    /// [`CowMap::compact`]).
+    pub(crate) fn compact(&mut self) {
+        self.tags.compact();
+        self.extra.compact();
+        self.contexts.compact();
+        self.breadcrumbs.compact();
+    }
+
     pub(crate) fn set_propagation(&mut self, propagation: Arc<PropagationContext>) {
         self.propagation = Some(propagation);
     }
@@ -305,5 +398,31 @@ mod tests {
         // With its lock and the scope's storage tag, a fork's heap block stays within 128 bytes,
         // the largest copy the compiler inlines.
         assert!(std::mem::size_of::<ScopeData>() <= 96);
+    }
+
+    #[test]
+    fn the_first_write_of_every_fork_shares_what_it_forked_however_deep_the_parent() {
+        // A parent written while its forks live grows a layer per write; were a fork taken
+        // at the depth limit, its first write would copy the whole parent (every fork of a
+        // parent that then stops writing would).
+        let parent = crate::Scope::new();
+        let mut forks = Vec::new();
+        for i in 0..40 {
+            let fork = parent.fork();
+            let base = parent.snapshot();
+            fork.set_tag(format!("fork{i}"), "x");
+            fork.add_breadcrumb(crate::Breadcrumb::new("fork"));
+            let data = fork.snapshot();
+            assert!(data.tags.builds_on(&base.tags), "tags copied at fork {i}");
+            assert!(
+                data.breadcrumbs.builds_on(&base.breadcrumbs),
+                "breadcrumbs copied at fork {i}"
+            );
+            forks.push(fork);
+            parent.set_tag(format!("parent{i}"), "y");
+            parent.add_breadcrumb(crate::Breadcrumb::new("parent"));
+        }
+        assert_eq!(parent.tags().len(), 40);
+        assert_eq!(forks[39].tags().len(), 40, "39 of the parent's and its own");
     }
 }

@@ -183,6 +183,20 @@ impl Scope {
         self.read(ScopeData::clone)
     }
 
+    /// The data a fork starts from. A deep chain is flattened here, once, so that forks
+    /// start shallow: were it left for the first write of each fork to flatten, every fork
+    /// of a parent that stopped writing at that depth would copy the parent whole.
+    fn fork_data(&self) -> ScopeData {
+        match &*self.inner {
+            Storage::Local { data, .. } => {
+                let mut data = lock(data);
+                data.compact();
+                data.clone()
+            }
+            Storage::Global { data, .. } => ScopeData::clone(&data.load()),
+        }
+    }
+
     /// A new scope that starts with a copy of this one's data, bound client included.
     ///
     /// O(1) in the size of the scope. Parent and fork never see each other's later writes.
@@ -198,20 +212,12 @@ impl Scope {
     /// assert_eq!(fork.tag("a"), None);
     /// ```
     pub fn fork(&self) -> Scope {
-        Scope::from_data(self.snapshot())
-    }
-
-    /// Forks for one event's `capture_*_with` closure: what the closure sets stays with that
-    /// event, a transaction name included (it does not rename the span the fork shares).
-    pub(crate) fn fork_for_event(&self) -> Scope {
-        let mut data = self.snapshot();
-        data.rare_mut().for_one_event = true;
-        Scope::from_data(data)
+        Scope::from_data(self.fork_data())
     }
 
     /// Forks for a new isolation scope: same data, but a fresh trace.
     pub(crate) fn fork_isolation(&self) -> Scope {
-        let mut data = self.snapshot();
+        let mut data = self.fork_data();
         data.set_propagation(Arc::default());
         data.set_last_event_id(None);
         // A span kept on the isolation scope belongs to the old trace, not the new one.
@@ -241,10 +247,12 @@ impl Scope {
 
     /// Copies everything `other` has set into this scope.
     ///
-    /// Tags, extra and contexts are merged per key (`other` wins), breadcrumbs, attachments and
-    /// event processors are appended (breadcrumbs kept to the newest `max_breadcrumbs` of the
-    /// client this scope resolves to, 100 with none), and level, user, transaction,
-    /// fingerprint, request and the active span are replaced where `other` has them.
+    /// Tags, extra and contexts are merged per key (`other` wins); breadcrumbs are merged by
+    /// time and the newest `max_breadcrumbs` of the client this scope resolves to kept (100
+    /// with none); attachments and event processors are appended; level, user, transaction,
+    /// fingerprint, request, the active span and the bound client are replaced where `other`
+    /// has them; and an isolation scope takes the trace of another isolation scope (one
+    /// continued with [`continue_trace`](crate::continue_trace), say).
     ///
     /// # Examples
     ///
@@ -267,56 +275,17 @@ impl Scope {
         let cap = self.crumb_route().cap();
         let global = self.is_global();
         // What this replaces is let go after the lock (see `set_span` and `bind_client`).
-        let mut replaced = None;
-        let mut replaced_span = None;
-        self.write(|d| {
-            if src.user.is_some() {
-                d.user = src.user.clone();
-            }
-            if src.span.is_some() {
-                replaced_span = std::mem::replace(&mut d.span, src.span.clone());
-            }
-            let rare = src.rare();
-            if rare.level.is_some() {
-                d.rare_mut().level = rare.level;
-            }
-            if rare.transaction.is_some() {
-                d.rare_mut().transaction = rare.transaction.clone();
-            }
-            if rare.fingerprint.is_some() {
-                d.rare_mut().fingerprint = rare.fingerprint.clone();
-            }
-            if rare.request.is_some() {
-                d.rare_mut().request = rare.request.clone();
-            }
-            for (k, v) in src.tags.iter() {
-                d.tags.insert(k.clone(), v.clone());
-            }
-            for (k, v) in src.extra.iter() {
-                d.extra.insert(k.clone(), v.clone());
-            }
-            for (k, v) in src.contexts.iter() {
-                d.contexts.insert(k.clone(), v.clone());
-            }
-            for crumb in src.breadcrumbs.iter() {
-                d.breadcrumbs.push(crumb.clone(), cap);
-            }
-            if !rare.attachments.is_empty() {
-                d.rare_mut()
-                    .attachments
-                    .extend(rare.attachments.iter().cloned());
-            }
-            if !rare.processors.is_empty() {
-                d.rare_mut()
-                    .processors
-                    .extend(rare.processors.iter().cloned());
-            }
+        let replaced = self.write(|d| {
+            let (client, span) = d.update_from(&src, cap);
             // The global scope's client lives apart from its data (see `bind_client`).
-            if src.client.is_some() && !global {
-                replaced = std::mem::replace(&mut d.client, src.client.clone());
-            }
+            let client = if global {
+                std::mem::replace(&mut d.client, client)
+            } else {
+                client
+            };
+            (client, span)
         });
-        drop((replaced, replaced_span));
+        drop(replaced);
         if global {
             if let Some(bound) = &src.client {
                 self.bind_client(Some(bound.client().clone()));
@@ -890,11 +859,13 @@ impl Scope {
         })
     }
 
-    /// Captures an error with this scope as the current scope.
+    /// Captures an error with this scope on top of the task's scopes.
     ///
-    /// The event merges the global scope, the task's isolation scope and this scope. Called on
-    /// the task's isolation scope or on the global scope, it captures through the task's own
-    /// scopes, as [`capture_error`](crate::capture_error) does: each scope is merged once.
+    /// The event merges the global scope, the task's isolation and current scopes, then this
+    /// scope, which wins where they differ; it is sent through this scope's client if one is
+    /// bound to it, else through the task's. Called on one of the task's own scopes or on the
+    /// global scope, it captures as [`capture_error`](crate::capture_error) does: each scope
+    /// is merged once.
     ///
     /// ```
     /// let scope = scopeline::Scope::new();
@@ -907,7 +878,8 @@ impl Scope {
         crate::client::capture_on(self, crate::client::EventSource::Error(&error), None)
     }
 
-    /// Captures a message with this scope as the current scope (see [`Scope::capture_error`]).
+    /// Captures a message with this scope on top of the task's scopes (see
+    /// [`Scope::capture_error`]).
     ///
     /// ```
     /// use scopeline::{Client, ClientOptions, Level, Scope};
@@ -926,7 +898,8 @@ impl Scope {
         )
     }
 
-    /// Captures an event with this scope as the current scope (see [`Scope::capture_error`]).
+    /// Captures an event with this scope on top of the task's scopes (see
+    /// [`Scope::capture_error`]).
     ///
     /// ```
     /// use scopeline::protocol::Event;

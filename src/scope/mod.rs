@@ -17,7 +17,7 @@ mod future;
 mod handle;
 mod storage;
 
-pub(crate) use crumb::{Crumb, put_field};
+pub(crate) use crumb::{Crumb, newest, put_field};
 #[cfg(feature = "tracing")]
 pub(crate) use crumb::{Fields, TracedCrumb};
 pub use data::Hint;
