@@ -132,8 +132,13 @@ impl Transport for CapturingTransport {
     }
 }
 
-fn capturing_client(options: ClientOptions) -> (Client, CapturingTransport) {
+fn capturing_client(mut options: ClientOptions) -> (Client, CapturingTransport) {
     let transport = CapturingTransport::new();
+    // A test that captures in a loop must not lose events to the pipeline's queue; one that
+    // sets a queue size of its own (to see overflow) keeps it.
+    if options.queue_size == crate::client::DEFAULT_QUEUE_SIZE {
+        options.queue_size = usize::MAX;
+    }
     let client = Client::new(options.transport(transport.clone()));
     (client, transport)
 }
@@ -170,6 +175,9 @@ pub fn with_captured_events(f: impl FnOnce()) -> Vec<Event> {
 }
 
 /// Like [`with_captured_events`], with client options of your own (the transport is replaced).
+///
+/// Unless the options set a [`queue_size`](ClientOptions::queue_size), the helpers' client
+/// queues without bound, so a test that captures in a tight loop keeps every event.
 ///
 /// ```
 /// let events = scopeline::testing::with_captured_events_options(

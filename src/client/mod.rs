@@ -21,6 +21,7 @@ use serde_json::json;
 pub use dsn::{Dsn, DsnParseError};
 pub use init::{ClientInitGuard, InitError, init, try_init};
 pub use options::ClientOptions;
+pub(crate) use options::DEFAULT_QUEUE_SIZE;
 
 use crate::protocol::{
     ClientReport, ClientSdkInfo, Context, DiscardedEvent, DynamicSamplingContext, Envelope,

@@ -15,6 +15,7 @@ pub(crate) type BeforeBreadcrumb =
 
 /// `max_breadcrumbs` unless set, as in the Sentry SDKs.
 pub(crate) const DEFAULT_MAX_BREADCRUMBS: usize = 100;
+pub(crate) const DEFAULT_QUEUE_SIZE: usize = 1024;
 
 /// How a client behaves: where it sends, what it adds, what it drops.
 ///
@@ -90,7 +91,7 @@ impl Default for ClientOptions {
             transport: None,
             json_lines: None,
             capture_panics: true,
-            queue_size: 1024,
+            queue_size: DEFAULT_QUEUE_SIZE,
             traces_sample_rate: None,
             traces_sampler: None,
             before_send_transaction: None,
