@@ -286,6 +286,9 @@ pub mod personal_data {
     //!   ignoring case and reading `-` as `_`; for a dotted field name such as `tags.token`
     //!   the last segment counts too.
     //! - The URL carries no query string and no credentials. No request body is read.
+    //! - A URL in the `Referer`, `X-Original-URL` or `X-Rewrite-URL` header loses its
+    //!   credentials and fragment, and its query string is filtered like the request's (the
+    //!   whole value is `[Filtered]` if it does not parse).
     //!
     //! # Collected only with `send_default_pii(true)`
     //!
@@ -295,9 +298,13 @@ pub mod personal_data {
     //! - the `Cookie` header, as the request's cookies, with the values of cookies named like
     //!   a secret header or on the denylist (`JSESSIONID`, `session_id`, `auth_token`, `sid`,
     //!   …) filtered (the whole header, if it does not parse);
-    //! - the values of the `X-Forwarded-For`, `X-Original-Forwarded-For`, `X-Real-IP`,
-    //!   `Forwarded`, `CF-Connecting-IP`, `True-Client-IP`, `X-Client-IP`,
-    //!   `Fastly-Client-IP` and `X-Cluster-Client-IP` headers (otherwise `[Filtered]`);
+    //! - the values of the headers that name the client's address: `X-Forwarded-For`,
+    //!   `X-Original-Forwarded-For`, `X-Forwarded`, `Forwarded-For`, `Forwarded`,
+    //!   `X-Real-IP`, `Client-IP`, `X-Client-IP`, `CF-Connecting-IP`, `CF-Connecting-IPv6`,
+    //!   `True-Client-IP`, `Fastly-Client-IP`, `X-Cluster-Client-IP`, `Fly-Client-IP`,
+    //!   `X-Envoy-External-Address`, `X-Vercel-Forwarded-For`, `X-Azure-ClientIP`,
+    //!   `X-AppEngine-User-IP`, `Remote-Addr`, `X-Remote-Addr`, `X-Remote-IP` and
+    //!   `X-Originating-IP` (otherwise `[Filtered]`);
     //! - the peer address, as `REMOTE_ADDR` (from a `SocketAddr` request extension, or with
     //!   the `axum` feature from axum's `ConnectInfo`);
     //! - the values of `tracing` fields and query-string parameters named `ip_address`,

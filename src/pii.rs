@@ -154,6 +154,14 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
             matches!(
                 n,
                 b"x_forwarded_for"
+                    | b"x_forwarded"
+                    | b"forwarded_for"
+                    | b"client_ip"
+                    | b"remote_addr"
+                    | b"x_remote_addr"
+                    | b"x_remote_ip"
+                    | b"x_originating_ip"
+                    | b"cf_connecting_ipv6"
                     | b"x_real_ip"
                     | b"forwarded"
                     | b"cf_connecting_ip"

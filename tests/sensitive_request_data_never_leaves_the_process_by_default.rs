@@ -1,6 +1,7 @@
 //! With `send_default_pii` off (the default), a request's secret headers, cookies, client
-//! addresses and sensitive query values never leave the process, in error events or in
-//! transactions, while the rest of the request is kept.
+//! addresses and sensitive query values (its own, or those of a URL in `Referer`, which also
+//! loses its credentials) never leave the process, in error events or in transactions,
+//! while the rest of the request is kept.
 #![cfg(all(feature = "axum", feature = "tracing"))]
 mod common;
 
@@ -26,6 +27,11 @@ const SECRETS: &[&str] = &[
     "192.0.2.62",
     "192.0.2.63",
     "192.0.2.64",
+    "192.0.2.65",
+    "192.0.2.66",
+    "192.0.2.67",
+    "r3set-t0ken",
+    "bob:hunter2",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,6 +64,13 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
         .header("X-Vercel-Forwarded-For", "192.0.2.62")
         .header("X-Azure-ClientIP", "192.0.2.63")
         .header("X-AppEngine-User-IP", "192.0.2.64")
+        .header("Client-IP", "192.0.2.65")
+        .header("X-Forwarded", "for=192.0.2.66")
+        .header("Remote-Addr", "192.0.2.67")
+        .header(
+            "Referer",
+            "https://bob:hunter2@shop.example/reset?step=2&token=r3set-t0ken#form",
+        )
         .header("X-Api-Key", "k3y-value")
         .header("X-Upstream-Token", "upstream-t0ken")
         .header("X-Amzn-Oidc-Identity", "oidc-identity-jwt")
@@ -87,6 +100,10 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
         );
         assert_eq!(request.headers["user-agent"], "integration-test/1.0");
         assert_eq!(request.headers["accept"], "application/json");
+        assert_eq!(
+            request.headers["referer"],
+            "https://shop.example/reset?step=2&token=%5BFiltered%5D"
+        );
         for secret in [
             "authorization",
             "x-forwarded-for",
@@ -97,6 +114,9 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
             "true-client-ip",
             "x-client-ip",
             "fastly-client-ip",
+            "client-ip",
+            "x-forwarded",
+            "remote-addr",
         ] {
             assert_eq!(request.headers[secret], "[Filtered]", "{secret}");
         }

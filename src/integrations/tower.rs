@@ -545,6 +545,8 @@ fn request_data(
         }
         let value = if is_sensitive_header(name.as_str(), pii) {
             FILTERED.into()
+        } else if URL_HEADERS.contains(&name.as_str()) {
+            filter_url(&String::from_utf8_lossy(value.as_bytes()), pii)
         } else {
             String::from_utf8_lossy(value.as_bytes()).into_owned()
         };
@@ -611,6 +613,36 @@ fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::
     first
         .and_then(address)
         .or_else(|| header("x-real-ip").and_then(address))
+}
+
+/// Request headers whose value is a URL, which may carry credentials or a token in its query
+/// (a password-reset link in `Referer`).
+const URL_HEADERS: [&str; 3] = ["referer", "x-original-url", "x-rewrite-url"];
+
+/// A URL from a header as the request's own URL is reported: without credentials or
+/// fragment, its query filtered like the request's; filtered whole when it does not parse.
+fn filter_url(value: &str, send_default_pii: bool) -> String {
+    let value = value.trim();
+    let without_fragment = value.split('#').next().unwrap_or(value);
+    let Ok(uri) = without_fragment.parse::<Uri>() else {
+        return FILTERED.into();
+    };
+    let mut out = String::with_capacity(value.len());
+    if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+        out.push_str(scheme);
+        out.push_str("://");
+        out.push_str(authority.host());
+        if let Some(port) = authority.port() {
+            out.push(':');
+            out.push_str(port.as_str());
+        }
+    }
+    out.push_str(uri.path());
+    if let Some(query) = uri.query().filter(|q| !q.is_empty()) {
+        out.push('?');
+        out.push_str(&filter_query(query, send_default_pii));
+    }
+    out
 }
 
 /// The query string with the values of sensitive keys filtered (any key containing a secret
@@ -718,6 +750,23 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn urls_in_headers_are_reported_like_the_requests_own() {
+        let cases = [
+            (
+                "https://u:p@h.example:8443/a?id=3&password=x#top",
+                "https://h.example:8443/a?id=3&password=%5BFiltered%5D",
+            ),
+            ("/internal/path?sig=abc&n=1", "/internal/path?sig=abc&n=1"),
+            ("/reset?auth=abc", "/reset?auth=%5BFiltered%5D"),
+            ("not a url", FILTERED),
+            ("", FILTERED),
+        ];
+        for (value, reported) in cases {
+            assert_eq!(filter_url(value, false), reported, "{value:?}");
+        }
     }
 
     #[test]
