@@ -191,7 +191,7 @@ impl EnvelopeItem {
         }
     }
 
-    fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
+    pub(crate) fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
         match self {
             EnvelopeItem::Attachment(a) => Ok(Cow::Borrowed(&a.bytes[..])),
             _ => self.with_payload(|bytes| Ok(Cow::Owned(bytes.to_vec()))),

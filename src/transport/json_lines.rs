@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -97,24 +98,49 @@ struct Output {
 }
 
 impl Output {
-    /// Writes `line`, which ends with its newline, in one write: a line never interleaves
-    /// with another writer's appending to the same file.
+    /// Writes `line`, which ends with its newline.
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
-        fn put(mut w: impl Write, line: &[u8]) -> io::Result<()> {
-            w.write_all(line)?;
-            w.flush()
+        let unterminated = &mut self.unterminated;
+        match &mut self.sink {
+            Sink::Stdout => write_line(io::stdout().lock(), line, unterminated),
+            Sink::Stderr => write_line(io::stderr().lock(), line, unterminated),
+            Sink::File(f) => write_line(f, line, unterminated),
         }
-        if std::mem::take(&mut self.unterminated) {
-            self.write_line(b"\n")?;
-        }
-        let written = match &mut self.sink {
-            Sink::Stdout => put(io::stdout().lock(), line),
-            Sink::Stderr => put(io::stderr().lock(), line),
-            Sink::File(f) => put(f, line),
-        };
-        self.unterminated = written.is_err();
-        written
     }
+}
+
+/// Writes `line` (with its newline) to `w`, in one write unless the writer takes less: a
+/// line never interleaves with another writer's appending to the same file. After a line
+/// that a failed write cut short, the next line first ends it; a line that failed before
+/// any of it was written leaves nothing to end (no empty line).
+fn write_line(mut w: impl Write, line: &[u8], unterminated: &mut bool) -> io::Result<()> {
+    if *unterminated {
+        put(&mut w, b"\n", unterminated)?;
+    }
+    put(&mut w, line, unterminated)?;
+    w.flush()
+}
+
+/// `write_all`, which also says whether it stopped part-way through `bytes`.
+fn put(w: &mut impl Write, bytes: &[u8], unterminated: &mut bool) -> io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match w.write(&bytes[done..]) {
+            Ok(0) => {
+                *unterminated = done > 0;
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                *unterminated = done > 0;
+                return Err(e);
+            }
+        }
+    }
+    // A whole newline ends what was cut short; a whole line ends with its own.
+    *unterminated = false;
+    Ok(())
 }
 
 impl JsonLinesTransport {
@@ -210,12 +236,9 @@ fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
         JsonLinesFormat::Events => envelope
             .items
             .iter()
-            .filter_map(|item| match item {
-                EnvelopeItem::Event(event) | EnvelopeItem::Transaction(event) => {
-                    serde_json::to_vec(event).ok()
-                }
-                _ => None,
-            })
+            // Exactly what would be sent: an event over Sentry's size limit shed to fit.
+            .filter(|item| matches!(item, EnvelopeItem::Event(_) | EnvelopeItem::Transaction(_)))
+            .filter_map(|item| item.payload().ok().map(Cow::into_owned))
             .collect(),
     };
     for line in &mut lines {
@@ -235,5 +258,72 @@ impl Transport for JsonLinesTransport {
 
     fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
         self.worker.shutdown(timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Takes `budget` bytes, then fails every write.
+    struct Failing {
+        out: Vec<u8>,
+        budget: usize,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.budget == 0 {
+                return Err(io::ErrorKind::StorageFull.into());
+            }
+            let n = buf.len().min(self.budget);
+            self.budget -= n;
+            self.out.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn written(budget: usize) -> String {
+        let mut w = Failing {
+            out: Vec::new(),
+            budget,
+        };
+        let mut unterminated = false;
+        assert!(write_line(&mut w, b"{\"a\":1}\n", &mut unterminated).is_err());
+        w.budget = usize::MAX;
+        write_line(&mut w, b"{\"b\":2}\n", &mut unterminated).unwrap();
+        String::from_utf8(w.out).unwrap()
+    }
+
+    #[test]
+    fn an_event_line_is_shed_to_sentrys_size_limit_as_it_would_be_sent() {
+        let mut event = crate::protocol::Event::new();
+        for i in 0..300 {
+            event
+                .extra
+                .insert(format!("blob{i}"), "x".repeat(8000).into());
+        }
+        let envelope = Envelope::from_event(event);
+        let line = &lines(&envelope, JsonLinesFormat::Events)[0];
+        assert!(
+            line.len() <= crate::trim::MAX_EVENT_BYTES + 1,
+            "{}",
+            line.len()
+        );
+        let parsed: serde_json::Value = serde_json::from_slice(line).unwrap();
+        assert_eq!(
+            parsed["event_id"],
+            envelope.event().unwrap().event_id.to_string()
+        );
+    }
+
+    #[test]
+    fn a_line_cut_short_is_ended_and_a_line_never_started_leaves_no_empty_line() {
+        assert_eq!(written(3), "{\"a\n{\"b\":2}\n");
+        assert_eq!(written(0), "{\"b\":2}\n");
     }
 }
