@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::client::{ErrorRef, EventSource, capture_ambient};
+use crate::client::{ErrorRef, EventSource, PerEvent, capture_ambient};
 use crate::protocol::{Context, Event, EventId, IntoBreadcrumbs, Level, User};
 use crate::scope::{Scope, get_isolation_scope};
 use crate::transport::FlushError;
@@ -67,7 +67,7 @@ pub fn capture_error_with<E: Error + ?Sized>(
             c(scope);
         }
     };
-    capture_ambient(EventSource::Error(&error), Some(&mut f))
+    capture_ambient(EventSource::Error(&error), Some(PerEvent::Closure(&mut f)))
 }
 
 /// Captures a message at a level, merged with the task's scopes.
@@ -103,7 +103,10 @@ pub fn capture_message_with(
             c(scope);
         }
     };
-    capture_ambient(EventSource::message(message, level), Some(&mut f))
+    capture_ambient(
+        EventSource::message(message, level),
+        Some(PerEvent::Closure(&mut f)),
+    )
 }
 
 /// Captures an event you built, merged with the task's scopes.

@@ -136,7 +136,7 @@ fn capturing_client(mut options: ClientOptions) -> (Client, CapturingTransport) 
     let transport = CapturingTransport::new();
     // A test that captures in a loop must not lose events to the pipeline's queue; one that
     // sets a queue size of its own (to see overflow) keeps it.
-    if options.queue_size == crate::client::DEFAULT_QUEUE_SIZE {
+    if !options.queue_size_set {
         options.queue_size = usize::MAX;
     }
     let client = Client::new(options.transport(transport.clone()));

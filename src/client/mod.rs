@@ -21,7 +21,6 @@ use serde_json::json;
 pub use dsn::{Dsn, DsnParseError};
 pub use init::{ClientInitGuard, InitError, init, try_init};
 pub use options::ClientOptions;
-pub(crate) use options::DEFAULT_QUEUE_SIZE;
 
 use crate::protocol::{
     ClientReport, ClientSdkInfo, Context, DiscardedEvent, DynamicSamplingContext, Envelope,
@@ -783,7 +782,7 @@ impl ClientInner {
         source: EventSource<'_>,
         isolation: &Scope,
         current: &Scope,
-        configure: Option<&mut dyn FnMut(&Scope)>,
+        configure: Option<PerEvent<'_>>,
     ) -> Option<EventId> {
         if !self.is_enabled() {
             return None;
@@ -798,7 +797,8 @@ impl ClientInner {
         let mut global = crate::scope::global_data();
         let mut isolation_data = isolation.snapshot().with_trace();
         let (current, span) = match configure {
-            Some(f) => {
+            Some(PerEvent::Span(span)) => (current.clone(), Some(span)),
+            Some(PerEvent::Closure(f)) => {
                 // The closure gets the three scopes merged into one, which the event is then
                 // made from alone (the isolation scope lends only its trace): it sees all the
                 // event will carry, and can remove any of it.
@@ -1208,32 +1208,40 @@ fn with_resolved<R>(
     crate::scope::with_global_client(|c| c.map(f))
 }
 
-/// Captures with `scope` merged on top of the task's scopes, as the highest layer; through
-/// the task's own scopes when `scope` is one of them or the global scope, which would
+/// Captures with `scope` as the current scope and the task's isolation scope; through the
+/// task's own scopes when `scope` is its isolation scope or the global scope, which would
 /// otherwise be merged twice (and the global one above the isolation scope).
 pub(crate) fn capture_on(
     scope: &Scope,
     source: EventSource<'_>,
-    configure: Option<&mut dyn FnMut(&Scope)>,
+    configure: Option<PerEvent<'_>>,
 ) -> Option<EventId> {
     if !crate::scope::any_client_bound() {
         return None;
     }
     let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
-    if scope.is_global() || scope.ptr_eq(&isolation) || scope.ptr_eq(&current) {
-        return capture_in(&isolation, &current, source, configure);
-    }
-    // The task's current scope and this one as one layer, whose client is this scope's if
-    // it has one. The pipeline keeps the newest breadcrumbs of the merge.
-    let data = ScopeData::merged(&[&current.snapshot(), &scope.snapshot()], usize::MAX);
-    capture_in(&isolation, &Scope::from_data(data), source, configure)
+    let current = if scope.is_global() || scope.ptr_eq(&isolation) {
+        &current
+    } else {
+        scope
+    };
+    capture_in(&isolation, current, source, configure)
+}
+
+/// What one capture changes for its event alone.
+pub(crate) enum PerEvent<'a> {
+    /// A `capture_*_with` closure, which edits the task's scopes merged into one.
+    Closure(&'a mut dyn FnMut(&Scope)),
+    /// The span the event belongs to, in place of the active one.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    Span(Span),
 }
 
 /// Captures with the task's own scopes.
 #[inline]
 pub(crate) fn capture_ambient(
     source: EventSource<'_>,
-    configure: Option<&mut dyn FnMut(&Scope)>,
+    configure: Option<PerEvent<'_>>,
 ) -> Option<EventId> {
     // Only this check is inlined into callers: with no client it is all a capture costs.
     if !crate::scope::any_client_bound() {
@@ -1242,10 +1250,7 @@ pub(crate) fn capture_ambient(
     capture_bound(source, configure)
 }
 
-fn capture_bound(
-    source: EventSource<'_>,
-    configure: Option<&mut dyn FnMut(&Scope)>,
-) -> Option<EventId> {
+fn capture_bound(source: EventSource<'_>, configure: Option<PerEvent<'_>>) -> Option<EventId> {
     let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
     capture_in(&isolation, &current, source, configure)
 }
@@ -1254,7 +1259,7 @@ fn capture_in(
     isolation: &Scope,
     current: &Scope,
     source: EventSource<'_>,
-    configure: Option<&mut dyn FnMut(&Scope)>,
+    configure: Option<PerEvent<'_>>,
 ) -> Option<EventId> {
     let client = resolve_client(current, isolation)?;
     client.capture(source, isolation, current, configure)

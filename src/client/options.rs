@@ -15,7 +15,7 @@ pub(crate) type BeforeBreadcrumb =
 
 /// `max_breadcrumbs` unless set, as in the Sentry SDKs.
 pub(crate) const DEFAULT_MAX_BREADCRUMBS: usize = 100;
-pub(crate) const DEFAULT_QUEUE_SIZE: usize = 1024;
+const DEFAULT_QUEUE_SIZE: usize = 1024;
 
 /// How a client behaves: where it sends, what it adds, what it drops.
 ///
@@ -61,6 +61,8 @@ pub struct ClientOptions {
     pub(crate) json_lines: Option<JsonLinesTarget>,
     pub(crate) capture_panics: bool,
     pub(crate) queue_size: usize,
+    /// Whether `queue_size` was called (the test helpers keep an explicit size).
+    pub(crate) queue_size_set: bool,
     pub(crate) traces_sample_rate: Option<f64>,
     pub(crate) traces_sampler: Option<TracesSampler>,
     pub(crate) before_send_transaction: Option<BeforeSend>,
@@ -92,6 +94,7 @@ impl Default for ClientOptions {
             json_lines: None,
             capture_panics: true,
             queue_size: DEFAULT_QUEUE_SIZE,
+            queue_size_set: false,
             traces_sample_rate: None,
             traces_sampler: None,
             before_send_transaction: None,
@@ -639,6 +642,7 @@ impl ClientOptions {
     /// ```
     pub fn queue_size(mut self, size: usize) -> Self {
         self.queue_size = size.max(1);
+        self.queue_size_set = true;
         self
     }
 

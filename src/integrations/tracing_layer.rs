@@ -486,8 +486,8 @@ where
                     Some(span) => {
                         // Captured as the span's event: its trace context and sampling
                         // context, and its transaction's name unless a scope names one.
-                        let mut tie = |scope: &crate::Scope| scope.set_span(Some(span.clone()));
-                        crate::client::capture_ambient(source, Some(&mut tie));
+                        let tie = crate::client::PerEvent::Span(span);
+                        crate::client::capture_ambient(source, Some(tie));
                     }
                     None => {
                         crate::client::capture_ambient(source, None);

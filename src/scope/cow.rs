@@ -12,10 +12,6 @@ use super::crumb::Crumb;
 
 const MAX_DEPTH: u32 = 8;
 
-/// The depth from which a fork flattens what it forks first (see `compact`), which leaves
-/// each fork room to grow before its own writes flatten it.
-const COMPACT_AT: u32 = MAX_DEPTH / 2;
-
 pub(crate) type Key = Cow<'static, str>;
 
 /// `Arc::get_mut`, after a plain load of the count rules out most shared values.
@@ -150,10 +146,10 @@ impl<V: Clone> CowMap<V> {
         }
     }
 
-    /// Flattens a chain deeper than [`COMPACT_AT`], for a fork to start from: the forks
-    /// taken from it then share it flat rather than each copying it once they grow.
+    /// Flattens a chain as deep as the first write of a fork would flatten, for forks to
+    /// start from: they then share it flat rather than each copying it on that write.
     pub(crate) fn compact(&mut self) {
-        if self.head.as_ref().is_some_and(|h| h.depth >= COMPACT_AT) {
+        if self.head.as_ref().is_some_and(|h| h.depth >= MAX_DEPTH) {
             self.flatten();
         }
     }
@@ -281,7 +277,7 @@ impl CrumbBuf {
 
     /// Like [`CowMap::compact`].
     pub(crate) fn compact(&mut self) {
-        if self.head.as_ref().is_some_and(|h| h.depth >= COMPACT_AT) {
+        if self.head.as_ref().is_some_and(|h| h.depth >= MAX_DEPTH) {
             self.flatten();
         }
     }

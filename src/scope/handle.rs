@@ -199,7 +199,9 @@ impl Scope {
 
     /// A new scope that starts with a copy of this one's data, bound client included.
     ///
-    /// O(1) in the size of the scope. Parent and fork never see each other's later writes.
+    /// O(1) in the size of the scope (a scope whose data has grown eight layers deep, by
+    /// eight writes while forks of it lived, is flattened once first). Parent and fork never
+    /// see each other's later writes.
     ///
     /// # Examples
     ///
@@ -251,8 +253,10 @@ impl Scope {
     /// time and the newest `max_breadcrumbs` of the client this scope resolves to kept (100
     /// with none); attachments and event processors are appended; level, user, transaction,
     /// fingerprint, request, the active span and the bound client are replaced where `other`
-    /// has them; and an isolation scope takes the trace of another isolation scope (one
-    /// continued with [`continue_trace`](crate::continue_trace), say).
+    /// has them; and an isolation scope made by a wrapper
+    /// ([`isolation_scope`](crate::isolation_scope) and the like, not the process default
+    /// outside them) takes the trace of another such scope (one continued with
+    /// [`continue_trace`](crate::continue_trace), say).
     ///
     /// # Examples
     ///
@@ -859,13 +863,11 @@ impl Scope {
         })
     }
 
-    /// Captures an error with this scope on top of the task's scopes.
+    /// Captures an error with this scope as the current scope.
     ///
-    /// The event merges the global scope, the task's isolation and current scopes, then this
-    /// scope, which wins where they differ; it is sent through this scope's client if one is
-    /// bound to it, else through the task's. Called on one of the task's own scopes or on the
-    /// global scope, it captures as [`capture_error`](crate::capture_error) does: each scope
-    /// is merged once.
+    /// The event merges the global scope, the task's isolation scope and this scope. Called on
+    /// the task's isolation scope or on the global scope, it captures through the task's own
+    /// scopes, as [`capture_error`](crate::capture_error) does: each scope is merged once.
     ///
     /// ```
     /// let scope = scopeline::Scope::new();
@@ -878,8 +880,7 @@ impl Scope {
         crate::client::capture_on(self, crate::client::EventSource::Error(&error), None)
     }
 
-    /// Captures a message with this scope on top of the task's scopes (see
-    /// [`Scope::capture_error`]).
+    /// Captures a message with this scope as the current scope (see [`Scope::capture_error`]).
     ///
     /// ```
     /// use scopeline::{Client, ClientOptions, Level, Scope};
@@ -898,8 +899,7 @@ impl Scope {
         )
     }
 
-    /// Captures an event with this scope on top of the task's scopes (see
-    /// [`Scope::capture_error`]).
+    /// Captures an event with this scope as the current scope (see [`Scope::capture_error`]).
     ///
     /// ```
     /// use scopeline::protocol::Event;

@@ -121,19 +121,20 @@ fn write_line(mut w: impl Write, line: &[u8], unterminated: &mut bool) -> io::Re
     w.flush()
 }
 
-/// `write_all`, which also says whether it stopped part-way through `bytes`.
+/// `write_all`, which also marks a line it stopped part-way through; a failure before any
+/// byte leaves the mark as it was (a newline owed stays owed).
 fn put(w: &mut impl Write, bytes: &[u8], unterminated: &mut bool) -> io::Result<()> {
     let mut done = 0;
     while done < bytes.len() {
         match w.write(&bytes[done..]) {
             Ok(0) => {
-                *unterminated = done > 0;
+                *unterminated |= done > 0;
                 return Err(io::ErrorKind::WriteZero.into());
             }
             Ok(n) => done += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
-                *unterminated = done > 0;
+                *unterminated |= done > 0;
                 return Err(e);
             }
         }
@@ -287,13 +288,19 @@ mod tests {
         }
     }
 
-    fn written(budget: usize) -> String {
+    /// Writes a line with `budget` bytes to spare, then one more line per budget in `then`,
+    /// then one with no limit.
+    fn written(budget: usize, then: &[usize]) -> String {
         let mut w = Failing {
             out: Vec::new(),
             budget,
         };
         let mut unterminated = false;
         assert!(write_line(&mut w, b"{\"a\":1}\n", &mut unterminated).is_err());
+        for budget in then {
+            w.budget = *budget;
+            assert!(write_line(&mut w, b"{\"x\":0}\n", &mut unterminated).is_err());
+        }
         w.budget = usize::MAX;
         write_line(&mut w, b"{\"b\":2}\n", &mut unterminated).unwrap();
         String::from_utf8(w.out).unwrap()
@@ -323,7 +330,9 @@ mod tests {
 
     #[test]
     fn a_line_cut_short_is_ended_and_a_line_never_started_leaves_no_empty_line() {
-        assert_eq!(written(3), "{\"a\n{\"b\":2}\n");
-        assert_eq!(written(0), "{\"b\":2}\n");
+        assert_eq!(written(3, &[]), "{\"a\n{\"b\":2}\n");
+        assert_eq!(written(0, &[]), "{\"b\":2}\n");
+        // The newline owed is still owed after a write that wrote nothing.
+        assert_eq!(written(3, &[0]), "{\"a\n{\"b\":2}\n");
     }
 }
