@@ -97,11 +97,11 @@ fn may_end_the_process() -> bool {
 
 /// Installs a panic hook that captures each panic (that the client's `sample_rate` keeps) as
 /// a fatal event with the panicking task's scopes (at level `error` when `ScopeLayer`
-/// catches and answers it), then runs the hook that was installed before. When the panic may end the process
-/// (any panic but one inside a tokio task, which the runtime catches), the hook flushes first,
-/// for at most the client's `shutdown_timeout`, so that a previous hook that exits does not
-/// lose the event. Panics of user callbacks that scopeline
-/// contains are not captured, nor panics while the task's client was made with
+/// catches and answers it), then runs the hook that was installed before. When the panic
+/// may end the process (any panic but one inside a tokio task, which the runtime catches),
+/// the hook flushes first, for at most the client's `shutdown_timeout`, so that a previous
+/// hook that exits does not lose the event. Panics of user callbacks that scopeline contains
+/// are not captured, nor panics while the task's client was made with
 /// `capture_panics(false)`.
 ///
 /// A panic inside a tokio task is not flushed: the runtime catches it and the process goes

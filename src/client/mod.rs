@@ -682,32 +682,23 @@ struct StdError {
     public: &'static str,
 }
 
+/// A [`StdError`] for a std error type, named by the path written here.
+macro_rules! std_error {
+    ($t:ty) => {
+        StdError {
+            is: |e| e.is::<$t>(),
+            type_name: std::any::type_name::<$t>,
+            public: stringify!($t),
+        }
+    };
+}
+
 const STD_ERRORS: [StdError; 5] = [
-    StdError {
-        is: |e| e.is::<std::io::Error>(),
-        type_name: std::any::type_name::<std::io::Error>,
-        public: "std::io::Error",
-    },
-    StdError {
-        is: |e| e.is::<std::num::ParseIntError>(),
-        type_name: std::any::type_name::<std::num::ParseIntError>,
-        public: "std::num::ParseIntError",
-    },
-    StdError {
-        is: |e| e.is::<std::num::ParseFloatError>(),
-        type_name: std::any::type_name::<std::num::ParseFloatError>,
-        public: "std::num::ParseFloatError",
-    },
-    StdError {
-        is: |e| e.is::<std::str::Utf8Error>(),
-        type_name: std::any::type_name::<std::str::Utf8Error>,
-        public: "std::str::Utf8Error",
-    },
-    StdError {
-        is: |e| e.is::<std::fmt::Error>(),
-        type_name: std::any::type_name::<std::fmt::Error>,
-        public: "std::fmt::Error",
-    },
+    std_error!(std::io::Error),
+    std_error!(std::num::ParseIntError),
+    std_error!(std::num::ParseFloatError),
+    std_error!(std::str::Utf8Error),
+    std_error!(std::fmt::Error),
 ];
 
 /// The chain of an error, root cause first and the outermost error last, each with a
@@ -1377,6 +1368,25 @@ pub(crate) fn with_current_client<R>(f: impl Fn(&Arc<ClientInner>) -> R) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn std_errors_behind_dyn_error_are_named_by_their_public_paths() {
+        let int = "x".parse::<i32>().unwrap_err();
+        let float = "x".parse::<f64>().unwrap_err();
+        let bytes = vec![b'a', 0xff];
+        let utf8 = std::str::from_utf8(&bytes).unwrap_err();
+        let errors: [&(dyn Error + 'static); 4] = [&int, &float, &utf8, &std::fmt::Error];
+        let names: Vec<_> = errors.iter().map(|e| error_type_name(*e)).collect();
+        assert_eq!(
+            names,
+            [
+                "std::num::ParseIntError",
+                "std::num::ParseFloatError",
+                "std::str::Utf8Error",
+                "std::fmt::Error"
+            ]
+        );
+    }
 
     #[test]
     fn os_release_fields_are_read_quoted_or_not() {

@@ -398,15 +398,26 @@ impl<T: Clone> SharedList<T> {
     }
 }
 
+/// Whether `target` is `head` or one of its ancestors (`None` is in every chain).
+#[cfg(test)]
+fn in_chain<N>(
+    head: Option<&Arc<N>>,
+    target: Option<&Arc<N>>,
+    parent: impl Fn(&N) -> Option<&Arc<N>>,
+) -> bool {
+    let Some(target) = target else {
+        return true;
+    };
+    std::iter::successors(head, |n| parent(n)).any(|n| Arc::ptr_eq(n, target))
+}
+
 #[cfg(test)]
 impl<V> CowMap<V> {
     /// Whether `base`'s head is in this map's chain: a fork that still shares what it forked.
     pub(crate) fn builds_on(&self, base: &CowMap<V>) -> bool {
-        let Some(target) = &base.head else {
-            return true;
-        };
-        std::iter::successors(self.head.as_ref(), |n| n.parent.as_ref())
-            .any(|n| Arc::ptr_eq(n, target))
+        in_chain(self.head.as_ref(), base.head.as_ref(), |n| {
+            n.parent.as_ref()
+        })
     }
 }
 
@@ -414,11 +425,9 @@ impl<V> CowMap<V> {
 impl CrumbBuf {
     /// Like [`CowMap::builds_on`].
     pub(crate) fn builds_on(&self, base: &CrumbBuf) -> bool {
-        let Some(target) = &base.head else {
-            return true;
-        };
-        std::iter::successors(self.head.as_ref(), |n| n.parent.as_ref())
-            .any(|n| Arc::ptr_eq(n, target))
+        in_chain(self.head.as_ref(), base.head.as_ref(), |n| {
+            n.parent.as_ref()
+        })
     }
 }
 

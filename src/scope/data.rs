@@ -258,14 +258,12 @@ impl ScopeData {
         out
     }
 
-    /// Nothing but this isolation scope's trace (a fresh one when it has none, see
-    /// [`ScopeData::with_trace`]).
+    /// Nothing but this isolation scope's trace.
     pub(crate) fn trace_only(&self) -> ScopeData {
         ScopeData {
             propagation: self.propagation.clone(),
             ..ScopeData::default()
         }
-        .with_trace()
     }
 
     /// Flattens the chains that the first write of a fork would otherwise flatten (see
