@@ -351,6 +351,10 @@ fn measure_map(map: &serde_json::Map<String, Value>, depth: usize, budget: usize
 }
 
 fn trim_map(map: &mut BTreeMap<String, Value>, (depth, each): (usize, usize), total: usize) {
+    // Most breadcrumbs carry no data: not even `retain`'s set-up for them.
+    if map.is_empty() {
+        return;
+    }
     let mut used = 0;
     map.retain(|_, v| {
         if used >= total {

@@ -1,11 +1,12 @@
 //! Merging scope data into an event: global → isolation → current (→ the per-capture fork).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::protocol::{Attachment, Event};
-use crate::scope::{Crumb, ScopeData};
+use crate::protocol::{Attachment, Breadcrumb, Event};
+use crate::scope::{Crumb, CrumbBuf, Key, ScopeData};
 
 /// Applies the layers, lowest first, to the event and returns the attachments they carry.
 ///
@@ -26,22 +27,17 @@ pub(crate) fn apply_layers(
     // Transactions carry no breadcrumbs of their scopes, as in the other SDKs.
     let transaction = event.ty.as_deref() == Some("transaction");
     let mut attachments = Vec::new();
-    // Only the crumbs that survive the cap are turned into breadcrumbs.
-    let mut crumbs: Vec<Cow<'_, Crumb>> = Vec::new();
     let own_crumbs = std::mem::take(&mut event.breadcrumbs);
-    crumbs.extend(own_crumbs.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
+    // The buffers whose crumbs the event gets, lowest layer first.
+    let mut buffers: Vec<&CrumbBuf> = Vec::new();
 
     // A `trace` context set on a scope adds to the event's trace context (the highest
     // scope's that has one), but never names its trace, its span or the span's parent: those
     // come from the active span, else from the propagation context.
     let mut scope_trace: Option<&serde_json::Map<String, serde_json::Value>> = None;
     for layer in layers {
-        for (k, v) in layer.tags.iter() {
-            event.tags.insert(k.to_string(), v.to_string());
-        }
-        for (k, v) in layer.extra.iter() {
-            event.extra.insert(k.to_string(), v.clone());
-        }
+        merge_map(&mut event.tags, layer.tags.iter(), |v| v.to_string());
+        merge_map(&mut event.extra, layer.extra.iter(), Value::clone);
         for (k, v) in layer.contexts.iter() {
             if k.as_ref() == "trace" {
                 scope_trace = Some(v);
@@ -51,7 +47,9 @@ pub(crate) fn apply_layers(
         }
         // Nor their attachments, which would otherwise ride with every transaction.
         if !transaction {
-            crumbs.extend(layer.breadcrumbs.iter().map(Cow::Borrowed));
+            if !layer.breadcrumbs.is_empty() {
+                buffers.push(&layer.breadcrumbs);
+            }
             attachments.extend(layer.rare().attachments.iter().cloned());
         }
     }
@@ -110,14 +108,57 @@ pub(crate) fn apply_layers(
         }
     }
 
-    // Crumbs with equal timestamps keep scope order.
-    event.breadcrumbs = crate::scope::newest(crumbs, max_breadcrumbs)
+    event.breadcrumbs = merge_crumbs(own_crumbs, &buffers, max_breadcrumbs);
+    attachments
+}
+
+/// Adds a layer's entries to an event's map, replacing what lower layers put there. The
+/// first layer with entries, usually the only one, builds the map in one go rather than
+/// inserting key by key.
+fn merge_map<'a, V: 'a, T>(
+    into: &mut BTreeMap<String, T>,
+    entries: impl Iterator<Item = (&'a Key, &'a V)>,
+    convert: impl Fn(&V) -> T,
+) {
+    let entries = entries.map(|(k, v)| (k.to_string(), convert(v)));
+    if into.is_empty() {
+        *into = entries.collect();
+    } else {
+        into.extend(entries);
+    }
+}
+
+/// The newest `cap` of the event's own breadcrumbs and of the buffers', oldest first.
+/// Only the crumbs that survive the cap are turned into breadcrumbs. Crumbs with equal
+/// timestamps keep the order of the layers.
+fn merge_crumbs(own: Vec<Breadcrumb>, buffers: &[&CrumbBuf], cap: usize) -> Vec<Breadcrumb> {
+    // Usually one buffer (the isolation scope's) holds every crumb, in time order: its
+    // newest are copied straight out of it.
+    if let ([buffer], true) = (buffers, own.is_empty()) {
+        if buffer.iter().is_sorted_by_key(Crumb::timestamp) {
+            let skip = buffer.len().saturating_sub(cap);
+            let mut out = Vec::with_capacity(buffer.len() - skip);
+            out.extend(
+                buffer
+                    .iter()
+                    .skip(skip)
+                    .map(|c| c.breadcrumb().into_owned()),
+            );
+            return out;
+        }
+    }
+    let total = own.len() + buffers.iter().map(|b| b.len()).sum::<usize>();
+    let mut crumbs: Vec<Cow<'_, Crumb>> = Vec::with_capacity(total);
+    crumbs.extend(own.into_iter().map(|c| Cow::Owned(Crumb::Built(c))));
+    for buffer in buffers {
+        crumbs.extend(buffer.iter().map(Cow::Borrowed));
+    }
+    crate::scope::newest(crumbs, cap)
         .map(|c| match c {
             Cow::Owned(c) => c.into_breadcrumb(),
             Cow::Borrowed(c) => c.breadcrumb().into_owned(),
         })
-        .collect();
-    attachments
+        .collect()
 }
 
 #[cfg(test)]
@@ -249,6 +290,53 @@ mod tests {
             .map(|b| b.message.clone().unwrap())
             .collect();
         assert_eq!(got, ["g4", "i5", "c6", "g7", "i8", "c9"][1..]);
+    }
+
+    #[test]
+    fn one_scopes_breadcrumbs_are_capped_to_the_newest_and_put_in_time_order() {
+        let messages = |event: &Event| -> Vec<String> {
+            let crumbs = event.breadcrumbs.iter();
+            crumbs
+                .map(|b| b.message.clone().unwrap().into_owned())
+                .collect()
+        };
+        let in_order = Scope::new();
+        for t in 1..=6 {
+            push(&in_order, crumb_at(&format!("a{t}"), t));
+        }
+        let mut event = Event::new();
+        apply_layers(
+            &mut event,
+            &[&in_order.snapshot()],
+            &ScopeData::isolation(),
+            4,
+        );
+        assert_eq!(messages(&event), ["a3", "a4", "a5", "a6"]);
+
+        // Times set by hand, out of the order the crumbs were added in.
+        let shuffled = Scope::new();
+        for t in [5, 1, 6, 2, 4, 3] {
+            push(&shuffled, crumb_at(&format!("b{t}"), t));
+        }
+        let mut event = Event::new();
+        apply_layers(
+            &mut event,
+            &[&shuffled.snapshot()],
+            &ScopeData::isolation(),
+            4,
+        );
+        assert_eq!(messages(&event), ["b3", "b4", "b5", "b6"]);
+
+        // The event's own breadcrumbs count against the cap too.
+        let mut event = Event::new();
+        event.breadcrumbs.push(crumb_at("own", 7));
+        apply_layers(
+            &mut event,
+            &[&in_order.snapshot()],
+            &ScopeData::isolation(),
+            3,
+        );
+        assert_eq!(messages(&event), ["a5", "a6", "own"]);
     }
 
     #[test]

@@ -718,18 +718,23 @@ pub(crate) mod crumbs {
     /// Appends `"breadcrumbs":{"values":[...]}` for `crumbs`, exactly as serde would write it.
     pub(crate) fn write(crumbs: &[Breadcrumb], out: &mut Vec<u8>) -> serde_json::Result<()> {
         out.extend_from_slice(b"\"breadcrumbs\":{\"values\":[");
+        let mut times = timestamp_float::FloatWriter::default();
         for (i, crumb) in crumbs.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            write_one(crumb, out)?;
+            write_one(crumb, &mut times, out)?;
         }
         out.extend_from_slice(b"]}");
         Ok(())
     }
 
     /// One breadcrumb, its fields in the order `#[derive(Serialize)]` writes them.
-    fn write_one(crumb: &Breadcrumb, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    fn write_one(
+        crumb: &Breadcrumb,
+        times: &mut timestamp_float::FloatWriter,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
         struct Float(SystemTime);
         impl Serialize for Float {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -737,7 +742,7 @@ pub(crate) mod crumbs {
             }
         }
         out.extend_from_slice(b"{\"timestamp\":");
-        if !timestamp_float::write_json(crumb.timestamp, out) {
+        if !times.write(crumb.timestamp, out) {
             serde_json::to_writer(&mut *out, &Float(crumb.timestamp))?;
         }
         if !is_default_type(&crumb.ty) {

@@ -47,36 +47,60 @@ pub(crate) mod timestamp_float {
         }
     }
 
-    /// Writes what [`serialize`] writes through `serde_json`, straight into `out`, for times
-    /// from one second after the epoch to 2^33 seconds (the year 2242); `false` (nothing
-    /// written) for others. There neighbouring doubles are less than a microsecond apart, so
-    /// no decimal with fewer digits reads back as micros / 1e6, which is the exact one:
-    /// the seconds, a point, and the six digits of the microseconds without trailing zeros
-    /// (`.0` when there are none), as `serde_json` writes it.
-    pub(crate) fn write_json(t: SystemTime, out: &mut Vec<u8>) -> bool {
-        let micros = micros(t);
-        let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
-        if !(1..1 << 33).contains(&secs) {
-            return false;
+    /// Writes what [`serialize`] writes through `serde_json` straight into a buffer, one
+    /// time after another (a list of breadcrumbs). Neighbouring times mostly fall in the same
+    /// second, so the digits of the last second written are kept for the next time.
+    #[derive(Default)]
+    pub(crate) struct FloatWriter {
+        secs: u64,
+        digits: [u8; 10],
+        len: usize,
+    }
+
+    impl FloatWriter {
+        /// Writes `t` for times from one second after the epoch to 2^33 seconds (the year
+        /// 2242); `false` (nothing written) for others. There neighbouring doubles are less
+        /// than a microsecond apart, so no decimal with fewer digits reads back as
+        /// micros / 1e6, which is the exact one: the seconds, a point, and the six digits of
+        /// the microseconds without trailing zeros (`.0` when there are none), as
+        /// `serde_json` writes it.
+        pub(crate) fn write(&mut self, t: SystemTime, out: &mut Vec<u8>) -> bool {
+            const PAIRS: &[u8; 200] = b"\
+                0001020304050607080910111213141516171819\
+                2021222324252627282930313233343536373839\
+                4041424344454647484950515253545556575859\
+                6061626364656667686970717273747576777879\
+                8081828384858687888990919293949596979899";
+            let micros = micros(t);
+            let (secs, frac) = (micros / 1_000_000, (micros % 1_000_000) as usize);
+            if !(1..1 << 33).contains(&secs) {
+                return false;
+            }
+            if secs != self.secs {
+                let mut itoa = itoa::Buffer::new();
+                let digits = itoa.format(secs).as_bytes();
+                self.digits[..digits.len()].copy_from_slice(digits);
+                (self.secs, self.len) = (secs, digits.len());
+            }
+            // At most 10 digits, the point and 6 more.
+            let mut text = [0u8; 17];
+            let n = self.len;
+            text[..n].copy_from_slice(&self.digits[..n]);
+            text[n] = b'.';
+            let mut len = n + 7;
+            for (i, pair) in [frac / 10_000, frac / 100 % 100, frac % 100]
+                .into_iter()
+                .enumerate()
+            {
+                text[n + 1 + 2 * i..n + 3 + 2 * i].copy_from_slice(&PAIRS[2 * pair..2 * pair + 2]);
+            }
+            // The trailing zeros go, but one digit stays after the point.
+            while len > n + 2 && text[len - 1] == b'0' {
+                len -= 1;
+            }
+            out.extend_from_slice(&text[..len]);
+            true
         }
-        let mut buf = itoa::Buffer::new();
-        out.extend_from_slice(buf.format(secs).as_bytes());
-        if frac == 0 {
-            out.extend_from_slice(b".0");
-            return true;
-        }
-        // Six digits after the point with the trailing zeros left off: the leading zeros
-        // are padding, the rest is the fraction without its trailing zeros.
-        let (mut frac, mut width) = (frac, 6);
-        while frac % 10 == 0 {
-            frac /= 10;
-            width -= 1;
-        }
-        let digits = buf.format(frac);
-        out.push(b'.');
-        out.extend_from_slice(&b"00000"[..width - digits.len()]);
-        out.extend_from_slice(digits.as_bytes());
-        true
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
@@ -181,9 +205,12 @@ mod tests {
     }
 
     fn by_hand(micros: u64) -> Option<String> {
+        by_hand_after(&mut timestamp_float::FloatWriter::default(), micros)
+    }
+
+    fn by_hand_after(writer: &mut timestamp_float::FloatWriter, micros: u64) -> Option<String> {
         let mut out = Vec::new();
-        let written =
-            timestamp_float::write_json(UNIX_EPOCH + Duration::from_micros(micros), &mut out);
+        let written = writer.write(UNIX_EPOCH + Duration::from_micros(micros), &mut out);
         written.then(|| String::from_utf8(out).unwrap())
     }
 
@@ -222,6 +249,21 @@ mod tests {
             // Also times whose microseconds end in zeros.
             let micros = (micros / 10u64.pow(zeros) * 10u64.pow(zeros)).max(1_000_000);
             proptest::prop_assert_eq!(by_hand(micros), Some(through_serde(micros)));
+        }
+
+        /// A writer that wrote one time writes the next as a fresh one would, in the same
+        /// second or in another, however many digits the seconds have.
+        #[test]
+        fn float_times_written_in_a_row_match_serde(
+            times in proptest::collection::vec(0u64..(1 << 33) * 1_000_000 + 2, 1..8),
+            same_second in proptest::bool::ANY,
+        ) {
+            let mut writer = timestamp_float::FloatWriter::default();
+            for micros in times {
+                let micros = if same_second { micros / 1_000_000 * 1_000_000 + micros % 7 } else { micros };
+                let expected = (1_000_000..(1 << 33) * 1_000_000).contains(&micros).then(|| through_serde(micros));
+                proptest::prop_assert_eq!(by_hand_after(&mut writer, micros), expected);
+            }
         }
     }
 

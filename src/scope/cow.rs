@@ -233,6 +233,10 @@ impl CrumbBuf {
         self.head.as_ref().map_or(0, |h| h.len)
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub(crate) fn clear(&mut self) {
         self.head = None;
     }

@@ -237,7 +237,7 @@ impl ScopeData {
         for (k, v) in src.contexts.iter() {
             self.contexts.insert(k.clone(), v.clone());
         }
-        if src.breadcrumbs.len() > 0 {
+        if !src.breadcrumbs.is_empty() {
             let mut crumbs: Vec<&Crumb> = self.breadcrumbs.iter().collect();
             crumbs.extend(src.breadcrumbs.iter());
             let mut merged = CrumbBuf::default();

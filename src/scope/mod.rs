@@ -17,6 +17,7 @@ mod future;
 mod handle;
 mod storage;
 
+pub(crate) use cow::{CrumbBuf, Key};
 pub(crate) use crumb::{Crumb, newest, put_field};
 #[cfg(feature = "tracing")]
 pub(crate) use crumb::{Fields, TracedCrumb};
