@@ -2,7 +2,8 @@
 //! the pipeline's queue full, is counted as one transaction and as all of its spans (its own
 //! included), as the protocol's client reports ask; an error dropped the same way counts no
 //! spans. A transaction sampled out records no children, so it counts as one transaction
-//! and one span.
+//! and one span. Spans such a callback removes from a transaction it keeps are counted
+//! too.
 mod common;
 
 use std::time::Duration;
@@ -98,5 +99,32 @@ fn a_transaction_that_finds_the_queue_full_is_counted_with_its_spans() {
             dropped(&client, "queue_overflow"),
             [("span".into(), 3), ("transaction".into(), 1)]
         );
+    });
+}
+
+#[test]
+fn spans_a_callback_removes_from_a_kept_transaction_are_counted() {
+    scopeline::with_isolation_scope(|scope| {
+        let (client, memory) = common::bind(
+            ClientOptions::new()
+                .traces_sample_rate(1.0)
+                .before_send_transaction(|mut tx| {
+                    tx.spans.retain(|s| s.op.as_deref() != Some("cache.get"));
+                    Some(tx)
+                }),
+        );
+        scope.add_event_processor(|mut tx| {
+            if tx.ty.as_deref() == Some("transaction") {
+                tx.spans.retain(|s| s.op.as_deref() != Some("db.query"));
+            }
+            Some(tx)
+        });
+        send_transaction();
+        client.flush(Duration::from_secs(5)).unwrap();
+        let sent = memory.transactions();
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].spans.is_empty(), "{:?}", sent[0].spans);
+        assert_eq!(dropped(&client, "event_processor"), [("span".into(), 1)]);
+        assert_eq!(dropped(&client, "before_send"), [("span".into(), 1)]);
     });
 }

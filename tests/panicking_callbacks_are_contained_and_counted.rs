@@ -71,3 +71,33 @@ fn panicking_scope_closures_are_contained() {
         assert_eq!(memory.events()[0].tags["before_panic"], "1");
     });
 }
+
+#[test]
+fn a_transport_whose_flush_and_shutdown_panic_fails_them_without_panicking() {
+    use scopeline::protocol::Envelope;
+    use scopeline::transport::{FlushError, SendError, Transport};
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    struct Broken;
+    impl Transport for Broken {
+        fn send_envelope(&self, _: Envelope) -> Result<(), SendError> {
+            Ok(())
+        }
+        fn flush(&self, _: Duration) -> Result<(), FlushError> {
+            panic!("bug in flush")
+        }
+        fn shutdown(&self, _: Duration) -> Result<(), FlushError> {
+            panic!("bug in shutdown")
+        }
+    }
+
+    quiet_panics();
+    let client = scopeline::Client::new(ClientOptions::new().transport(Broken));
+    assert!(client.flush(Duration::from_secs(1)).is_err());
+    assert!(client.close(Duration::from_secs(1)).is_err());
+    // The init guard's drop closes the client the same way; a panic there, while `main`
+    // unwinds, would abort the process.
+    let guard = scopeline::init(ClientOptions::new().transport(Broken));
+    drop(guard);
+}

@@ -62,3 +62,20 @@ fn sampled_out_events_never_reach_processors_or_before_send() {
     assert_eq!(processed.load(Ordering::SeqCst), 0);
     assert_eq!(sent_on.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn a_transaction_captured_by_hand_is_not_an_error_the_rate_drops() {
+    scopeline::with_isolation_scope(|_| {
+        let (client, memory) = common::bind(ClientOptions::new().sample_rate(0.0));
+        let mut transaction = scopeline::protocol::Event::new();
+        transaction.ty = Some("transaction".into());
+        transaction.transaction = Some("nightly import".into());
+        assert!(scopeline::capture_event(transaction).is_some());
+        client.flush(std::time::Duration::from_secs(5)).unwrap();
+        let sent = memory.envelopes();
+        assert_eq!(sent.len(), 1);
+        let sent = sent[0].transaction().expect("sent as a transaction");
+        assert_eq!(sent.transaction.as_deref(), Some("nightly import"));
+        assert!(client.discarded_events().is_empty());
+    })
+}

@@ -342,9 +342,9 @@ impl Client {
             return Ok(());
         };
         let left = || deadline.saturating_duration_since(Instant::now());
-        transport.flush(left())?;
+        flush_transport(&**transport, left())?;
         if send_report && self.inner.send_client_report() {
-            transport.flush(left())?;
+            flush_transport(&**transport, left())?;
         }
         Ok(())
     }
@@ -420,9 +420,10 @@ impl Client {
         // What is queued is delivered first, so that the last report counts what that
         // delivery lost; the report then goes out before the transport stops.
         let left = || deadline.saturating_duration_since(Instant::now());
-        let delivered = transport.flush(left());
+        let delivered = flush_transport(&**transport, left());
         self.inner.send_client_report();
-        let shut = transport.shutdown(left());
+        let shut = guarded("Transport::shutdown", || transport.shutdown(left()))
+            .unwrap_or_else(|| Err(FlushError::closed()));
         drained.and(delivered).and(shut)
     }
 
@@ -547,6 +548,14 @@ pub(crate) fn guarded<R>(what: &'static str, f: impl FnOnce() -> R) -> Option<R>
             None
         }
     }
+}
+
+/// A transport's `flush`, its panic contained: a user's transport that panics there must not
+/// take down `flush`, `close` or the init guard's drop (which may run while `main` unwinds).
+/// A transport that panicked is treated as gone.
+fn flush_transport(transport: &dyn Transport, timeout: Duration) -> Result<(), FlushError> {
+    guarded("Transport::flush", || transport.flush(timeout))
+        .unwrap_or_else(|| Err(FlushError::closed()))
 }
 
 pub(crate) fn report_callback_panic(what: &str) {
@@ -778,7 +787,14 @@ impl ClientInner {
         if !self.is_enabled() {
             return None;
         }
-        if self.options.sample_rate < 1.0 && fastrand::f64() >= self.options.sample_rate {
+        // A transaction handed to `capture_event` was sampled when it started (by the traces
+        // rate); the error rate is not drawn for it again.
+        let transaction =
+            matches!(&source, EventSource::Event(e) if e.ty.as_deref() == Some("transaction"));
+        if !transaction
+            && self.options.sample_rate < 1.0
+            && fastrand::f64() >= self.options.sample_rate
+        {
             self.record_discard(reason::SAMPLE_RATE, "error", 1);
             return None;
         }
@@ -987,7 +1003,10 @@ impl ClientInner {
                 let lost = discards::event_counts(&event);
                 // A processor takes the event; if it panics, the event is dropped anyway.
                 match guarded("event processor", || processor(event)) {
-                    Some(Some(next)) => event = next,
+                    Some(Some(next)) => {
+                        self.record_removed_spans(reason::EVENT_PROCESSOR, lost, &next);
+                        event = next;
+                    }
                     _ => {
                         let dropped = discards::attachment_bytes(&attachments);
                         self.discards
@@ -1005,7 +1024,10 @@ impl ClientInner {
         if let Some(before_send) = hook {
             let lost = discards::event_counts(&event);
             match guarded("before_send", || before_send(event)) {
-                Some(Some(next)) => event = next,
+                Some(Some(next)) => {
+                    self.record_removed_spans(reason::BEFORE_SEND, lost, &next);
+                    event = next;
+                }
                 _ => {
                     let dropped = discards::attachment_bytes(&attachments);
                     self.discards
@@ -1034,6 +1056,21 @@ impl ClientInner {
             envelope.add_item(EnvelopeItem::Attachment(attachment));
         }
         self.send(envelope)
+    }
+
+    /// Counts the spans a callback took out of a transaction it kept (dropping noisy spans
+    /// in `before_send_transaction` is common), as the other SDKs do: `before` is what the
+    /// event counted when the callback got it.
+    fn record_removed_spans(
+        &self,
+        reason: &'static str,
+        before: [(&'static str, u64); 2],
+        after: &Event,
+    ) {
+        let removed = before[1]
+            .1
+            .saturating_sub(discards::event_counts(after)[1].1);
+        self.discards.record(reason, "span", removed);
     }
 
     /// Hands an envelope to the transport; counts it when the queue is full or closed.

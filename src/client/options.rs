@@ -337,17 +337,24 @@ impl ClientOptions {
     /// The share of transactions to send, from 0 to 1. Unset (the default), tracing is off:
     /// transactions are unsampled and cost almost nothing (even in a trace upstream sampled),
     /// and errors still carry their trace. Set, upstream sampling decisions of a continued
-    /// trace win over this rate.
+    /// trace win over this rate. Values outside 0..=1 are clamped, as for
+    /// [`sample_rate`](Self::sample_rate); NaN counts as 0.
     ///
     /// ```
-    /// let options = scopeline::ClientOptions::new().traces_sample_rate(0.2);
+    /// use scopeline::ClientOptions;
+    ///
+    /// let options = ClientOptions::new().traces_sample_rate(0.2);
     /// assert_eq!(options.get_traces_sample_rate(), Some(0.2));
+    /// let all = ClientOptions::new().traces_sample_rate(f64::INFINITY);
+    /// assert_eq!(all.get_traces_sample_rate(), Some(1.0));
+    /// let none = ClientOptions::new().traces_sample_rate(f64::NAN);
+    /// assert_eq!(none.get_traces_sample_rate(), Some(0.0));
     /// ```
     pub fn traces_sample_rate(mut self, rate: f64) -> Self {
-        self.traces_sample_rate = Some(if rate.is_finite() {
-            rate.clamp(0.0, 1.0)
-        } else {
+        self.traces_sample_rate = Some(if rate.is_nan() {
             0.0
+        } else {
+            rate.clamp(0.0, 1.0)
         });
         self
     }

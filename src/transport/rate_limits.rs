@@ -69,7 +69,8 @@ impl RateLimits {
     }
 
     /// Applies what one response said. `rate_limits` wins over `retry_after`; a 429 with
-    /// neither backs everything off for 60 s.
+    /// neither backs everything off for 60 s. A `rate_limits` header with no quota that
+    /// parses (an empty one, as some proxies send) counts as absent.
     pub(crate) fn update(
         &self,
         status: u16,
@@ -78,25 +79,26 @@ impl RateLimits {
         now: Instant,
     ) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(header) = rate_limits {
-            for quota in header.split(',') {
-                let mut fields = quota.trim().split(':');
-                let Some(secs) = fields.next().and_then(parse_secs) else {
-                    continue;
-                };
-                let until = now + secs;
-                let categories = fields.next().unwrap_or("").trim();
-                if categories.is_empty() {
-                    state.extend(None, until);
-                    continue;
-                }
-                for name in categories.split(';') {
-                    if let Some(known) = KNOWN.iter().find(|k| **k == name.trim()) {
-                        state.extend(Some(known), until);
-                    }
+        let mut quotas = 0;
+        for quota in rate_limits.into_iter().flat_map(|header| header.split(',')) {
+            let mut fields = quota.trim().split(':');
+            let Some(secs) = fields.next().and_then(parse_secs) else {
+                continue;
+            };
+            quotas += 1;
+            let until = now + secs;
+            let categories = fields.next().unwrap_or("").trim();
+            if categories.is_empty() {
+                state.extend(None, until);
+                continue;
+            }
+            for name in categories.split(';') {
+                if let Some(known) = KNOWN.iter().find(|k| **k == name.trim()) {
+                    state.extend(Some(known), until);
                 }
             }
-        } else if status == 429 {
+        }
+        if quotas == 0 && status == 429 {
             let backoff = retry_after
                 .and_then(|v| parse_retry_after(v, SystemTime::now()))
                 .unwrap_or(DEFAULT_BACKOFF);
@@ -167,6 +169,29 @@ mod tests {
         assert!(l.is_limited("transaction", now + Duration::from_secs(59)));
         let (l, now) = limits(429, None, Some("garbage"));
         assert!(l.is_limited("transaction", now + Duration::from_secs(59)));
+    }
+
+    #[test]
+    fn a_429_whose_rate_limits_header_says_nothing_still_backs_off() {
+        for header in ["", " ", "garbage", ",,"] {
+            let (l, now) = limits(429, Some(header), Some("30"));
+            assert!(
+                l.is_limited("error", now + Duration::from_secs(29)),
+                "{header:?}"
+            );
+            assert!(
+                !l.is_limited("error", now + Duration::from_secs(31)),
+                "{header:?}"
+            );
+            let (l, now) = limits(429, Some(header), None);
+            assert!(
+                l.is_limited("error", now + Duration::from_secs(59)),
+                "{header:?}"
+            );
+        }
+        // A quota for other categories is an answer: Retry-After does not add to it.
+        let (l, now) = limits(429, Some("10:transaction:key"), Some("30"));
+        assert!(!l.is_limited("error", now));
     }
 
     #[test]
