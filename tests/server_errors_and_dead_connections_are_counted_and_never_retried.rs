@@ -119,3 +119,28 @@ fn no_server_at_all_counts_network_errors_quickly() {
     client.flush(Duration::from_secs(10)).unwrap();
     assert_eq!(dropped(&client, "network_error"), 1);
 }
+
+#[test]
+fn a_redirect_is_not_followed_and_counts_as_a_send_error() {
+    // A server moved elsewhere: following it would turn the envelope into a bodiless GET
+    // that carries the DSN's key to wherever `Location` points.
+    let server = Server::start(|_, request| {
+        if request.method == "POST" {
+            Reply::status(301).header("Location", "/moved/api/1/envelope/")
+        } else {
+            Reply::ok()
+        }
+    });
+    let client = Client::new(ClientOptions::new().dsn(server.dsn()));
+    capture(&client, "moved");
+    client.flush(Duration::from_secs(10)).unwrap();
+    let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method == "POST" && !r.path.starts_with("/moved")),
+        "a redirect was followed: {requests:?}"
+    );
+    assert_eq!(events_sent(&server), 1);
+    assert_eq!(dropped(&client, "send_error"), 1);
+}

@@ -212,18 +212,10 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
         let line = line.trim();
         if let Some(location) = line.strip_prefix("at ") {
             if let Some(frame) = frames.last_mut() {
-                let mut parts = location.rsplitn(3, ':');
-                let col = parts.next().and_then(|c| c.parse().ok());
-                let lineno = parts.next().and_then(|l| l.parse().ok());
-                let file = match (parts.next(), lineno, col) {
-                    (Some(file), Some(l), Some(c)) => {
-                        frame.lineno = Some(l);
-                        // Columns count from 1; 0 means unknown.
-                        frame.colno = (c > 0).then_some(c);
-                        file
-                    }
-                    _ => location,
-                };
+                let (file, lineno, colno) = split_location(location);
+                frame.lineno = lineno;
+                // Columns count from 1; 0 means unknown.
+                frame.colno = colno.filter(|c| *c > 0);
                 let path = absolute(file);
                 // Named from the whole path, so the same file has one name wherever the
                 // process was started.
@@ -267,6 +259,22 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
     frames
 }
 
+/// `file:line:column`, or `file:line` where the debug info has no columns (Windows' has
+/// none), split from the right: a file name may hold colons of its own (`C:\src\main.rs`).
+fn split_location(location: &str) -> (&str, Option<u64>, Option<u64>) {
+    let number = |s: &str| s.parse::<u64>().ok();
+    let Some((rest, last)) = location.rsplit_once(':') else {
+        return (location, None, None);
+    };
+    let Some(last) = number(last) else {
+        return (location, None, None);
+    };
+    match rest.rsplit_once(':') {
+        Some((file, line)) if number(line).is_some() => (file, number(line), Some(last)),
+        _ => (rest, Some(last), None),
+    }
+}
+
 /// `foo::bar::h1a2b3c4d5e6f7a8b` → `foo::bar`.
 fn strip_hash(function: &str) -> String {
     match function.rsplit_once("::h") {
@@ -282,6 +290,14 @@ fn strip_hash(function: &str) -> String {
 /// `examples/`, `tests/` or `benches/`), or from the crate directory in the cargo
 /// registry.
 fn relative_path(path: &str) -> String {
+    // Windows paths are cut at the same places, and named with `/`.
+    let unified;
+    let path = if path.contains('\\') {
+        unified = path.replace('\\', "/");
+        unified.as_str()
+    } else {
+        path
+    };
     if let Some(idx) = path.find("/registry/src/") {
         let rest = &path[idx + "/registry/src/".len()..];
         return rest.split_once('/').map_or(rest, |(_, r)| r).to_owned();
@@ -337,6 +353,55 @@ mod tests {
             frames[0].filename.as_deref(),
             Some("tokio-1.54.1/src/runtime/park.rs")
         );
+    }
+
+    #[test]
+    fn windows_locations_keep_their_line_and_a_short_file_name() {
+        let text = r"   0: myapp::handler::charge
+             at C:\b\myapp\src\handler.rs:42
+   1: tokio::runtime::park::CachedParkThread::block_on
+             at C:\Users\me\.cargo\registry\src\index.crates.io-6f17d22bba15001f\tokio-1.54.1\src\runtime\park.rs:281:63
+   2: weird::place
+             at C:\odd:name\lib.rs
+";
+        let frames = parse(text, Trim::Machinery);
+        let handler = &frames[2];
+        assert_eq!(handler.lineno, Some(42));
+        assert_eq!(handler.colno, None);
+        assert_eq!(handler.filename.as_deref(), Some("myapp/src/handler.rs"));
+        // (Its `abs_path` is whole on Windows; elsewhere the path is not absolute, and joined.)
+        assert!(
+            handler
+                .abs_path
+                .as_deref()
+                .unwrap()
+                .ends_with(r"C:\b\myapp\src\handler.rs")
+        );
+        assert_eq!(handler.in_app, Some(true));
+        let tokio = &frames[1];
+        assert_eq!((tokio.lineno, tokio.colno), (Some(281), Some(63)));
+        assert_eq!(
+            tokio.filename.as_deref(),
+            Some("tokio-1.54.1/src/runtime/park.rs")
+        );
+        assert_eq!(tokio.in_app, Some(false));
+        let weird = &frames[0];
+        assert_eq!((weird.lineno, weird.colno), (None, None));
+    }
+
+    #[test]
+    fn locations_split_from_the_right() {
+        assert_eq!(split_location("/a/b.rs:3:7"), ("/a/b.rs", Some(3), Some(7)));
+        assert_eq!(
+            split_location(r"C:\a\b.rs:3:7"),
+            (r"C:\a\b.rs", Some(3), Some(7))
+        );
+        assert_eq!(
+            split_location(r"C:\a\b.rs:3"),
+            (r"C:\a\b.rs", Some(3), None)
+        );
+        assert_eq!(split_location("/a/b.rs"), ("/a/b.rs", None, None));
+        assert_eq!(split_location("/a/b.rs:x"), ("/a/b.rs:x", None, None));
     }
 
     #[test]

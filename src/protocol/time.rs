@@ -126,10 +126,17 @@ pub(crate) mod timestamp_rfc3339_opt {
         }
     }
 
+    /// `null` reads as no time, as other writers put it for an unset one.
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<SystemTime>, D::Error> {
-        super::timestamp_rfc3339::deserialize(d).map(Some)
+        struct Time(SystemTime);
+        impl<'de> Deserialize<'de> for Time {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                super::timestamp_rfc3339::deserialize(d).map(Time)
+            }
+        }
+        Ok(Option::<Time>::deserialize(d)?.map(|t| t.0))
     }
 }
 
@@ -265,6 +272,22 @@ mod tests {
                 proptest::prop_assert_eq!(by_hand_after(&mut writer, micros), expected);
             }
         }
+    }
+
+    #[test]
+    fn an_optional_time_reads_null_as_none_and_either_form_as_a_time() {
+        #[derive(serde::Deserialize)]
+        struct Maybe {
+            #[serde(default, with = "timestamp_rfc3339_opt")]
+            at: Option<SystemTime>,
+        }
+        let read = |json: &str| serde_json::from_str::<Maybe>(json).map(|m| m.at);
+        assert_eq!(read(r#"{"at":null}"#).unwrap(), None);
+        assert_eq!(read("{}").unwrap(), None);
+        let second = Some(UNIX_EPOCH + Duration::from_secs(1));
+        assert_eq!(read(r#"{"at":1.0}"#).unwrap(), second);
+        assert_eq!(read(r#"{"at":"1970-01-01T00:00:01Z"}"#).unwrap(), second);
+        assert!(read(r#"{"at":"yesterday"}"#).is_err());
     }
 
     #[test]

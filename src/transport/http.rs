@@ -73,6 +73,10 @@ impl HttpTransport {
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
             .max_idle_connections_per_host(2)
+            // A redirect would turn the POST into a bodiless GET (301–303) or fail (307, 308),
+            // and send the auth header, the DSN's secret too, to the host it names. A 3xx is
+            // reported instead, naming where the DSN should point.
+            .max_redirects(0)
             .proxy(proxy_from_env(dsn, debug));
         let roots = match ca_certs {
             Some(path) => Some(read_ca_certs(path)?),
@@ -402,6 +406,7 @@ impl Sender {
             }
             _ => {
                 self.discards.record_envelope(reason::SEND_ERROR, &envelope);
+                let location = header("Location");
                 let detail = header("X-Sentry-Error").or_else(|| {
                     response
                         .body_mut()
@@ -417,6 +422,16 @@ impl Sender {
                         detail,
                         bytes = body.len(),
                         "the server refused an envelope as too large"
+                    );
+                } else if (300..400).contains(&status) {
+                    // A misconfiguration (an `http://` DSN for a server that redirects to
+                    // `https://`), which no envelope will get past: said whatever `debug`.
+                    tracing::error!(
+                        target: TARGET,
+                        status,
+                        location,
+                        "the server redirected an envelope, which is not followed; \
+                         point the DSN at where it redirects"
                     );
                 } else if self.debug {
                     tracing::warn!(target: TARGET, status, detail, "the server refused an envelope");
