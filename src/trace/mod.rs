@@ -76,21 +76,19 @@ where
             baggage.push(value.to_owned());
         }
     }
-    continued_context(
-        sentry_trace.or(traceparent),
-        baggage.iter().map(String::as_str),
-        client,
-    )
+    let parent = (sentry_trace.map(|p| (p, true))).or_else(|| traceparent.map(|p| (p, false)));
+    continued_context(parent, baggage.iter().map(String::as_str), client)
 }
 
 /// The propagation context of a continued trace, or `None` when there is no valid parent or
-/// the trace belongs to another organization than `client`'s (protocol sheet §5.3).
+/// the trace belongs to another organization than `client`'s (protocol sheet §5.3). The
+/// parent comes with whether a Sentry SDK sent it (`sentry-trace`, not `traceparent`).
 pub(crate) fn continued_context<'a>(
-    parent: Option<propagation::TraceParent>,
+    parent: Option<(propagation::TraceParent, bool)>,
     baggage: impl IntoIterator<Item = &'a str>,
     client: Option<&ClientInner>,
 ) -> Option<PropagationContext> {
-    let parent = parent?;
+    let (parent, sentry_trace) = parent?;
     let dsc = Dsc::from_baggage(baggage);
     // Another organization's trace is not continued (protocol sheet §5.3).
     let own_org = client.and_then(ClientInner::org_id);
@@ -101,14 +99,16 @@ pub(crate) fn continued_context<'a>(
     }
     Some(PropagationContext::continued(Incoming {
         parent,
+        from_sentry: sentry_trace || dsc.is_some(),
         dsc: dsc.map(Arc::new),
     }))
 }
 
-/// Parses a `sentry-trace` value, or failing that a `traceparent` one.
+/// Parses a `sentry-trace` value (`true` with it), or failing that a `traceparent` one.
 #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the tracing layer's `sentry.trace` field
-pub(crate) fn parse_trace_header(value: &str) -> Option<propagation::TraceParent> {
-    parse_sentry_trace(value).or_else(|| parse_traceparent(value))
+pub(crate) fn parse_trace_header(value: &str) -> Option<(propagation::TraceParent, bool)> {
+    (parse_sentry_trace(value).map(|p| (p, true)))
+        .or_else(|| parse_traceparent(value).map(|p| (p, false)))
 }
 
 /// The headers to send on an outgoing request so the downstream service continues this

@@ -176,6 +176,18 @@ pub(crate) struct Incoming {
     pub(crate) parent: TraceParent,
     /// The upstream DSC, frozen as received; `None` when upstream sent no `sentry-*` entry.
     pub(crate) dsc: Option<Arc<Dsc>>,
+    /// Whether a Sentry SDK upstream sent the trace (a `sentry-trace` header, or `sentry-*`
+    /// baggage). One that sent no DSC is an older SDK, and the DSC stays empty; a trace
+    /// from `traceparent` alone (OpenTelemetry, a service mesh) reaches its first Sentry SDK
+    /// here, which makes the DSC as for a trace of its own.
+    pub(crate) from_sentry: bool,
+}
+
+impl Incoming {
+    /// The upstream DSC as it is to be kept: `None` when this SDK makes the DSC.
+    pub(crate) fn frozen_dsc(&self) -> Option<Option<Arc<Dsc>>> {
+        self.from_sentry.then(|| self.dsc.clone())
+    }
 }
 
 struct Lazy {
@@ -273,9 +285,9 @@ impl PropagationContext {
     /// The DSC of this trace: upstream's, frozen as received, or one made here on first use
     /// by `make` and frozen from then on.
     pub(crate) fn dsc(&self, make: impl FnOnce(&Self) -> Dsc) -> Option<Arc<Dsc>> {
-        match &self.incoming {
-            // An upstream that propagates a trace without a DSC: the DSC stays empty.
-            Some(incoming) => incoming.dsc.clone(),
+        match self.incoming.as_ref().and_then(Incoming::frozen_dsc) {
+            // A Sentry SDK upstream that propagates a trace without a DSC: it stays empty.
+            Some(frozen) => frozen,
             None => Some(self.own_dsc.get_or_init(|| Arc::new(make(self))).clone()),
         }
     }
@@ -418,6 +430,7 @@ mod tests {
                     sampled: Some(sampled),
                 },
                 dsc: Some(Arc::new(dsc)),
+                from_sentry: true,
             });
             assert_eq!(ctx.sample_rand() < 0.25, sampled);
         }

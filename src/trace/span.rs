@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
-use super::propagation::{Dsc, PropagationContext, format_rand, format_rate};
+use super::propagation::{Dsc, Incoming, PropagationContext, format_rand, format_rate};
 use crate::client::{ClientInner, guarded};
 use crate::protocol::{Event, SpanId, SpanRecord, TraceId, TransactionInfo};
 use crate::scope::Scope;
@@ -612,7 +612,7 @@ impl Span {
         client: Option<Arc<ClientInner>>,
         propagation: &PropagationContext,
     ) -> Span {
-        let incoming_dsc = propagation.incoming().map(|i| i.dsc.clone());
+        let incoming_dsc = propagation.incoming().and_then(Incoming::frozen_dsc);
         let parent_rate = incoming_dsc
             .as_ref()
             .and_then(Option::as_deref)
