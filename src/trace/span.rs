@@ -1217,6 +1217,13 @@ impl Span {
             self.inner.tx.let_go_of_isolation(None);
         } else {
             let mut spans = lock(&self.inner.tx.spans);
+            // Its transaction went out before it finished (a task spawned from a request
+            // that outlives it): there is nothing left to send it with, and a long-lived
+            // task's late spans would otherwise pile up here. The root sets `finished`
+            // before it takes the spans under this lock, so none is pushed after the take.
+            if self.inner.tx.finished.load(Ordering::Relaxed) {
+                return;
+            }
             if spans.len() < MAX_SPANS {
                 spans.push(record);
             } else if let Some(client) = &self.inner.tx.client {
