@@ -294,49 +294,35 @@ mod tests {
 
     #[test]
     fn one_scopes_breadcrumbs_are_capped_to_the_newest_and_put_in_time_order() {
-        let messages = |event: &Event| -> Vec<String> {
-            let crumbs = event.breadcrumbs.iter();
-            crumbs
-                .map(|b| b.message.clone().unwrap().into_owned())
-                .collect()
+        // The messages of an event with `own` breadcrumbs merged with `scope`'s.
+        let merged = |scope: &Scope, own: Option<Breadcrumb>, cap| -> Vec<String> {
+            let mut event = Event::new();
+            event.breadcrumbs.extend(own);
+            apply_layers(
+                &mut event,
+                &[&scope.snapshot()],
+                &ScopeData::isolation(),
+                cap,
+            );
+            let crumbs = event.breadcrumbs.into_iter();
+            crumbs.map(|b| b.message.unwrap().into_owned()).collect()
         };
         let in_order = Scope::new();
         for t in 1..=6 {
             push(&in_order, crumb_at(&format!("a{t}"), t));
         }
-        let mut event = Event::new();
-        apply_layers(
-            &mut event,
-            &[&in_order.snapshot()],
-            &ScopeData::isolation(),
-            4,
-        );
-        assert_eq!(messages(&event), ["a3", "a4", "a5", "a6"]);
+        assert_eq!(merged(&in_order, None, 4), ["a3", "a4", "a5", "a6"]);
 
         // Times set by hand, out of the order the crumbs were added in.
         let shuffled = Scope::new();
         for t in [5, 1, 6, 2, 4, 3] {
             push(&shuffled, crumb_at(&format!("b{t}"), t));
         }
-        let mut event = Event::new();
-        apply_layers(
-            &mut event,
-            &[&shuffled.snapshot()],
-            &ScopeData::isolation(),
-            4,
-        );
-        assert_eq!(messages(&event), ["b3", "b4", "b5", "b6"]);
+        assert_eq!(merged(&shuffled, None, 4), ["b3", "b4", "b5", "b6"]);
 
         // The event's own breadcrumbs count against the cap too.
-        let mut event = Event::new();
-        event.breadcrumbs.push(crumb_at("own", 7));
-        apply_layers(
-            &mut event,
-            &[&in_order.snapshot()],
-            &ScopeData::isolation(),
-            3,
-        );
-        assert_eq!(messages(&event), ["a5", "a6", "own"]);
+        let own = Some(crumb_at("own", 7));
+        assert_eq!(merged(&in_order, own, 3), ["a5", "a6", "own"]);
     }
 
     #[test]

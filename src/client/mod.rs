@@ -342,9 +342,9 @@ impl Client {
             return Ok(());
         };
         let left = || deadline.saturating_duration_since(Instant::now());
-        flush_transport(&**transport, left())?;
+        contained("Transport::flush", || transport.flush(left()))?;
         if send_report && self.inner.send_client_report() {
-            flush_transport(&**transport, left())?;
+            contained("Transport::flush", || transport.flush(left()))?;
         }
         Ok(())
     }
@@ -420,10 +420,9 @@ impl Client {
         // What is queued is delivered first, so that the last report counts what that
         // delivery lost; the report then goes out before the transport stops.
         let left = || deadline.saturating_duration_since(Instant::now());
-        let delivered = flush_transport(&**transport, left());
+        let delivered = contained("Transport::flush", || transport.flush(left()));
         self.inner.send_client_report();
-        let shut = guarded("Transport::shutdown", || transport.shutdown(left()))
-            .unwrap_or_else(|| Err(FlushError::closed()));
+        let shut = contained("Transport::shutdown", || transport.shutdown(left()));
         drained.and(delivered).and(shut)
     }
 
@@ -550,12 +549,14 @@ pub(crate) fn guarded<R>(what: &'static str, f: impl FnOnce() -> R) -> Option<R>
     }
 }
 
-/// A transport's `flush`, its panic contained: a user's transport that panics there must not
-/// take down `flush`, `close` or the init guard's drop (which may run while `main` unwinds).
-/// A transport that panicked is treated as gone.
-fn flush_transport(transport: &dyn Transport, timeout: Duration) -> Result<(), FlushError> {
-    guarded("Transport::flush", || transport.flush(timeout))
-        .unwrap_or_else(|| Err(FlushError::closed()))
+/// A transport's `flush` or `shutdown`, its panic contained: a user's transport that panics
+/// there must not take down `flush`, `close` or the init guard's drop (which may run while
+/// `main` unwinds). A transport that panicked is treated as gone.
+fn contained(
+    what: &'static str,
+    wait: impl FnOnce() -> Result<(), FlushError>,
+) -> Result<(), FlushError> {
+    guarded(what, wait).unwrap_or_else(|| Err(FlushError::closed()))
 }
 
 pub(crate) fn report_callback_panic(what: &str) {
@@ -789,8 +790,7 @@ impl ClientInner {
         }
         // A transaction handed to `capture_event` was sampled when it started (by the traces
         // rate); the error rate is not drawn for it again.
-        let transaction =
-            matches!(&source, EventSource::Event(e) if e.ty.as_deref() == Some("transaction"));
+        let transaction = matches!(&source, EventSource::Event(event) if is_transaction(event));
         if !transaction
             && self.options.sample_rate < 1.0
             && fastrand::f64() >= self.options.sample_rate
@@ -1067,10 +1067,10 @@ impl ClientInner {
         before: [(&'static str, u64); 2],
         after: &Event,
     ) {
-        let removed = before[1]
-            .1
-            .saturating_sub(discards::event_counts(after)[1].1);
-        self.discards.record(reason, "span", removed);
+        let [_, (_, spans_before)] = before;
+        let [_, (_, spans_after)] = discards::event_counts(after);
+        self.discards
+            .record(reason, "span", spans_before.saturating_sub(spans_after));
     }
 
     /// Hands an envelope to the transport; counts it when the queue is full or closed.

@@ -269,9 +269,12 @@ fn split_location(location: &str) -> (&str, Option<u64>, Option<u64>) {
     let Some(last) = number(last) else {
         return (location, None, None);
     };
-    match rest.rsplit_once(':') {
-        Some((file, line)) if number(line).is_some() => (file, number(line), Some(last)),
-        _ => (rest, Some(last), None),
+    match rest
+        .rsplit_once(':')
+        .and_then(|(file, line)| Some((file, number(line)?)))
+    {
+        Some((file, line)) => (file, Some(line), Some(last)),
+        None => (rest, Some(last), None),
     }
 }
 
