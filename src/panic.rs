@@ -17,8 +17,10 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Builds the fatal event for a panic: one exception of type `panic` with the panic message,
-/// where it happened, and the stack.
+/// Builds the fatal event for a panic: one exception of type `panic` with the panic message
+/// and where it happened. The capture adds the stack (see [`EventSource::panic`]).
+///
+/// [`EventSource::panic`]: crate::client::EventSource::panic
 pub(crate) fn event_from_panic(info: &PanicHookInfo<'_>) -> Event {
     let mut value = panic_message(info.payload());
     if let Some(loc) = info.location() {
@@ -29,7 +31,7 @@ pub(crate) fn event_from_panic(info: &PanicHookInfo<'_>) -> Event {
             loc.column()
         );
     }
-    panic_event(value, crate::client::stacktrace::capture_in_panic_hook())
+    panic_event(value, None)
 }
 
 /// The event for a panic with this message: level fatal, mechanism `panic`, unhandled.
@@ -137,7 +139,7 @@ pub fn install_panic_hook() {
                         event.level = level;
                         event
                     };
-                    crate::client::capture_ambient(crate::client::EventSource::lazy(build), None);
+                    crate::client::capture_ambient(crate::client::EventSource::panic(build), None);
                 };
                 // Under `panic = "abort"` nothing catches it: the process ends like any other
                 // panic's, so it is fatal and flushed first.

@@ -155,6 +155,24 @@ impl Discards {
     pub(crate) fn has_unsent(&self) -> bool {
         self.unsent.iter().any(|n| n.load(Ordering::Relaxed) != 0)
     }
+
+    /// Hands `envelope` to `deliver`, which counts what it fails to deliver. Should it panic
+    /// instead (a bug of ours or of a library under it), every item is counted under
+    /// `internal_sdk_error`, and a client report it carried is kept for the next envelope.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn deliver_contained(&self, envelope: Envelope, deliver: impl FnOnce(Envelope)) {
+        let tally = Tally::of(&envelope);
+        let report = envelope.items.iter().find_map(|item| match item {
+            EnvelopeItem::ClientReport(report) => Some(report.discarded_events.clone()),
+            _ => None,
+        });
+        if crate::client::guarded("envelope delivery", || deliver(envelope)).is_none() {
+            self.record_tally(reason::INTERNAL_SDK_ERROR, &tally);
+            if let Some(report) = report {
+                self.restore(&report);
+            }
+        }
+    }
 }
 
 /// The non-zero counts of the table `count` reads, by reason then category.
@@ -283,5 +301,37 @@ mod tests {
             &EnvelopeItem::ClientReport(crate::protocol::ClientReport::new(report.clone())),
         );
         assert_eq!(d.take_unsent(), report);
+    }
+
+    #[test]
+    fn a_delivery_that_panics_counts_what_it_held_and_keeps_its_report() {
+        let d = Discards::default();
+        d.record(reason::SAMPLE_RATE, "error", 3);
+        let report = d.take_unsent();
+        let mut envelope = Envelope::from_event(Event::new());
+        envelope.add_item(EnvelopeItem::Attachment(Attachment::new("a", vec![0; 7])));
+        envelope.add_item(EnvelopeItem::ClientReport(
+            crate::protocol::ClientReport::new(report.clone()),
+        ));
+        d.deliver_contained(envelope, |_| panic!("a bug below the transport"));
+        let mut expected = report;
+        expected.extend([
+            DiscardedEvent {
+                reason: reason::INTERNAL_SDK_ERROR.into(),
+                category: "attachment".into(),
+                quantity: 7,
+            },
+            DiscardedEvent {
+                reason: reason::INTERNAL_SDK_ERROR.into(),
+                category: "error".into(),
+                quantity: 1,
+            },
+        ]);
+        expected.sort_by(|a, b| (&a.reason, &a.category).cmp(&(&b.reason, &b.category)));
+        assert_eq!(d.take_unsent(), expected);
+
+        // A delivery that returns counts what it says it lost, nothing more.
+        d.deliver_contained(Envelope::from_event(Event::new()), |_| {});
+        assert!(!d.has_unsent());
     }
 }

@@ -82,6 +82,9 @@ pub(crate) struct Job {
     /// The name of the active span's transaction: the event's when neither the event nor a
     /// scope names it.
     span_transaction: Option<String>,
+    /// The stack the capturing task took for the event's outermost exception, symbolized
+    /// here, on the pipeline thread, before any processor sees the event.
+    stack: Option<stacktrace::Unresolved>,
 }
 
 /// What a job sends. Boxed on its own: with it inline, a job is a "large" allocation for
@@ -113,6 +116,16 @@ impl Job {
             .iter()
             .map(|scope| discards::attachment_bytes(scope.rare().attachments.iter()))
             .sum()
+    }
+}
+
+/// Symbolizes a stack the capturing task took and gives it to the event's outermost
+/// exception, unless that one has a stack of its own.
+fn attach_stack(event: &mut Event, stack: stacktrace::Unresolved) {
+    if let Some(outer) = event.exceptions.last_mut() {
+        if outer.stacktrace.is_none() {
+            outer.stacktrace = stack.resolve();
+        }
     }
 }
 
@@ -568,9 +581,12 @@ pub(crate) enum EventSource<'a> {
     Error(&'a dyn BuildExceptions),
     Message(&'a str, Level),
     Event(Box<Event>),
-    /// Built by the integration that captures it (a tracing event's fields, a panic's stack
-    /// trace) only once the event has been drawn.
+    /// Built by the integration that captures it (a tracing event's fields) only once the
+    /// event has been drawn.
     Lazy(Box<dyn FnOnce() -> Event + 'a>),
+    /// A panic's event, built by the panic hook once drawn. Its stack is taken then, on the
+    /// panicking thread, whatever `attach_stacktrace` says.
+    Panic(Box<dyn FnOnce() -> Event + 'a>),
 }
 
 /// Builds the exception chain of an error. Implemented by [`ErrorRef`], a sized wrapper that
@@ -598,14 +614,26 @@ impl<'a> EventSource<'a> {
         EventSource::Event(Box::new(event))
     }
 
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn lazy(build: impl FnOnce() -> Event + 'a) -> Self {
         EventSource::Lazy(Box::new(build))
     }
 
-    fn into_event(self, attach_stacktrace: bool) -> Event {
-        match self {
+    pub(crate) fn panic(build: impl FnOnce() -> Event + 'a) -> Self {
+        EventSource::Panic(Box::new(build))
+    }
+
+    /// The event, and the stack taken for its outermost exception, left unsymbolized.
+    fn into_event(self, attach_stacktrace: bool) -> (Event, Option<stacktrace::Unresolved>) {
+        let event = match self {
             EventSource::Event(event) => *event,
             EventSource::Lazy(build) => build(),
+            EventSource::Panic(build) => {
+                return (
+                    build(),
+                    Some(stacktrace::Unresolved::capture_in_panic_hook()),
+                );
+            }
             EventSource::Message(message, level) => {
                 let mut event = Event::new();
                 event.message = Some(message.to_owned());
@@ -625,14 +653,11 @@ impl<'a> EventSource<'a> {
                             ..Exception::default()
                         }]
                     });
-                if attach_stacktrace {
-                    if let Some(outer) = event.exceptions.last_mut() {
-                        outer.stacktrace = stacktrace::capture();
-                    }
-                }
-                event
+                let stack = attach_stacktrace.then(stacktrace::Unresolved::capture);
+                return (event, stack);
             }
-        }
+        };
+        (event, None)
     }
 }
 
@@ -798,7 +823,7 @@ impl ClientInner {
             self.record_discard(reason::SAMPLE_RATE, "error", 1);
             return None;
         }
-        let mut event = source.into_event(self.options.attach_stacktrace);
+        let (mut event, stack) = source.into_event(self.options.attach_stacktrace);
         let event_id = event.event_id;
         // Snapshots are reference-count increments; no lock is held while user code runs.
         let mut global = crate::scope::global_data();
@@ -856,6 +881,7 @@ impl ClientInner {
             },
             dsc,
             span_transaction,
+            stack,
         });
         if !self.enqueue(job) {
             return None;
@@ -886,6 +912,7 @@ impl ClientInner {
             },
             dsc: None,
             span_transaction: None,
+            stack: None,
         });
         self.enqueue(job);
     }
@@ -909,7 +936,7 @@ impl ClientInner {
             None => Some(job),
         };
         match job {
-            Some(job) => self.process(*job),
+            Some(job) => self.process_contained(job, |job| self.process(job)),
             None => true,
         }
     }
@@ -927,7 +954,7 @@ impl ClientInner {
             crate::transport::LINGER,
             |job: Box<Job>| {
                 let client = job.client.clone();
-                client.process(*job);
+                client.process_contained(job, |job| client.process(job));
             },
         );
         match spawned {
@@ -943,6 +970,19 @@ impl ClientInner {
                 None
             }
         }
+    }
+
+    /// Runs `process` on a job; should it panic (a bug of ours or of a library under us:
+    /// user callbacks and transports are contained on their own), the event is counted
+    /// under `internal_sdk_error` and the panic goes no further. Returns whether the event
+    /// reached the transport.
+    fn process_contained(&self, job: Box<Job>, process: impl FnOnce(Job) -> bool) -> bool {
+        let (lost, bytes) = (job.counts(), job.attachment_bytes());
+        guarded("event pipeline", || process(*job)).unwrap_or_else(|| {
+            self.discards
+                .record_lost(reason::INTERNAL_SDK_ERROR, lost, bytes);
+            false
+        })
     }
 
     /// The rest of the pipeline, off the capturing task: merge, event processors,
@@ -961,9 +1001,15 @@ impl ClientInner {
             scopes,
             dsc,
             span_transaction,
+            stack,
         } = job;
         let (event, dsc) = match payload {
-            Payload::Event(event) => (*event, dsc),
+            Payload::Event(mut event) => {
+                if let Some(stack) = stack {
+                    attach_stack(&mut event, stack);
+                }
+                (*event, dsc)
+            }
             Payload::Transaction(draft) => {
                 let (event, dsc) = draft.into_event();
                 (event, Some(dsc))
@@ -1053,6 +1099,15 @@ impl ClientInner {
         });
         envelope.trace = (dsc.filter(|d| !d.is_empty())).map(DynamicSamplingContext::new);
         for attachment in attachments {
+            let size = attachment.bytes.len();
+            if size > self.options.max_attachment_size {
+                // Left out rather than have the server refuse the event with it.
+                self.record_discard(reason::SEND_ERROR, "attachment", size as u64);
+                if self.options.debug {
+                    tracing::warn!(target: "scopeline", filename = %attachment.filename, size, max = self.options.max_attachment_size, "an attachment over max_attachment_size was left out of its event");
+                }
+                continue;
+            }
             envelope.add_item(EnvelopeItem::Attachment(attachment));
         }
         self.send(envelope)
@@ -1423,6 +1478,82 @@ mod tests {
                 "std::fmt::Error"
             ]
         );
+    }
+
+    #[test]
+    fn a_captured_errors_stack_is_symbolized_by_the_pipeline_not_the_capturing_task() {
+        let err = "x".parse::<i32>().unwrap_err();
+        let (mut event, stack) = EventSource::Error(&ErrorRef(&err)).into_event(true);
+        assert!(event.exceptions.last().unwrap().stacktrace.is_none());
+        let stack = stack.expect("attach_stacktrace takes a stack");
+        std::thread::spawn(move || {
+            attach_stack(&mut event, stack);
+            let frames = &event
+                .exceptions
+                .last()
+                .unwrap()
+                .stacktrace
+                .as_ref()
+                .unwrap()
+                .frames;
+            assert!(!frames.is_empty());
+        })
+        .join()
+        .unwrap();
+        // Without `attach_stacktrace`, no stack is taken.
+        let (_, stack) = EventSource::Error(&ErrorRef(&err)).into_event(false);
+        assert!(stack.is_none());
+    }
+
+    #[test]
+    fn a_panic_inside_the_pipeline_is_contained_and_its_event_counted() {
+        let options = ClientOptions::new().json_lines(crate::transport::JsonLinesTarget::Stderr);
+        let client = Client::new(options);
+        let job = Box::new(Job {
+            client: client.inner.clone(),
+            payload: Payload::Event(Box::new(Event::new())),
+            global: Arc::default(),
+            isolation: ScopeData::default(),
+            current: ScopeData::default(),
+            scopes: ScopePair {
+                isolation: Scope::new(),
+                current: Scope::new(),
+            },
+            dsc: None,
+            span_transaction: None,
+            stack: None,
+        });
+        let sent = client
+            .inner
+            .process_contained(job, |_| panic!("a bug in the pipeline"));
+        assert!(!sent);
+        let dropped = client.discarded_events();
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+        assert_eq!(
+            (
+                &*dropped[0].reason,
+                &*dropped[0].category,
+                dropped[0].quantity
+            ),
+            (reason::INTERNAL_SDK_ERROR, "error", 1)
+        );
+    }
+
+    #[test]
+    fn a_stack_taken_at_capture_does_not_replace_one_the_event_has() {
+        let mut event = Event::new();
+        let own = crate::protocol::Stacktrace {
+            frames: vec![crate::protocol::Frame {
+                function: Some("mine".into()),
+                ..Default::default()
+            }],
+        };
+        event.exceptions = vec![Exception {
+            stacktrace: Some(own.clone()),
+            ..Exception::default()
+        }];
+        attach_stack(&mut event, stacktrace::Unresolved::capture());
+        assert_eq!(event.exceptions[0].stacktrace.as_ref(), Some(&own));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub(crate) type BeforeBreadcrumb =
 /// `max_breadcrumbs` unless set, as in the Sentry SDKs.
 pub(crate) const DEFAULT_MAX_BREADCRUMBS: usize = 100;
 const DEFAULT_QUEUE_SIZE: usize = 1024;
+/// `max_attachment_size` unless set: 20 MiB, as in the Sentry SDKs.
+const DEFAULT_MAX_ATTACHMENT_SIZE: usize = 20 * 1024 * 1024;
 
 /// How a client behaves: where it sends, what it adds, what it drops.
 ///
@@ -51,6 +53,7 @@ pub struct ClientOptions {
     pub(crate) dist: Option<Cow<'static, str>>,
     pub(crate) sample_rate: f64,
     pub(crate) max_breadcrumbs: usize,
+    pub(crate) max_attachment_size: usize,
     pub(crate) before_send: Option<BeforeSend>,
     pub(crate) before_breadcrumb: Option<BeforeBreadcrumb>,
     pub(crate) send_default_pii: bool,
@@ -84,6 +87,7 @@ impl Default for ClientOptions {
             dist: None,
             sample_rate: 1.0,
             max_breadcrumbs: DEFAULT_MAX_BREADCRUMBS,
+            max_attachment_size: DEFAULT_MAX_ATTACHMENT_SIZE,
             before_send: None,
             before_breadcrumb: None,
             send_default_pii: false,
@@ -122,6 +126,7 @@ impl fmt::Debug for ClientOptions {
             .field("dist", &self.dist)
             .field("sample_rate", &self.sample_rate)
             .field("max_breadcrumbs", &self.max_breadcrumbs)
+            .field("max_attachment_size", &self.max_attachment_size)
             .field("before_send", &self.before_send.is_some())
             .field("before_breadcrumb", &self.before_breadcrumb.is_some())
             .field("send_default_pii", &self.send_default_pii)
@@ -298,6 +303,24 @@ impl ClientOptions {
     /// ```
     pub fn max_breadcrumbs(mut self, max: usize) -> Self {
         self.max_breadcrumbs = max;
+        self
+    }
+
+    /// The largest attachment, in bytes, an event takes along (20 MiB by default, as in the
+    /// Sentry SDKs). A larger one is left out and its bytes counted as dropped under
+    /// `send_error`, the outcome the server's `413 Payload Too Large` would have given
+    /// it; its event, and the event's other attachments, are still sent. (Sentry takes at
+    /// most 20 MB per compressed request: keep attachments well under that.)
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().get_max_attachment_size(), 20 * 1024 * 1024);
+    /// let options = ClientOptions::new().max_attachment_size(1024 * 1024);
+    /// assert_eq!(options.get_max_attachment_size(), 1024 * 1024);
+    /// ```
+    pub fn max_attachment_size(mut self, bytes: usize) -> Self {
+        self.max_attachment_size = bytes;
         self
     }
 
@@ -725,6 +748,17 @@ impl ClientOptions {
     /// ```
     pub fn get_max_breadcrumbs(&self) -> usize {
         self.max_breadcrumbs
+    }
+
+    /// The attachment size cap, in bytes (see [`ClientOptions::max_attachment_size`]).
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert_eq!(ClientOptions::new().max_attachment_size(10).get_max_attachment_size(), 10);
+    /// ```
+    pub fn get_max_attachment_size(&self) -> usize {
+        self.max_attachment_size
     }
 
     /// Whether personal data may be collected automatically.

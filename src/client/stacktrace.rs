@@ -5,26 +5,44 @@ use std::path::Path;
 
 use crate::protocol::{Event, Frame, Stacktrace};
 
-/// Captures the calling thread's stack, without the frames of the backtrace machinery or
-/// scopeline itself.
-pub(crate) fn capture() -> Option<Stacktrace> {
-    capture_with(Trim::Machinery)
+/// A stack captured on the calling thread but not yet symbolized. Symbolizing takes std's
+/// process-wide backtrace lock and, the first time, reads the binary's debug info (milliseconds
+/// to seconds): done on the pipeline thread, an error storm does not stall the tasks that
+/// capture, nor one tokio worker behind another's symbolization.
+pub(crate) struct Unresolved {
+    backtrace: Backtrace,
+    trim: Trim,
 }
 
-/// Captures the stack of a panicking thread from its panic hook: without the frames of the
-/// hook, the capture and the panic machinery, so that the innermost frame is the code that
-/// panicked.
-pub(crate) fn capture_in_panic_hook() -> Option<Stacktrace> {
-    capture_with(Trim::Panic)
-}
+impl Unresolved {
+    /// The calling thread's stack; [`resolve`](Self::resolve) leaves out the frames of the
+    /// backtrace machinery and of scopeline itself.
+    pub(crate) fn capture() -> Self {
+        Self::capture_with(Trim::Machinery)
+    }
 
-fn capture_with(trim: Trim) -> Option<Stacktrace> {
-    // Paths under the working directory come relative to it (`./src/main.rs`); `parse`
-    // makes them whole. (The alternate form would print them whole, but in another layout,
-    // with addresses and crate hashes in every name.)
-    let text = Backtrace::force_capture().to_string();
-    let frames = parse(&text, trim);
-    (!frames.is_empty()).then_some(Stacktrace { frames })
+    /// The stack of a panicking thread, from its panic hook; [`resolve`](Self::resolve) also
+    /// leaves out the frames of the hook and the panic machinery, so that the innermost frame
+    /// is the code that panicked.
+    pub(crate) fn capture_in_panic_hook() -> Self {
+        Self::capture_with(Trim::Panic)
+    }
+
+    fn capture_with(trim: Trim) -> Self {
+        Unresolved {
+            backtrace: Backtrace::force_capture(),
+            trim,
+        }
+    }
+
+    /// Symbolizes the stack into Sentry frames, oldest first; `None` when no frame is left.
+    pub(crate) fn resolve(self) -> Option<Stacktrace> {
+        // Paths under the working directory come relative to it (`./src/main.rs`); `parse`
+        // makes them whole. (The alternate form would print them whole, but in another
+        // layout, with addresses and crate hashes in every name.)
+        let frames = parse(&self.backtrace.to_string(), self.trim);
+        (!frames.is_empty()).then_some(Stacktrace { frames })
+    }
 }
 
 /// Which innermost frames a capture leaves out.
@@ -636,7 +654,9 @@ mod tests {
 
     #[test]
     fn a_live_capture_starts_outside_the_machinery() {
-        let trace = capture().expect("std backtraces work in tests");
+        let trace = Unresolved::capture()
+            .resolve()
+            .expect("std backtraces work in tests");
         let innermost = trace.frames.last().unwrap().function.clone().unwrap();
         assert!(!is_internal(&innermost), "{innermost}");
         assert!(
@@ -646,5 +666,23 @@ mod tests {
                 .unwrap()
                 .starts_with("std::backtrace"))
         );
+    }
+
+    #[test]
+    fn a_stack_resolved_on_another_thread_is_the_one_captured() {
+        // Two captures from one call site: the same stack.
+        let [here, there] = [(); 2].map(|()| Unresolved::capture());
+        let there = std::thread::spawn(move || there.resolve())
+            .join()
+            .unwrap()
+            .expect("std backtraces work in tests");
+        let here = here.resolve().expect("std backtraces work in tests");
+        let names = |t: &Stacktrace| {
+            (t.frames.iter())
+                .map(|f| (f.function.clone(), f.lineno))
+                .collect::<Vec<_>>()
+        };
+        assert!(!here.frames.is_empty());
+        assert_eq!(names(&here), names(&there));
     }
 }

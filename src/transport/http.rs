@@ -113,7 +113,10 @@ impl HttpTransport {
             "scopeline-http",
             queue_size,
             Duration::ZERO,
-            move |envelope| sender.deliver(envelope),
+            move |envelope| {
+                let discards = sender.discards.clone();
+                discards.deliver_contained(envelope, |envelope| sender.deliver(envelope));
+            },
         )?;
         Ok(HttpTransport {
             worker,
