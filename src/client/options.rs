@@ -479,7 +479,9 @@ impl ClientOptions {
     }
 
     /// Whether to attach a stack trace to captured errors (off by default; panics always get
-    /// one).
+    /// one). The capturing task only walks its stack; turning addresses into function names
+    /// and lines, the costly part, is done on the client's pipeline thread, before event
+    /// processors and `before_send` see the event.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().attach_stacktrace(true);
