@@ -23,6 +23,15 @@ pub enum InitError {
     /// The HTTP transport could not be set up: its CA file (`ca_certs`) is unreadable or
     /// holds no certificate, or its thread could not start.
     Http(io::Error),
+    /// An environment variable `init` reads holds a value it cannot use.
+    Env {
+        /// The variable, such as `SENTRY_SAMPLE_RATE`.
+        name: &'static str,
+        /// Its value, trimmed.
+        value: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for InitError {
@@ -31,6 +40,11 @@ impl fmt::Display for InitError {
             InitError::Dsn(e) => fmt::Display::fmt(e, f),
             InitError::Io(e) => write!(f, "cannot open the JSON-lines output: {e}"),
             InitError::Http(e) => write!(f, "cannot set up the HTTP transport: {e}"),
+            InitError::Env {
+                name,
+                value,
+                expected,
+            } => write!(f, "{name}={value:?} is not {expected}"),
         }
     }
 }
@@ -40,6 +54,7 @@ impl std::error::Error for InitError {
         match self {
             InitError::Dsn(e) => Some(e),
             InitError::Io(e) | InitError::Http(e) => Some(e),
+            InitError::Env { .. } => None,
         }
     }
 }
@@ -123,15 +138,49 @@ fn env_var(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A sample rate from the environment: a number from 0 to 1.
+fn env_rate(name: &'static str) -> Result<Option<f64>, super::InitError> {
+    let Some(value) = env_var(name) else {
+        return Ok(None);
+    };
+    match value.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(Some(rate)),
+        _ => Err(super::InitError::Env {
+            name,
+            value,
+            expected: "a number from 0 to 1",
+        }),
+    }
+}
+
+/// A switch from the environment: `1`, `true`, `yes`, `on` or their opposites, in any case.
+fn env_switch(name: &'static str) -> Result<Option<bool>, super::InitError> {
+    let Some(value) = env_var(name) else {
+        return Ok(None);
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(Some(true)),
+        "0" | "false" | "no" | "off" => Ok(Some(false)),
+        _ => Err(super::InitError::Env {
+            name,
+            value,
+            expected: "one of 1, true, yes, on, 0, false, no, off",
+        }),
+    }
+}
+
 /// Makes a client, binds it to the global scope and returns the guard that flushes it.
 ///
-/// Options not set in code are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
-/// `SENTRY_ENVIRONMENT` (trimmed; `.dsn("")` in code keeps `SENTRY_DSN` from being read).
+/// Options not set in code are read from the environment, trimmed: `SENTRY_DSN`,
+/// `SENTRY_RELEASE`, `SENTRY_ENVIRONMENT`, `SENTRY_SAMPLE_RATE` and
+/// `SENTRY_TRACES_SAMPLE_RATE` (numbers from 0 to 1) and `SENTRY_DEBUG` (`1`/`true`/`yes`/
+/// `on` or `0`/`false`/`no`/`off`). `.dsn("")` in code keeps `SENTRY_DSN` from being read.
 /// With `capture_panics` on (the default) it also installs the panic hook.
 ///
 /// # Panics
 ///
-/// Panics with the reason when the DSN is invalid; use [`try_init`] to handle it.
+/// Panics with the reason when the DSN or one of those variables is invalid; use
+/// [`try_init`] to handle it.
 ///
 /// # Examples
 ///
@@ -157,8 +206,9 @@ pub fn init(options: ClientOptions) -> ClientInitGuard {
 ///
 /// # Errors
 ///
-/// Fails when the DSN is invalid (saying what is wrong with it) or the JSON-lines file cannot
-/// be opened. Nothing is bound then.
+/// Fails when the DSN is invalid (saying what is wrong with it), when an environment variable
+/// it reads holds a value it cannot use (naming the variable), or when the JSON-lines file
+/// cannot be opened. Nothing is bound then.
 ///
 /// # Examples
 ///
@@ -178,6 +228,19 @@ pub fn try_init(mut options: ClientOptions) -> Result<ClientInitGuard, super::In
     }
     if options.environment.is_none() {
         options.environment = env_var("SENTRY_ENVIRONMENT").map(Into::into);
+    }
+    if !options.sample_rate_set {
+        if let Some(rate) = env_rate("SENTRY_SAMPLE_RATE")? {
+            options.sample_rate = rate;
+        }
+    }
+    if options.traces_sample_rate.is_none() {
+        options.traces_sample_rate = env_rate("SENTRY_TRACES_SAMPLE_RATE")?;
+    }
+    if !options.debug_set {
+        if let Some(on) = env_switch("SENTRY_DEBUG")? {
+            options.debug = on;
+        }
     }
     let capture_panics = options.capture_panics;
     let client = Client::try_new(options)?;

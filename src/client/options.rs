@@ -23,7 +23,8 @@ const DEFAULT_MAX_ATTACHMENT_SIZE: usize = 20 * 1024 * 1024;
 ///
 /// Built with setters; every option has the default the Sentry SDKs use.
 /// [`init`](crate::init) also reads `SENTRY_DSN`, `SENTRY_RELEASE` and `SENTRY_ENVIRONMENT`
-/// for the options not set in code.
+/// (and `SENTRY_SAMPLE_RATE`, `SENTRY_TRACES_SAMPLE_RATE`, `SENTRY_DEBUG`) for the options
+/// not set in code.
 ///
 /// # Examples
 ///
@@ -52,6 +53,8 @@ pub struct ClientOptions {
     pub(crate) server_name: Option<Cow<'static, str>>,
     pub(crate) dist: Option<Cow<'static, str>>,
     pub(crate) sample_rate: f64,
+    /// Whether `sample_rate` was called (`init` then leaves `SENTRY_SAMPLE_RATE` unread).
+    pub(crate) sample_rate_set: bool,
     pub(crate) max_breadcrumbs: usize,
     pub(crate) max_attachment_size: usize,
     pub(crate) before_send: Option<BeforeSend>,
@@ -60,6 +63,8 @@ pub struct ClientOptions {
     pub(crate) attach_stacktrace: bool,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) debug: bool,
+    /// Whether `debug` was called (`init` then leaves `SENTRY_DEBUG` unread).
+    pub(crate) debug_set: bool,
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) json_lines: Option<JsonLinesTarget>,
     pub(crate) capture_panics: bool,
@@ -86,6 +91,7 @@ impl Default for ClientOptions {
             server_name: None,
             dist: None,
             sample_rate: 1.0,
+            sample_rate_set: false,
             max_breadcrumbs: DEFAULT_MAX_BREADCRUMBS,
             max_attachment_size: DEFAULT_MAX_ATTACHMENT_SIZE,
             before_send: None,
@@ -94,6 +100,7 @@ impl Default for ClientOptions {
             attach_stacktrace: false,
             shutdown_timeout: Duration::from_secs(2),
             debug: false,
+            debug_set: false,
             transport: None,
             json_lines: None,
             capture_panics: true,
@@ -282,6 +289,7 @@ impl ClientOptions {
         } else {
             rate.clamp(0.0, 1.0)
         };
+        self.sample_rate_set = true;
         self
     }
 
@@ -562,6 +570,7 @@ impl ClientOptions {
     /// ```
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;
+        self.debug_set = true;
         self
     }
 
@@ -773,6 +782,18 @@ impl ClientOptions {
     /// ```
     pub fn get_send_default_pii(&self) -> bool {
         self.send_default_pii
+    }
+
+    /// Whether the SDK logs its decisions (see [`ClientOptions::debug`]).
+    ///
+    /// ```
+    /// use scopeline::ClientOptions;
+    ///
+    /// assert!(!ClientOptions::new().get_debug());
+    /// assert!(ClientOptions::new().debug(true).get_debug());
+    /// ```
+    pub fn get_debug(&self) -> bool {
+        self.debug
     }
 
     /// The shutdown timeout.
