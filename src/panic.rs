@@ -31,11 +31,11 @@ pub(crate) fn event_from_panic(info: &PanicHookInfo<'_>) -> Event {
             loc.column()
         );
     }
-    panic_event(value, None)
+    panic_event(value)
 }
 
 /// The event for a panic with this message: level fatal, mechanism `panic`, unhandled.
-pub(crate) fn panic_event(value: String, stacktrace: Option<crate::protocol::Stacktrace>) -> Event {
+pub(crate) fn panic_event(value: String) -> Event {
     let mut event = Event::new();
     event.level = Level::Fatal;
     event.exceptions = vec![Exception {
@@ -47,7 +47,6 @@ pub(crate) fn panic_event(value: String, stacktrace: Option<crate::protocol::Sta
             synthetic: true,
             ..Mechanism::default()
         }),
-        stacktrace,
         ..Exception::default()
     }];
     event
@@ -132,27 +131,31 @@ pub fn install_panic_hook() {
                 .flatten()
                 .filter(|c| c.options().capture_panics);
             if let Some(client) = client {
-                // The stack trace is taken only for an event the sample rate keeps.
-                let capture = |level: Level| {
+                // The stack trace is taken only for an event the sample rate keeps. A panic
+                // that may end the process has it symbolized here, before the flush starts:
+                // the thread has nothing else to do.
+                let capture = |level: Level, resolve_here: bool| {
                     let build = || {
                         let mut event = event_from_panic(info);
                         event.level = level;
                         event
                     };
-                    crate::client::capture_ambient(crate::client::EventSource::panic(build), None);
+                    let source = crate::client::EventSource::panic(build, resolve_here);
+                    crate::client::capture_ambient(source, None);
                 };
                 // Under `panic = "abort"` nothing catches it: the process ends like any other
                 // panic's, so it is fatal and flushed first.
                 if !cfg!(panic = "abort") && CATCHING.with(Cell::get) > 0 {
                     // Caught and answered by an integration: the process goes on.
-                    capture(Level::Error);
+                    capture(Level::Error, false);
                     HOOK_CAPTURED.with(|c| c.set(true));
                 } else {
-                    capture(Level::Fatal);
+                    let may_end = may_end_the_process();
+                    capture(Level::Fatal, may_end);
                     // Delivered before the previous hook runs: a hook that ends the process
                     // (`exit`, `abort`) must not lose the event. With the server unreachable,
                     // the usual message waits for up to the shutdown timeout.
-                    if may_end_the_process() {
+                    if may_end {
                         let _ = client.flush(client.options().get_shutdown_timeout());
                     }
                 }

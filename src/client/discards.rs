@@ -156,21 +156,42 @@ impl Discards {
         self.unsent.iter().any(|n| n.load(Ordering::Relaxed) != 0)
     }
 
-    /// Hands `envelope` to `deliver`, which counts what it fails to deliver. Should it panic
-    /// instead (a bug of ours or of a library under it), every item is counted under
-    /// `internal_sdk_error`, and a client report it carried is kept for the next envelope.
+    /// Runs a delivery, which counts what it fails to deliver and keeps in `at_stake` what
+    /// it holds that no count covers yet. Should it panic (a bug of ours or of a library
+    /// under it), what was at stake is counted under `internal_sdk_error`, and the counts of
+    /// a client report among it kept for the next envelope.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
-    pub(crate) fn deliver_contained(&self, envelope: Envelope, deliver: impl FnOnce(Envelope)) {
-        let tally = Tally::of(&envelope);
-        let report = envelope.items.iter().find_map(|item| match item {
-            EnvelopeItem::ClientReport(report) => Some(report.discarded_events.clone()),
-            _ => None,
-        });
-        if crate::client::guarded("envelope delivery", || deliver(envelope)).is_none() {
-            self.record_tally(reason::INTERNAL_SDK_ERROR, &tally);
-            if let Some(report) = report {
-                self.restore(&report);
+    pub(crate) fn contain_delivery(&self, deliver: impl FnOnce(&mut Option<AtStake>)) {
+        let mut at_stake = None;
+        if crate::client::guarded("envelope delivery", || deliver(&mut at_stake)).is_none() {
+            if let Some(AtStake { tally, report }) = at_stake {
+                self.record_tally(reason::INTERNAL_SDK_ERROR, &tally);
+                if let Some(report) = report {
+                    self.restore(&report);
+                }
             }
+        }
+    }
+}
+
+/// What losing an envelope would leave uncounted: its items, and the counts its client
+/// report carries. Taken by a delivery while it holds the envelope, let go once the envelope
+/// is handed on (from then on the delivery counts its own failures).
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) struct AtStake {
+    tally: Tally,
+    report: Option<Vec<DiscardedEvent>>,
+}
+
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+impl AtStake {
+    pub(crate) fn of(envelope: &Envelope) -> AtStake {
+        AtStake {
+            tally: Tally::of(envelope),
+            report: envelope.items.iter().find_map(|item| match item {
+                EnvelopeItem::ClientReport(report) => Some(report.discarded_events.clone()),
+                _ => None,
+            }),
         }
     }
 }
@@ -313,7 +334,10 @@ mod tests {
         envelope.add_item(EnvelopeItem::ClientReport(
             crate::protocol::ClientReport::new(report.clone()),
         ));
-        d.deliver_contained(envelope, |_| panic!("a bug below the transport"));
+        d.contain_delivery(|at_stake| {
+            *at_stake = Some(AtStake::of(&envelope));
+            panic!("a bug below the transport")
+        });
         let mut expected = report;
         expected.extend([
             DiscardedEvent {
@@ -330,8 +354,12 @@ mod tests {
         expected.sort_by(|a, b| (&a.reason, &a.category).cmp(&(&b.reason, &b.category)));
         assert_eq!(d.take_unsent(), expected);
 
-        // A delivery that returns counts what it says it lost, nothing more.
-        d.deliver_contained(Envelope::from_event(Event::new()), |_| {});
+        // What a delivery handed on before it panicked is its own to count.
+        d.contain_delivery(|at_stake| {
+            *at_stake = Some(AtStake::of(&Envelope::from_event(Event::new())));
+            *at_stake = None;
+            panic!("after the server took it")
+        });
         assert!(!d.has_unsent());
     }
 }

@@ -179,8 +179,9 @@ fn env_switch(name: &'static str) -> Result<Option<bool>, super::InitError> {
 ///
 /// # Panics
 ///
-/// Panics with the reason when the DSN or one of those variables is invalid; use
-/// [`try_init`] to handle it.
+/// Panics with the reason when [`try_init`] would fail (an invalid DSN or variable, a
+/// JSON-lines file that cannot be opened, an HTTP transport that cannot be set up); use
+/// `try_init` to handle it.
 ///
 /// # Examples
 ///
@@ -234,7 +235,8 @@ pub fn try_init(mut options: ClientOptions) -> Result<ClientInitGuard, super::In
             options.sample_rate = rate;
         }
     }
-    if options.traces_sample_rate.is_none() {
+    // A sampler set in code decides alone: the variable would not be used.
+    if options.traces_sample_rate.is_none() && options.traces_sampler.is_none() {
         options.traces_sample_rate = env_rate("SENTRY_TRACES_SAMPLE_RATE")?;
     }
     if !options.debug_set {

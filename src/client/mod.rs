@@ -30,6 +30,8 @@ use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span, TransactionDraft};
 use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
+#[cfg(feature = "http")]
+pub(crate) use discards::AtStake;
 /// Reasons a client drops data, as named in Sentry's client reports.
 pub(crate) use discards::{Discards, reason};
 
@@ -585,8 +587,13 @@ pub(crate) enum EventSource<'a> {
     /// event has been drawn.
     Lazy(Box<dyn FnOnce() -> Event + 'a>),
     /// A panic's event, built by the panic hook once drawn. Its stack is taken then, on the
-    /// panicking thread, whatever `attach_stacktrace` says.
-    Panic(Box<dyn FnOnce() -> Event + 'a>),
+    /// panicking thread, whatever `attach_stacktrace` says; symbolized there too when
+    /// `resolve_here` (a panic that may end the process: the thread has nothing else to do,
+    /// and the flush that follows must not spend its time on it).
+    Panic {
+        build: Box<dyn FnOnce() -> Event + 'a>,
+        resolve_here: bool,
+    },
 }
 
 /// Builds the exception chain of an error. Implemented by [`ErrorRef`], a sized wrapper that
@@ -619,8 +626,11 @@ impl<'a> EventSource<'a> {
         EventSource::Lazy(Box::new(build))
     }
 
-    pub(crate) fn panic(build: impl FnOnce() -> Event + 'a) -> Self {
-        EventSource::Panic(Box::new(build))
+    pub(crate) fn panic(build: impl FnOnce() -> Event + 'a, resolve_here: bool) -> Self {
+        EventSource::Panic {
+            build: Box::new(build),
+            resolve_here,
+        }
     }
 
     /// The event, and the stack taken for its outermost exception, left unsymbolized.
@@ -628,11 +638,17 @@ impl<'a> EventSource<'a> {
         let event = match self {
             EventSource::Event(event) => *event,
             EventSource::Lazy(build) => build(),
-            EventSource::Panic(build) => {
-                return (
-                    build(),
-                    Some(stacktrace::Unresolved::capture_in_panic_hook()),
-                );
+            EventSource::Panic {
+                build,
+                resolve_here,
+            } => {
+                let mut event = build();
+                let stack = stacktrace::Unresolved::capture_in_panic_hook();
+                if !resolve_here {
+                    return (event, Some(stack));
+                }
+                attach_stack(&mut event, stack);
+                event
             }
             EventSource::Message(message, level) => {
                 let mut event = Event::new();
@@ -653,8 +669,11 @@ impl<'a> EventSource<'a> {
                             ..Exception::default()
                         }]
                     });
-                let stack = attach_stacktrace.then(stacktrace::Unresolved::capture);
-                return (event, stack);
+                // Not `bool::then`: its frames would be the innermost of the stack.
+                if attach_stacktrace {
+                    return (event, Some(stacktrace::Unresolved::capture()));
+                }
+                event
             }
         };
         (event, None)

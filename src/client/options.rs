@@ -365,7 +365,8 @@ impl ClientOptions {
         self
     }
 
-    /// The share of transactions to send, from 0 to 1. Unset (the default), tracing is off:
+    /// The share of transactions to send, from 0 to 1. Unset (the default, unless
+    /// [`init`](crate::init) finds `SENTRY_TRACES_SAMPLE_RATE`), tracing is off:
     /// transactions are unsampled and cost almost nothing (even in a trace upstream sampled),
     /// and errors still carry their trace. Set, upstream sampling decisions of a continued
     /// trace win over this rate. Values outside 0..=1 are clamped, as for
@@ -488,8 +489,9 @@ impl ClientOptions {
 
     /// Whether to attach a stack trace to captured errors (off by default; panics always get
     /// one). The capturing task only walks its stack; turning addresses into function names
-    /// and lines, the costly part, is done on the client's pipeline thread, before event
-    /// processors and `before_send` see the event.
+    /// and lines, the costly part, is done on the client's pipeline thread (for a panic that
+    /// may end the process, on the panicking thread), before event processors and
+    /// `before_send` see the event.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().attach_stacktrace(true);

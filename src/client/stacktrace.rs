@@ -5,10 +5,11 @@ use std::path::Path;
 
 use crate::protocol::{Event, Frame, Stacktrace};
 
-/// A stack captured on the calling thread but not yet symbolized. Symbolizing takes std's
-/// process-wide backtrace lock and, the first time, reads the binary's debug info (milliseconds
-/// to seconds): done on the pipeline thread, an error storm does not stall the tasks that
-/// capture, nor one tokio worker behind another's symbolization.
+/// A stack captured on the calling thread but not yet symbolized. Symbolizing holds std's
+/// process-wide backtrace lock, which walking a stack takes too, and the first time reads the
+/// binary's debug info (milliseconds to seconds): done on the pipeline thread, a capturing
+/// task walks its own stack and waits at most for the one symbolization in progress, instead
+/// of symbolizing its own while every other capture waits.
 pub(crate) struct Unresolved {
     backtrace: Backtrace,
     trim: Trim,

@@ -414,7 +414,7 @@ fn report_panic(catching: &crate::panic::Catching, payload: &(dyn std::any::Any 
         || crate::client::with_current_client(|c| c.options().capture_panics).unwrap_or(false);
     if !catching.hook_captured() && wanted() {
         let message = crate::panic::panic_message(payload);
-        let mut event = crate::panic::panic_event(message, None);
+        let mut event = crate::panic::panic_event(message);
         event.level = Level::Error;
         crate::capture_event(event);
     }

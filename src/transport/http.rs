@@ -17,7 +17,7 @@ use flate2::{Compression, Crc};
 use super::rate_limits::RateLimits;
 use super::resolve::CachingResolver;
 use super::{FlushError, SendError, Transport, Worker};
-use crate::client::{Discards, Dsn, reason};
+use crate::client::{AtStake, Discards, Dsn, reason};
 use crate::protocol::{Envelope, EnvelopeItem};
 
 /// What every request says about the SDK: `{name}/{version}`, with the name events carry in
@@ -115,7 +115,7 @@ impl HttpTransport {
             Duration::ZERO,
             move |envelope| {
                 let discards = sender.discards.clone();
-                discards.deliver_contained(envelope, |envelope| sender.deliver(envelope));
+                discards.contain_delivery(|at_stake| sender.deliver(envelope, at_stake));
             },
         )?;
         Ok(HttpTransport {
@@ -338,12 +338,19 @@ fn is_event(item: &EnvelopeItem) -> bool {
 }
 
 impl Sender {
-    fn deliver(&mut self, mut envelope: Envelope) {
+    /// Posts one envelope and counts what does not arrive. `at_stake` holds what a panic
+    /// here would lose uncounted (see [`Discards::contain_delivery`]), until the request
+    /// goes out: from then on the server may have it, and every failure is counted here.
+    fn deliver(&mut self, mut envelope: Envelope, at_stake: &mut Option<AtStake>) {
+        *at_stake = Some(AtStake::of(&envelope));
         // A limit may have arrived while the envelope waited in the queue.
         retain_unlimited(&mut envelope, &self.limits, &self.discards);
         if envelope.items.is_empty() {
+            *at_stake = None;
             return;
         }
+        // What the limits dropped is counted.
+        *at_stake = Some(AtStake::of(&envelope));
         let body = match &mut self.gzip {
             Some(gzip) => gzip.compress(&envelope),
             None => envelope.to_vec(),
@@ -351,6 +358,7 @@ impl Sender {
         let body = match body {
             Ok(body) => body,
             Err(e) => {
+                *at_stake = None;
                 self.discards
                     .record_envelope(reason::INTERNAL_SDK_ERROR, &envelope);
                 tracing::error!(target: TARGET, error = %e, "could not write an envelope");
@@ -365,6 +373,7 @@ impl Sender {
         if self.gzip.is_some() {
             request = request.header("Content-Encoding", "gzip");
         }
+        *at_stake = None;
         let sent = request.send(&body[..]);
         let mut response = match sent {
             Ok(response) => response,
