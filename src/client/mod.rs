@@ -1277,15 +1277,26 @@ impl ClientInner {
     }
 }
 
-/// The span events are tied to: the innermost `tracing` span that has a Sentry span (with the
-/// tracing layer installed), else the span set on the current scope, else on the isolation
-/// scope.
+/// The span events are tied to: the innermost `tracing` span that has a Sentry span of this
+/// isolation scope (see [`entered_span`]), else the span set on the current scope, else on
+/// the isolation scope.
 pub(crate) fn active_span(current: &Scope, isolation: &Scope) -> Option<Span> {
-    #[cfg(feature = "tracing")]
-    if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
+    if let Some(span) = entered_span(isolation) {
         return Some(span);
     }
     current.span().or_else(|| isolation.span())
+}
+
+/// The Sentry span of the innermost entered `tracing` span (with the tracing layer
+/// installed), unless it belongs to another isolation scope than `isolation` (see
+/// [`Span::is_foreign_to`]).
+pub(crate) fn entered_span(isolation: &Scope) -> Option<Span> {
+    #[cfg(feature = "tracing")]
+    if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
+        return (!span.is_foreign_to(isolation)).then_some(span);
+    }
+    let _ = isolation;
+    None
 }
 
 /// Resolves the client for a scope pair: current → isolation → global.

@@ -64,7 +64,12 @@ type SpanFilterFn = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a span becomes a Sentry span
 ///   whose parent is its *tracing* parent (an explicit `parent:` is honoured); a span with no
 ///   parent becomes a child of the scope's active span, or else a transaction, and one made
-///   with an explicit `parent: None` always a transaction;
+///   with an explicit `parent: None` always a transaction. An isolation scope is a trace
+///   boundary: a span entered *around* the future that opened one (a worker loop's span
+///   around each job's `isolation_scope`, a server's span around the request handler) is
+///   not the contextual parent of spans inside, nor the span of their events; an explicit
+///   `parent:` still is. Outside every isolation scope (a plain `tokio::spawn`) the entered
+///   span is followed wherever it started;
 /// - events become breadcrumbs (INFO and WARN) or events (ERROR) by default; see
 ///   [`TracingLayer::event_filter`]. Fields named `tags.*` become tags (of the event, or of
 ///   the Sentry span), an error field (recorded with `&dyn Error`) becomes the exception with
@@ -268,6 +273,12 @@ where
     }
 }
 
+/// Whether `span` belongs to another isolation scope than the running task's (see
+/// [`Span::is_foreign_to`]).
+fn foreign(span: &Span) -> bool {
+    crate::scope::with_pair(|p| span.is_foreign_to(&p.isolation))
+}
+
 /// The Sentry span of the innermost entered tracing span, if the layer is installed.
 pub(crate) fn current_sentry_span() -> Option<Span> {
     if !INSTALLED.load(Ordering::Relaxed) {
@@ -317,8 +328,13 @@ where
         let mut visitor = FieldVisitor::new(pii);
         attrs.record(&mut visitor);
 
-        // The registry already knows the parent (explicit, contextual or none).
-        let parent_sentry = this.parent().and_then(nearest_kept);
+        // The registry already knows the parent (explicit, contextual or none). An entered
+        // span of another isolation scope's transaction is not followed, an explicit parent
+        // always is (see `Span::is_foreign_to`).
+        let parent_sentry = match this.parent().and_then(nearest_kept) {
+            Some(Some(parent)) if attrs.is_contextual() && foreign(&parent) => None,
+            kept => kept,
+        };
         let op = visitor.op.take();
         let start = SystemTime::now();
         let sentry = match parent_sentry {
@@ -476,7 +492,8 @@ where
                 // An explicit parent ties the event to that span, not to the entered one.
                 let sentry = parent_of(&ctx, event.parent(), event.is_contextual())
                     .and_then(nearest_kept)
-                    .flatten();
+                    .flatten()
+                    .filter(|s| !(event.is_contextual() && foreign(s)));
                 if let Some(span) = sentry.as_ref().filter(|_| level >= Level::Error) {
                     span.set_status(SpanStatus::InternalError);
                 }

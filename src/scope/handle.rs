@@ -144,6 +144,12 @@ impl Scope {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// Where the scope lives: the same for every handle to it, and never another scope's
+    /// while a handle to it, even a weak one, exists.
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
+    }
+
     pub(crate) fn read<R>(&self, f: impl FnOnce(&ScopeData) -> R) -> R {
         match &*self.inner {
             Storage::Local { data, .. } => f(&lock(data)),

@@ -28,7 +28,7 @@ pub(crate) use data::{ScopeData, local_clients_bound};
 pub use future::Scoped;
 pub use handle::Scope;
 pub(crate) use handle::WeakScope;
-pub(crate) use storage::{ScopePair, with_pair};
+pub(crate) use storage::{ScopePair, is_default_isolation, with_pair};
 pub(crate) use storage::{
     any_client_bound, global_data, scoped, set_global_client, sync_scoped, with_global_client,
 };

@@ -37,6 +37,12 @@ fn default_pair() -> &'static ScopePair {
     })
 }
 
+/// Whether `isolation` is the default isolation scope of code outside every wrapper.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the tracing layer
+pub(crate) fn is_default_isolation(isolation: &Scope) -> bool {
+    isolation.ptr_eq(&default_pair().isolation)
+}
+
 fn global_scope() -> &'static Scope {
     static GLOBAL: OnceLock<Scope> = OnceLock::new();
     GLOBAL.get_or_init(Scope::new_global)
@@ -110,7 +116,7 @@ impl ScopePair {
         with_pair(|p| {
             let current = p.current.fork();
             #[cfg(feature = "tracing")]
-            if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
+            if let Some(span) = crate::client::entered_span(&p.isolation) {
                 current.set_span(Some(span));
             }
             ScopePair {

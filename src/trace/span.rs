@@ -473,6 +473,10 @@ struct Tx {
     /// the transaction, whichever thread finishes it, even after the request's tasks have
     /// ended (a request dropped unanswered finishes its transaction last).
     isolation: Mutex<Home>,
+    /// That scope's address ([`Scope::addr`]), read without the lock: `isolation` keeps
+    /// the scope's allocation, so no other scope can have it.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the tracing layer
+    home: usize,
     name: Mutex<(String, Cow<'static, str>)>,
     /// Set, under the `name` lock, when the root span finishes: a rename after that is
     /// ignored (the pipeline thread reads the name later, when it builds the event).
@@ -673,6 +677,7 @@ impl Span {
                 parent_sampled
             },
             client,
+            home: isolation.addr(),
             isolation: Mutex::new(Home::Held(isolation)),
             name: Mutex::new((ctx.name, ctx.source)),
             finished: AtomicBool::new(false),
@@ -1247,6 +1252,17 @@ impl Span {
         // goes out with no scope data rather than not at all.
         let isolation = tx.isolation().unwrap_or_default();
         client.capture_transaction(Box::new(draft), &isolation);
+    }
+
+    /// Whether the span's transaction started in another isolation scope than `isolation`,
+    /// an explicit one: a `tracing` span entered around the future that opened that scope (a
+    /// worker loop's span around each job's `isolation_scope`, a server's span around its
+    /// request handler) does not carry its trace into it. Code outside every wrapper (a plain
+    /// `tokio::spawn` of an instrumented future) has no trace of its own: there the span is
+    /// followed wherever it started.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the tracing layer
+    pub(crate) fn is_foreign_to(&self, isolation: &Scope) -> bool {
+        self.inner.tx.home != isolation.addr() && !crate::scope::is_default_isolation(isolation)
     }
 
     /// The `contexts.trace` of events captured while this span is active.
