@@ -3,6 +3,8 @@
 // Used by the tracing and tower layers.
 #![cfg_attr(not(any(feature = "tracing", feature = "tower")), allow(dead_code))]
 
+use std::borrow::Cow;
+
 /// What a filtered value is replaced with.
 pub(crate) const FILTERED: &str = "[Filtered]";
 
@@ -32,7 +34,7 @@ const SECRET_HEADER_PARTS: &[&str] = &[
 
 /// Writes `key` lowercased, with `-` read as `_`, into `buf`; `None` when it is too long
 /// to be any listed key.
-fn fold<'b>(key: &str, buf: &'b mut [u8; 24]) -> Option<&'b [u8]> {
+fn fold<'b>(key: &str, buf: &'b mut [u8; 32]) -> Option<&'b [u8]> {
     let out = buf.get_mut(..key.len())?;
     for (o, k) in out.iter_mut().zip(key.bytes()) {
         *o = if k == b'-' {
@@ -100,7 +102,7 @@ pub(crate) fn is_sensitive_key(key: &str, send_default_pii: bool) -> bool {
     let key = key.trim();
     // `tags.` and similar prefixes do not hide a sensitive name.
     let last = key.rsplit('.').next().unwrap_or(key);
-    let (mut a, mut b) = ([0u8; 24], [0u8; 24]);
+    let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
     let whole = fold(key, &mut a);
     // Most keys have no dot: then the last segment is the whole key, checked once.
     let last = if last.len() < key.len() {
@@ -148,7 +150,7 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
     if has_secret_part(name) {
         return true;
     }
-    let mut buf = [0u8; 24];
+    let mut buf = [0u8; 32];
     !send_default_pii
         && fold(name, &mut buf).is_some_and(|n| {
             matches!(
@@ -175,6 +177,27 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
                     | b"x_vercel_forwarded_for"
                     | b"x_azure_clientip"
                     | b"x_appengine_user_ip"
+                    | b"cloudfront_viewer_address"
+                    | b"x_arr_clientip"
+                    // Who the user is, as an authenticating proxy in front tells the
+                    // service (oauth2-proxy, Azure App Service, AWS ALB, Apache).
+                    | b"x_forwarded_user"
+                    | b"x_forwarded_email"
+                    | b"x_forwarded_preferred_username"
+                    | b"x_auth_request_user"
+                    | b"x_auth_request_email"
+                    | b"x_auth_request_preferred_username"
+                    | b"x_ms_client_principal"
+                    | b"x_ms_client_principal_name"
+                    | b"x_ms_client_principal_id"
+                    | b"x_amzn_oidc_data"
+                    | b"x_amzn_oidc_identity"
+                    | b"remote_user"
+                    | b"x_remote_user"
+                    | b"x_user"
+                    | b"x_user_email"
+                    | b"x_email"
+                    | b"from"
             )
         })
 }
@@ -211,6 +234,66 @@ fn has_secret_part(name: &str) -> bool {
     })
 }
 
+/// The query string with the values of sensitive keys filtered (any key containing a secret
+/// header's part, such as `access_token`, and, with PII off, keys that name an address, such
+/// as `client_ip`).
+pub(crate) fn filter_query(query: &str, send_default_pii: bool) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+            if is_sensitive_name(&decoded, send_default_pii) {
+                format!("{key}=%5BFiltered%5D")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Field names whose values are URLs (tower-http's `uri`, OpenTelemetry's `url.full`...):
+/// their query and credentials are filtered like a request's.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+pub(crate) fn is_url_field(name: &str) -> bool {
+    matches!(
+        name,
+        "uri" | "url" | "http.url" | "http.uri" | "url.full" | "http.target" | "url.query"
+    )
+}
+
+/// A URL written as text (a field's value, so perhaps no URL at all), as the request's own
+/// URL is reported: without credentials or fragment, its query filtered by
+/// [`filter_query`]. Borrowed when it has none of them.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+pub(crate) fn filter_url_text(value: &str, send_default_pii: bool) -> Cow<'_, str> {
+    if !value.contains(['?', '#', '@']) {
+        return Cow::Borrowed(value);
+    }
+    let without_fragment = value.split('#').next().unwrap_or(value);
+    let (base, query) = match without_fragment.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (without_fragment, None),
+    };
+    // `scheme://user:password@host/...`: the user information goes.
+    let mut out = match base.split_once("://") {
+        Some((scheme, after)) => {
+            let authority = &after[..after.find('/').unwrap_or(after.len())];
+            match authority.rfind('@') {
+                Some(at) => format!("{scheme}://{}", &after[at + 1..]),
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(&filter_query(query, send_default_pii));
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +324,16 @@ mod tests {
         assert!(is_sensitive_header("X-Forwarded-For", false));
         assert!(!is_sensitive_header("X-Forwarded-For", true));
         assert!(!is_sensitive_header("Accept", false));
+        // Who the user is, as an authenticating proxy says: personal, not secret.
+        for name in [
+            "X-Forwarded-Email",
+            "X-MS-CLIENT-PRINCIPAL-NAME",
+            "Remote-User",
+            "From",
+        ] {
+            assert!(is_sensitive_header(name, false), "{name}");
+            assert!(!is_sensitive_header(name, true), "{name}");
+        }
         assert!(is_sensitive_header(
             &format!("{}-Key", "x".repeat(80)),
             true
@@ -263,5 +356,38 @@ mod tests {
             });
             proptest::prop_assert_eq!(has_secret_part(&name), plain);
         }
+    }
+
+    #[test]
+    fn urls_in_text_lose_credentials_fragment_and_secret_query_values() {
+        let cases = [
+            ("/items/7", "/items/7"),
+            ("/items?page=2", "/items?page=2"),
+            (
+                "/callback?code=x&access_token=t&page=2#frag",
+                "/callback?code=x&access_token=%5BFiltered%5D&page=2",
+            ),
+            (
+                "https://u:p@api.example:8443/a?api_key=k",
+                "https://api.example:8443/a?api_key=%5BFiltered%5D",
+            ),
+            (
+                "https://api.example/user@host",
+                "https://api.example/user@host",
+            ),
+            ("not a url at all", "not a url at all"),
+        ];
+        for (value, filtered) in cases {
+            assert_eq!(filter_url_text(value, true), filtered, "{value:?}");
+        }
+        // With PII off, keys that name an address go too.
+        assert_eq!(
+            filter_url_text("/x?client_ip=1.2.3.4", false),
+            "/x?client_ip=%5BFiltered%5D"
+        );
+        assert_eq!(
+            filter_url_text("/x?client_ip=1.2.3.4", true),
+            "/x?client_ip=1.2.3.4"
+        );
     }
 }

@@ -585,7 +585,7 @@ fn request_data(
         query_string: uri
             .query()
             .filter(|q| !q.is_empty())
-            .map(|q| filter_query(q, pii)),
+            .map(|q| crate::pii::filter_query(q, pii)),
         headers: collected,
         cookies,
         env,
@@ -640,28 +640,9 @@ fn filter_url(value: &str, send_default_pii: bool) -> String {
     out.push_str(uri.path());
     if let Some(query) = uri.query().filter(|q| !q.is_empty()) {
         out.push('?');
-        out.push_str(&filter_query(query, send_default_pii));
+        out.push_str(&crate::pii::filter_query(query, send_default_pii));
     }
     out
-}
-
-/// The query string with the values of sensitive keys filtered (any key containing a secret
-/// header's part, such as `access_token`, and, with PII off, keys that name an address, such
-/// as `client_ip`).
-fn filter_query(query: &str, send_default_pii: bool) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
-            if is_sensitive_name(&decoded, send_default_pii) {
-                format!("{key}=%5BFiltered%5D")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// A `Cookie` header with the values of sensitive cookies (`session_id`, `auth_token`,
@@ -880,7 +861,7 @@ mod tests {
     #[test]
     fn sensitive_query_values_and_unparseable_cookies_are_filtered() {
         assert_eq!(
-            filter_query("page=2&api_key=abc&token", true),
+            crate::pii::filter_query("page=2&api_key=abc&token", true),
             "page=2&api_key=%5BFiltered%5D&token=%5BFiltered%5D"
         );
         assert_eq!(filter_cookies("garbage"), FILTERED);

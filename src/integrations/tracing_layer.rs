@@ -697,10 +697,21 @@ impl FieldVisitor {
         // An event's message is what the code says happened, never a keyed value to scrub.
         let scrub =
             name != "message" && crate::pii::is_sensitive_field(name, self.send_default_pii);
-        let value = if scrub {
-            Value::String(crate::pii::FILTERED.to_owned())
-        } else {
-            value
+        let value = match value {
+            _ if scrub => Value::String(crate::pii::FILTERED.to_owned()),
+            // A URL (tower-http's `uri`, a client's `url`) as a request's is reported: no
+            // credentials, no secrets in its query, whatever `send_default_pii` says.
+            Value::String(text) if crate::pii::is_url_field(name) => {
+                Value::String(if name == "url.query" {
+                    crate::pii::filter_query(&text, self.send_default_pii)
+                } else {
+                    match crate::pii::filter_url_text(&text, self.send_default_pii) {
+                        Cow::Borrowed(_) => text,
+                        Cow::Owned(filtered) => filtered,
+                    }
+                })
+            }
+            value => value,
         };
         match name {
             "message" => {
