@@ -43,11 +43,12 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// - the **transaction name** `METHOD /route` on the isolation scope: axum's matched route
 ///   (feature `axum`; known only inside the router, so add the layer with
 ///   `Router::layer`), otherwise the path, or what [`ScopeLayer::transaction_name`]
-///   returns. To rename the request's transaction from a handler, set the name on the
+///   returns. A gRPC call (`content-type: application/grpc…`) is named by its method's
+///   path (`/shop.Orders/Get`). To rename the request's transaction from a handler, set the name on the
 ///   *current* scope, which holds the transaction
 ///   (`scopeline::get_current_scope().set_transaction(..)`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a **transaction** with op
-///   `http.server` as the active span, finished when the response's head is ready: with the
+///   `http.server` (`grpc.server` for a gRPC call) as the active span, finished when the response's head is ready: with the
 ///   status a handler set on it, else the `grpc-status` in the response's head (where a
 ///   gRPC call that fails before its first message puts it; a failure reported in the
 ///   trailers of a streamed response is not seen), else the HTTP status; `aborted` when the request is dropped before it answers (the client went
@@ -65,8 +66,14 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// A panic in the service (in its `call` or in the future it returns) is captured with the
 /// request's scopes (unless the client was made with
 /// [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an
-/// empty `500 Internal Server Error`, so the server goes on serving (the response body type
-/// must implement `Default`, as axum's `Body` does).
+/// empty `500 Internal Server Error` (a gRPC call with `grpc-status: 13`, `INTERNAL`, as
+/// gRPC answers a failed call), so the server goes on serving (the response body type must
+/// implement `Default`, as axum's and tonic's bodies do).
+///
+/// A `tracing` span entered around this layer's future (tonic's `Server::trace_fn`, a
+/// `TraceLayer` added outside it) does not take the request's spans and errors into its own
+/// trace: the request's isolation scope is a trace boundary (see
+/// [`TracingLayer`](crate::TracingLayer)).
 ///
 /// With axum, add it with `Router::layer`, after the routes (axum then hands it responses
 /// with its own body type); the layers added before it (and
@@ -140,6 +147,7 @@ impl ScopeLayer {
         parts: &http::request::Parts,
         pair: &ScopePair,
         client: Arc<ClientInner>,
+        grpc: bool,
     ) -> Option<Span> {
         let pii = client.options().send_default_pii;
         let custom = self.name.as_ref().and_then(|f| {
@@ -148,6 +156,9 @@ impl ScopeLayer {
         });
         let (name, source): (Arc<str>, _) = match custom {
             Some(name) => (name.into(), "custom"),
+            // A gRPC method's path names it (`/shop.Orders/Get`), as the other SDKs name
+            // gRPC transactions; a route that matched it is a whole service's (`/{*rest}`).
+            None if grpc => (Arc::from(parts.uri.path()), "route"),
             None => match route(parts) {
                 Some(route) => (joined(parts.method.as_str(), route), "route"),
                 None => (joined(parts.method.as_str(), parts.uri.path()), "url"),
@@ -176,9 +187,12 @@ impl ScopeLayer {
             return None;
         }
         let tx = Span::new_transaction(
-            TransactionContext::new(name.to_string(), "http.server")
-                .with_source(source)
-                .with_origin("auto.http.tower"),
+            TransactionContext::new(
+                name.to_string(),
+                if grpc { "grpc.server" } else { "http.server" },
+            )
+            .with_source(source)
+            .with_origin("auto.http.tower"),
             pair.isolation.clone(),
             Some(client),
         );
@@ -245,21 +259,21 @@ where
         // The request's scopes keep the client bindings of the task's, so this is the client
         // they resolve to.
         let client = crate::client::current_inner();
-        // A continued trace goes straight into the fresh isolation scope.
-        let continued = client.as_ref().and_then(|client| {
-            crate::trace::incoming_context(
-                parts
-                    .headers
-                    .iter()
-                    .filter(|(name, _)| is_trace_header(name))
-                    .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
-                Some(client),
-            )
-        });
+        // A continued trace goes straight into the fresh isolation scope, client or not:
+        // the handler's outgoing calls pass it on either way.
+        let continued = crate::trace::incoming_context(
+            parts
+                .headers
+                .iter()
+                .filter(|(name, _)| is_trace_header(name))
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+            client.as_deref(),
+        );
+        let grpc = is_grpc(&parts.headers);
         let pair = Arc::new(ScopePair::emptied(continued));
         // The inner `call` runs in the request's scopes too: services may start work there.
         let (tx, inner) = sync_scoped(pair.clone(), || {
-            let tx = client.and_then(|client| self.layer.enter(&parts, &pair, client));
+            let tx = client.and_then(|client| self.layer.enter(&parts, &pair, client, grpc));
             // A service that panics before it returns its future is answered like one whose
             // future panics.
             let catching = crate::panic::Catching::enter();
@@ -270,7 +284,7 @@ where
             (tx, inner)
         });
         ScopeFuture {
-            inner: scoped(pair, CatchPanic { inner }),
+            inner: scoped(pair, CatchPanic { inner, grpc }),
             tx: Transaction(tx),
         }
     }
@@ -380,6 +394,8 @@ pin_project! {
         // `None` when the service's `call` panicked: the answer is a `500` straight away.
         #[pin]
         inner: Option<F>,
+        // A gRPC call is answered as gRPC answers an error: see `panic_response`.
+        grpc: bool,
     }
 }
 
@@ -392,15 +408,17 @@ where
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let Some(inner) = self.project().inner.as_pin_mut() else {
-            return Poll::Ready(Ok(internal_server_error()));
+        let this = self.project();
+        let grpc = *this.grpc;
+        let Some(inner) = this.inner.as_pin_mut() else {
+            return Poll::Ready(Ok(panic_response(grpc)));
         };
         let catching = crate::panic::Catching::enter();
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => {
                 report_panic(&catching, &*payload);
-                Poll::Ready(Ok(internal_server_error()))
+                Poll::Ready(Ok(panic_response(grpc)))
             }
         }
     }
@@ -420,10 +438,37 @@ fn report_panic(catching: &crate::panic::Catching, payload: &(dyn std::any::Any 
     }
 }
 
-fn internal_server_error<R: Default>() -> http::Response<R> {
+/// The answer to a request whose handler panicked: `500`, or for a gRPC call what gRPC
+/// answers a failed call with, a trailers-only `200` with `grpc-status: 13` (`INTERNAL`),
+/// which a gRPC client reads as that status rather than as a broken response.
+fn panic_response<R: Default>(grpc: bool) -> http::Response<R> {
     let mut response = http::Response::new(R::default());
-    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    if grpc {
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/grpc"),
+        );
+        headers.insert("grpc-status", HeaderValue::from_static("13"));
+        headers.insert(
+            "grpc-message",
+            HeaderValue::from_static("handler%20panicked"),
+        );
+    } else {
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    }
     response
+}
+
+/// Whether a request is a gRPC call (`application/grpc`, `application/grpc+proto`...).
+fn is_grpc(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.get(..16)
+                .is_some_and(|p| p.eq_ignore_ascii_case("application/grpc"))
+        })
 }
 
 /// `"{method} {path}"`, formatted in a buffer the thread keeps: one allocation, the name's.
