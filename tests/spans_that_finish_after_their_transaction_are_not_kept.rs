@@ -1,7 +1,7 @@
 //! A child span that finishes after its transaction went out (work spawned from a request
-//! that outlives it) has nothing left to be sent with: it is not kept on the finished
-//! transaction, where a long-lived task's spans would pile up until the span cap counted
-//! them as `buffer_overflow`.
+//! that outlives it), or starts after that, has nothing left to be sent with: it is not kept
+//! on the finished transaction, where a long-lived task's spans would pile up, nor counted
+//! against the transaction's span cap.
 mod common;
 
 use std::time::Duration;
@@ -15,12 +15,18 @@ fn late_children_are_let_go_and_not_counted_as_an_overflow() {
         let tx = scopeline::start_transaction(TransactionContext::new("request", "http.server"));
         let on_time = tx.start_child("db.query", "SELECT 1");
         on_time.finish();
-        // More than the transaction could ever hold, all finishing late.
-        let late: Vec<_> = (0..1_100)
+        // Started in time, finishing late.
+        let late: Vec<_> = (0..998)
             .map(|i| tx.start_child("email.send", format!("message {i}")))
             .collect();
         tx.finish();
         for span in &late {
+            span.finish();
+        }
+        // Started late: more than the transaction could ever hold.
+        for i in 0..1_100 {
+            let span = tx.start_child("email.send", format!("late message {i}"));
+            assert!(!span.is_sampled(), "a stand-in");
             span.finish();
         }
         client.flush(Duration::from_secs(5)).unwrap();

@@ -297,6 +297,8 @@ struct SpanState {
     sentry: Option<Span>,
     /// Where the client the span was opened under sends its breadcrumb at close.
     route: CrumbRoute,
+    /// That client's `send_default_pii`, for fields recorded later.
+    pii: bool,
     start: SystemTime,
     name: &'static str,
     target: &'static str,
@@ -369,14 +371,20 @@ where
                     &visitor.fields,
                     start,
                 )),
-                Err((isolation, Some(client))) if client.tracing_enabled() => {
+                // With tracing off, a root span that continues a trace (`sentry.trace`) is
+                // still an unsampled transaction: its errors and outgoing calls carry on
+                // upstream's trace, and nothing is sent for it.
+                Err((isolation, Some(client)))
+                    if client.tracing_enabled() || visitor.trace.is_some() =>
+                {
                     let name = visitor
                         .name
                         .take()
                         .unwrap_or_else(|| meta.name().to_owned());
-                    let ctx = TransactionContext::new(name, op.unwrap_or(Cow::Borrowed("default")))
-                        .with_source(if visitor.named { "custom" } else { "task" })
-                        .with_origin("auto.tracing");
+                    let ctx =
+                        TransactionContext::new(name, op.unwrap_or(Cow::Borrowed(meta.name())))
+                            .with_source(if visitor.named { "custom" } else { "task" })
+                            .with_origin("auto.tracing");
                     let continued = visitor.trace.as_deref().and_then(|t| {
                         crate::trace::continued_context(
                             crate::trace::parse_trace_header(t),
@@ -408,6 +416,7 @@ where
             fields: visitor.fields,
             sentry,
             route,
+            pii,
             start,
             name: meta.name(),
             target: meta.target(),
@@ -417,11 +426,10 @@ where
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        if span.extensions().get::<SpanState>().is_none() {
+        // Scrubbed as the client the span was opened under says, whichever task records.
+        let Some(pii) = span.extensions().get::<SpanState>().map(|s| s.pii) else {
             return;
-        }
-        let pii =
-            crate::client::with_current_client(|c| c.options().send_default_pii).unwrap_or(false);
+        };
         let mut visitor = FieldVisitor::new(pii);
         // Recorded before the span's extensions are locked: a value's `Debug` may log, and
         // the layer then reads this very span's extensions on this thread (the parent of
@@ -761,7 +769,9 @@ impl Visit for FieldVisitor {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, value.into());
+        let mut text = Capped::default();
+        let _ = fmt::Write::write_str(&mut text, value);
+        self.put(field, Value::String(text.text));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
@@ -781,9 +791,71 @@ impl Visit for FieldVisitor {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        // Room for a typical message up front, rather than growing a few bytes at a time.
-        let mut text = String::with_capacity(64);
+        let mut text = Capped::default();
         let _ = fmt::write(&mut text, format_args!("{value:?}"));
-        self.put(field, Value::String(text));
+        self.put(field, Value::String(text.text));
+    }
+}
+
+/// The most of one field's value the layer keeps, in bytes: above every limit a value is
+/// trimmed to on the way out (which then cuts it to its field's limit and marks the cut), so
+/// a huge value (`body = ?request`) costs this much, not its whole size, in each breadcrumb
+/// and span it lands in until then.
+const MAX_FIELD_BYTES: usize = 32 * 1024;
+
+/// Text that stops growing at [`MAX_FIELD_BYTES`] (at a character boundary). Writing past
+/// it is not an error: a `Debug` impl that unwraps its writes must not panic in the caller.
+struct Capped {
+    text: String,
+    full: bool,
+}
+
+impl Default for Capped {
+    fn default() -> Self {
+        // Room for a typical message up front, rather than growing a few bytes at a time.
+        Capped {
+            text: String::with_capacity(64),
+            full: false,
+        }
+    }
+}
+
+impl fmt::Write for Capped {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.full {
+            return Ok(());
+        }
+        let room = MAX_FIELD_BYTES - self.text.len();
+        if s.len() <= room {
+            self.text.push_str(s);
+        } else {
+            let end = (0..=room)
+                .rev()
+                .find(|&i| s.is_char_boundary(i))
+                .unwrap_or(0);
+            self.text.push_str(&s[..end]);
+            self.full = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_field_value_is_kept_up_to_the_cap_at_a_character_boundary() {
+        let mut text = Capped::default();
+        let value = "é".repeat(MAX_FIELD_BYTES); // two bytes each
+        fmt::write(&mut text, format_args!("xy{value:?}")).unwrap();
+        assert_eq!(text.text.len(), MAX_FIELD_BYTES - 1, "no half character");
+        assert!(text.text.starts_with("xy\"é"));
+        // Nothing is appended once full, even what would fit.
+        fmt::Write::write_str(&mut text, "y").unwrap();
+        assert!(!text.text.ends_with('y'));
+        let mut small = Capped::default();
+        fmt::Write::write_str(&mut small, "short").unwrap();
+        assert_eq!(small.text, "short");
     }
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
@@ -17,7 +17,8 @@ use crate::scope::Scope;
 use crate::scope::WeakScope;
 use crate::scope::put_field;
 
-/// Most child spans one transaction keeps; later ones are dropped and counted.
+/// Most child spans one transaction keeps: the first started; later ones are stand-ins that
+/// record nothing, counted as dropped when they start.
 const MAX_SPANS: usize = 1000;
 
 /// How a span ended, as Sentry names it.
@@ -481,6 +482,10 @@ struct Tx {
     /// Set, under the `name` lock, when the root span finishes: a rename after that is
     /// ignored (the pipeline thread reads the name later, when it builds the event).
     finished: AtomicBool,
+    /// Children started so far: the first [`MAX_SPANS`] are recorded, later ones are
+    /// stand-ins from the start (so a parent is never dropped while its children are kept,
+    /// and the spans of a long-lived root cost nothing once it is full).
+    started: AtomicUsize,
     spans: Mutex<Vec<SpanRecord>>,
     /// Made from `seed` at first use (outgoing headers or the transaction's envelope) and
     /// frozen from then on (protocol sheet §5).
@@ -681,6 +686,7 @@ impl Span {
             isolation: Mutex::new(Home::Held(isolation)),
             name: Mutex::new((ctx.name, ctx.source)),
             finished: AtomicBool::new(false),
+            started: AtomicUsize::new(0),
             spans: Mutex::new(Vec::new()),
             dsc: OnceLock::new(),
             seed: DscSeed {
@@ -737,11 +743,19 @@ impl Span {
         description: impl Into<Cow<'static, str>>,
         start: SystemTime,
     ) -> Span {
-        if !self.is_sampled() {
-            return Span {
-                inner: self.inner.clone(),
-                live: false,
-            };
+        let stand_in = || Span {
+            inner: self.inner.clone(),
+            live: false,
+        };
+        // Under a transaction that went out, a child has nothing to be sent with.
+        if !self.is_sampled() || self.inner.tx.finished.load(Ordering::Relaxed) {
+            return stand_in();
+        }
+        if self.inner.tx.started.fetch_add(1, Ordering::Relaxed) >= MAX_SPANS {
+            if let Some(client) = &self.inner.tx.client {
+                client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
+            }
+            return stand_in();
         }
         Span {
             inner: Arc::new(SpanInner {
@@ -1164,20 +1178,11 @@ impl Span {
                 return;
             }
             state.finished = true;
-            // A child of a full transaction is dropped before its record is built.
-            if !self.inner.root
-                && self.inner.tx.sampled
-                && lock(&self.inner.tx.spans).len() >= MAX_SPANS
-            {
-                drop(state);
-                if let Some(client) = &self.inner.tx.client {
-                    client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
-                }
-                return;
-            }
             if !self.inner.tx.sampled {
                 drop(state);
                 if self.inner.root {
+                    // Finished: nothing more is read from the isolation scope.
+                    self.inner.tx.let_go_of_isolation(None);
                     if let Some(client) = &self.inner.tx.client {
                         if client.tracing_enabled() {
                             // The transaction and its root span (an unsampled transaction
@@ -1229,11 +1234,8 @@ impl Span {
             if self.inner.tx.finished.load(Ordering::Relaxed) {
                 return;
             }
-            if spans.len() < MAX_SPANS {
-                spans.push(record);
-            } else if let Some(client) = &self.inner.tx.client {
-                client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
-            }
+            // At most `MAX_SPANS`: only that many children were started live.
+            spans.push(record);
         }
     }
 
