@@ -33,9 +33,11 @@ pub mod context {
     //! [`isolation_scope(fut)`](crate::isolation_scope) forks both scopes of the caller
     //! **when it is called** (not at the first poll); the new isolation scope starts a fresh
     //! trace, and the spans set on the caller's scopes are not carried over (its events do
-    //! not hang under the caller's transaction). A `tracing` span entered around the work
-    //! still is the active span: enter none there, or use `spawn_isolated`, whose task is
-    //! polled outside the caller's tracing span. [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
+    //! not hang under the caller's transaction). Nor is a `tracing` span entered *around*
+    //! the work (a worker loop's span, seen when the scope is first polled): the work's own
+    //! spans inside start from the new scope's trace; a span entered inside it (the work's
+    //! own `#[instrument]` span, or `work.instrument(span)`) is followed as usual.
+    //! [`new_scope(fut)`](crate::new_scope) forks only the current scope and shares
     //! the isolation scope. [`with_isolation_scope`](crate::with_isolation_scope) and
     //! [`with_new_scope`](crate::with_new_scope) do the same for a closure.
     //! [`ScopeLayer`](crate::ScopeLayer) is different: each request starts from *empty*

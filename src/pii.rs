@@ -181,12 +181,10 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
                     | b"x_arr_clientip"
                     // Who the user is, as an authenticating proxy in front tells the
                     // service (oauth2-proxy, Azure App Service, AWS ALB, Apache).
+                    // (`X-Auth-Request-*` names hold `auth`: always filtered.)
                     | b"x_forwarded_user"
                     | b"x_forwarded_email"
                     | b"x_forwarded_preferred_username"
-                    | b"x_auth_request_user"
-                    | b"x_auth_request_email"
-                    | b"x_auth_request_preferred_username"
                     | b"x_ms_client_principal"
                     | b"x_ms_client_principal_name"
                     | b"x_ms_client_principal_id"

@@ -116,3 +116,67 @@ fn an_explicit_parent_is_followed_into_another_isolation_scope() {
         assert_eq!(ops, ["explicit"]);
     });
 }
+
+#[tracing::instrument]
+async fn handle(job: u32) {
+    tracing::info_span!("lookup").in_scope(|| {});
+    scopeline::capture_message("inside the handler", Level::Error);
+}
+
+fn ops(transaction: &Event) -> Vec<&str> {
+    (transaction.spans.iter())
+        .map(|s| s.op.as_deref().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_works_own_span_is_followed_however_it_was_made() {
+    let options = ClientOptions::new().traces_sample_rate(1.0);
+    common::traced(options, |memory| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // An `#[instrument]` async fn makes its span when first polled, inside the scope.
+        rt.block_on(scopeline::isolation_scope(handle(7)));
+        rt.block_on(
+            async { scopeline::isolation_scope(handle(8)).await }
+                .instrument(tracing::info_span!("consume")),
+        );
+        // A span made before the scope, under the loop's span, and entered inside it: the
+        // work's own, in the loop's transaction, with its children below it.
+        rt.block_on(
+            async {
+                let job = async {
+                    tracing::info_span!("lookup").in_scope(|| {});
+                }
+                .instrument(tracing::info_span!("job"));
+                scopeline::isolation_scope(job).await
+            }
+            .instrument(tracing::info_span!("batch")),
+        );
+
+        let transactions = memory.transactions();
+        let named = |name: &str| {
+            (transactions.iter())
+                .filter(|t| t.transaction.as_deref() == Some(name))
+                .collect::<Vec<_>>()
+        };
+        let handles = named("handle");
+        assert_eq!(handles.len(), 2, "{transactions:#?}");
+        for handle in &handles {
+            assert_eq!(ops(handle), ["lookup"]);
+        }
+        assert!(
+            named("consume")[0].spans.is_empty(),
+            "entered around: not followed"
+        );
+        let batch = named("batch")[0];
+        assert_eq!(ops(batch), ["lookup", "job"]);
+        assert_eq!(batch.spans[0].parent_span_id, Some(batch.spans[1].span_id));
+
+        let events = memory.events();
+        assert_eq!(events.len(), 2);
+        assert_eq!(trace_id(&events[0]), trace_id(handles[0]));
+        assert_eq!(trace_id(&events[1]), trace_id(handles[1]));
+    });
+}

@@ -19,7 +19,7 @@ use tower_service::Service;
 use crate::client::ClientInner;
 use crate::pii::{FILTERED, is_sensitive_header, is_sensitive_name};
 use crate::protocol::Request;
-use crate::scope::{RequestSource, ScopePair, Scoped, scoped, sync_scoped};
+use crate::scope::{RequestSource, ScopePair, Scoped, scoped_isolated, sync_scoped};
 use crate::{Level, Span, SpanStatus, TransactionContext};
 
 const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
@@ -269,8 +269,10 @@ where
                 .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
             client.as_deref(),
         );
-        let grpc = is_grpc(&parts.headers);
+        let grpc = is_grpc(&parts.headers, parts.uri.path());
         let pair = Arc::new(ScopePair::emptied(continued));
+        // A span entered around the request (here, or at the first poll) is not its trace.
+        crate::scope::record_boundary(&pair.isolation);
         // The inner `call` runs in the request's scopes too: services may start work there.
         let (tx, inner) = sync_scoped(pair.clone(), || {
             let tx = client.and_then(|client| self.layer.enter(&parts, &pair, client, grpc));
@@ -284,7 +286,7 @@ where
             (tx, inner)
         });
         ScopeFuture {
-            inner: scoped(pair, CatchPanic { inner, grpc }),
+            inner: scoped_isolated(pair, CatchPanic { inner, grpc }),
             tx: Transaction(tx),
         }
     }
@@ -460,15 +462,24 @@ fn panic_response<R: Default>(grpc: bool) -> http::Response<R> {
     response
 }
 
-/// Whether a request is a gRPC call (`application/grpc`, `application/grpc+proto`...).
-fn is_grpc(headers: &http::HeaderMap) -> bool {
-    headers
+/// Whether a request is a gRPC call: `application/grpc`, `application/grpc+proto`… (not
+/// gRPC-Web, which answers differently), to a method's path (`/shop.Orders/Get`).
+fn is_grpc(headers: &http::HeaderMap, path: &str) -> bool {
+    let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.get(..16)
-                .is_some_and(|p| p.eq_ignore_ascii_case("application/grpc"))
-        })
+        .unwrap_or_default();
+    let grpc_type = content_type
+        .get(..16)
+        .is_some_and(|p| p.eq_ignore_ascii_case("application/grpc"))
+        && matches!(content_type.as_bytes().get(16), None | Some(b'+' | b';'));
+    let method_path = path
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .is_some_and(|(service, method)| {
+            !service.is_empty() && !method.is_empty() && !method.contains('/')
+        });
+    grpc_type && method_path
 }
 
 /// `"{method} {path}"`, formatted in a buffer the thread keeps: one allocation, the name's.
@@ -776,6 +787,23 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn grpc_calls_are_told_by_content_type_and_method_path() {
+        let with = |ct: &str| headers(&[("content-type", ct)]);
+        assert!(is_grpc(&with("application/grpc"), "/shop.Orders/Get"));
+        assert!(is_grpc(
+            &with("application/grpc+proto"),
+            "/Greeter/SayHello"
+        ));
+        assert!(is_grpc(&with("Application/GRPC; charset=x"), "/a.B/C"));
+        assert!(!is_grpc(&with("application/grpc-web"), "/shop.Orders/Get"));
+        assert!(!is_grpc(&with("application/grpcx"), "/shop.Orders/Get"));
+        assert!(!is_grpc(&with("application/json"), "/shop.Orders/Get"));
+        assert!(!is_grpc(&with("application/grpc"), "/api/users/7"));
+        assert!(!is_grpc(&with("application/grpc"), "/health"));
+        assert!(!is_grpc(&HeaderMap::new(), "/shop.Orders/Get"));
     }
 
     #[test]

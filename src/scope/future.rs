@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::task::futures::TaskLocalFuture;
 
+use super::handle::Scope;
 use super::storage::ScopePair;
 
 pin_project! {
@@ -34,12 +35,17 @@ pin_project! {
     pub struct Scoped<F> {
         #[pin]
         inner: TaskLocalFuture<Arc<ScopePair>, F>,
+        // A new isolation scope, until the first poll records its trace boundary.
+        boundary_of: Option<Scope>,
     }
 }
 
 impl<F> Scoped<F> {
-    pub(crate) fn new(inner: TaskLocalFuture<Arc<ScopePair>, F>) -> Self {
-        Scoped { inner }
+    pub(crate) fn new(
+        inner: TaskLocalFuture<Arc<ScopePair>, F>,
+        boundary_of: Option<Scope>,
+    ) -> Self {
+        Scoped { inner, boundary_of }
     }
 }
 
@@ -48,7 +54,11 @@ impl<F: Future> Future for Scoped<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().inner.poll(cx)
+        let this = self.project();
+        if let Some(isolation) = this.boundary_of.take() {
+            super::storage::record_boundary(&isolation);
+        }
+        this.inner.poll(cx)
     }
 }
 

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use arc_swap::ArcSwap;
 use serde_json::Value;
@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::data::{BoundClient, EventProcessor, Hint, RequestSource, ScopeData};
 use crate::client::{Client, ClientInner, CrumbRoute};
 use crate::protocol::{
-    Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, User,
+    Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, SpanId, User,
 };
 use crate::trace::Span;
 
@@ -59,6 +59,9 @@ enum Storage {
     Local {
         data: Mutex<ScopeData>,
         client_bound: AtomicBool,
+        /// For an isolation scope, the Sentry span of the `tracing` span entered around the
+        /// work it was opened for, if any (see [`Span::is_foreign_to`]).
+        boundary: OnceLock<SpanId>,
     },
     /// The global scope: read by every capture on every thread, written rarely.
     Global {
@@ -110,6 +113,7 @@ impl Scope {
             inner: Arc::new(Storage::Local {
                 client_bound: AtomicBool::new(data.client.is_some()),
                 data: Mutex::new(data),
+                boundary: OnceLock::new(),
             }),
         }
     }
@@ -144,10 +148,21 @@ impl Scope {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Where the scope lives: the same for every handle to it, and never another scope's
-    /// while a handle to it, even a weak one, exists.
-    pub(crate) fn addr(&self) -> usize {
-        Arc::as_ptr(&self.inner).addr()
+    /// Records, for an isolation scope, the Sentry span of the `tracing` span entered
+    /// around the work it was opened for; the first record stands.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn set_boundary(&self, span: SpanId) {
+        if let Storage::Local { boundary, .. } = &*self.inner {
+            let _ = boundary.set(span);
+        }
+    }
+
+    /// The span [`Scope::set_boundary`] recorded.
+    pub(crate) fn boundary(&self) -> Option<SpanId> {
+        match &*self.inner {
+            Storage::Local { boundary, .. } => boundary.get().copied(),
+            Storage::Global { .. } => None,
+        }
     }
 
     pub(crate) fn read<R>(&self, f: impl FnOnce(&ScopeData) -> R) -> R {
@@ -159,7 +174,9 @@ impl Scope {
 
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut ScopeData) -> R) -> R {
         match &*self.inner {
-            Storage::Local { data, client_bound } => {
+            Storage::Local {
+                data, client_bound, ..
+            } => {
                 let mut data = lock(data);
                 let out = f(&mut data);
                 client_bound.store(data.client.is_some(), Ordering::Relaxed);

@@ -28,7 +28,7 @@ pub(crate) use data::{ScopeData, local_clients_bound};
 pub use future::Scoped;
 pub use handle::Scope;
 pub(crate) use handle::WeakScope;
-pub(crate) use storage::{ScopePair, is_default_isolation, with_pair};
+pub(crate) use storage::{ScopePair, with_pair};
 pub(crate) use storage::{
     any_client_bound, global_data, scoped, set_global_client, sync_scoped, with_global_client,
 };
@@ -36,3 +36,5 @@ pub use storage::{
     configure_scope, get_current_scope, get_global_scope, get_isolation_scope, isolation_scope,
     new_scope, with_isolation_scope, with_new_scope,
 };
+#[cfg(feature = "tower")]
+pub(crate) use storage::{record_boundary, scoped_isolated};

@@ -37,10 +37,15 @@ fn default_pair() -> &'static ScopePair {
     })
 }
 
-/// Whether `isolation` is the default isolation scope of code outside every wrapper.
-#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the tracing layer
-pub(crate) fn is_default_isolation(isolation: &Scope) -> bool {
-    isolation.ptr_eq(&default_pair().isolation)
+/// Records on a new isolation scope the Sentry span of the `tracing` span entered around
+/// it, if any: the trace boundary of [`Span::is_foreign_to`](crate::Span).
+pub(crate) fn record_boundary(isolation: &Scope) {
+    #[cfg(feature = "tracing")]
+    if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
+        isolation.set_boundary(span.span_id());
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = isolation;
 }
 
 fn global_scope() -> &'static Scope {
@@ -99,7 +104,15 @@ pub(crate) fn with_pair<R>(f: impl FnOnce(&ScopePair) -> R) -> R {
 }
 
 pub(crate) fn scoped<F: Future>(pair: impl Into<Arc<ScopePair>>, future: F) -> Scoped<F> {
-    Scoped::new(SCOPES.scope(pair.into(), future))
+    Scoped::new(SCOPES.scope(pair.into(), future), None)
+}
+
+/// [`scoped`] for a pair with a new isolation scope, whose trace boundary (see
+/// [`record_boundary`]) the first poll records: the span entered around it then.
+pub(crate) fn scoped_isolated<F: Future>(pair: impl Into<Arc<ScopePair>>, future: F) -> Scoped<F> {
+    let pair = pair.into();
+    let isolation = pair.isolation.clone();
+    Scoped::new(SCOPES.scope(pair, future), Some(isolation))
 }
 
 pub(crate) fn sync_scoped<R>(pair: impl Into<Arc<ScopePair>>, f: impl FnOnce() -> R) -> R {
@@ -143,8 +156,8 @@ impl ScopePair {
     /// The pair of a new isolation scope: both forked, with a fresh trace. The spans set on
     /// the parent's scopes are not carried over: the new scope's errors, outgoing calls and
     /// root spans belong to its own trace, not to the parent's transaction (which may be
-    /// sent before they finish). A `tracing` span entered around the work is another matter:
-    /// it stays the active span, as tracing's own context.
+    /// sent before they finish). Nor is a `tracing` span entered around the work (see
+    /// [`record_boundary`]).
     pub(crate) fn isolated() -> ScopePair {
         with_pair(|p| {
             let current = p.current.fork();
@@ -243,7 +256,7 @@ pub fn get_current_scope() -> Scope {
 /// # }
 /// ```
 pub fn isolation_scope<F: Future>(future: F) -> Scoped<F> {
-    scoped(ScopePair::isolated(), future)
+    scoped_isolated(ScopePair::isolated(), future)
 }
 
 /// Runs a future in a new current scope that shares the isolation scope.
@@ -287,6 +300,7 @@ pub fn new_scope<F: Future>(future: F) -> Scoped<F> {
 pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
     let pair = ScopePair::isolated();
     let scope = pair.isolation.clone();
+    record_boundary(&scope);
     sync_scoped(pair, || f(&scope))
 }
 

@@ -434,7 +434,9 @@ impl SamplingContext<'_> {
 #[derive(Clone)]
 pub struct Span {
     inner: Arc<SpanInner>,
-    /// `false` for the stand-ins below an unsampled span: they share its ids and do nothing.
+    /// `false` for stand-ins: the children of an unsampled span, of a transaction that holds
+    /// its 1,000 spans or has finished, and theirs. They share their parent's ids and do
+    /// nothing.
     live: bool,
 }
 
@@ -474,10 +476,6 @@ struct Tx {
     /// the transaction, whichever thread finishes it, even after the request's tasks have
     /// ended (a request dropped unanswered finishes its transaction last).
     isolation: Mutex<Home>,
-    /// That scope's address ([`Scope::addr`]), read without the lock: `isolation` keeps
-    /// the scope's allocation, so no other scope can have it.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the tracing layer
-    home: usize,
     name: Mutex<(String, Cow<'static, str>)>,
     /// Set, under the `name` lock, when the root span finishes: a rename after that is
     /// ignored (the pipeline thread reads the name later, when it builds the event).
@@ -682,7 +680,6 @@ impl Span {
                 parent_sampled
             },
             client,
-            home: isolation.addr(),
             isolation: Mutex::new(Home::Held(isolation)),
             name: Mutex::new((ctx.name, ctx.source)),
             finished: AtomicBool::new(false),
@@ -747,8 +744,16 @@ impl Span {
             inner: self.inner.clone(),
             live: false,
         };
+        let tx = &self.inner.tx;
         // Under a transaction that went out, a child has nothing to be sent with.
-        if !self.is_sampled() || self.inner.tx.finished.load(Ordering::Relaxed) {
+        if !tx.sampled || tx.finished.load(Ordering::Relaxed) {
+            return stand_in();
+        }
+        // Below a stand-in of a full transaction: dropped, and counted as such.
+        if !self.live {
+            if let Some(client) = &tx.client {
+                client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
+            }
             return stand_in();
         }
         if self.inner.tx.started.fetch_add(1, Ordering::Relaxed) >= MAX_SPANS {
@@ -830,7 +835,8 @@ impl Span {
     /// use scopeline::TransactionContext;
     ///
     /// let tx = scopeline::start_transaction(TransactionContext::new("job", "task").with_sampled(true));
-    /// // Children inherit the decision.
+    /// // Children inherit the decision (past the transaction's 1,000th child, or once it
+    /// // finished, they are stand-ins that record nothing: not sampled).
     /// assert!(tx.start_child("db.query", "SELECT 1").is_sampled());
     /// // No client bound: unsampled.
     /// assert!(!scopeline::start_transaction(TransactionContext::new("job", "task")).is_sampled());
@@ -1256,15 +1262,15 @@ impl Span {
         client.capture_transaction(Box::new(draft), &isolation);
     }
 
-    /// Whether the span's transaction started in another isolation scope than `isolation`,
-    /// an explicit one: a `tracing` span entered around the future that opened that scope (a
+    /// Whether this is the span entered *around* the work `isolation` was opened for (a
     /// worker loop's span around each job's `isolation_scope`, a server's span around its
-    /// request handler) does not carry its trace into it. Code outside every wrapper (a plain
-    /// `tokio::spawn` of an instrumented future) has no trace of its own: there the span is
-    /// followed wherever it started.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the tracing layer
+    /// request handler, recorded when the scope was opened or first polled): its trace does
+    /// not reach into that isolation scope. A span entered inside it (the work's own
+    /// `#[instrument]` span, even if made before the scope) is followed as usual, and so is
+    /// every span outside every wrapper (a plain `tokio::spawn`), where no boundary is kept.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // used by the tracing layer
     pub(crate) fn is_foreign_to(&self, isolation: &Scope) -> bool {
-        self.inner.tx.home != isolation.addr() && !crate::scope::is_default_isolation(isolation)
+        isolation.boundary() == Some(self.inner.span_id)
     }
 
     /// The `contexts.trace` of events captured while this span is active.
