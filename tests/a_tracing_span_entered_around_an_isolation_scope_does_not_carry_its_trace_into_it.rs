@@ -16,6 +16,13 @@ const JOB_TRACES: [&str; 2] = [
     "9e3c1c8f5b1d4a6f8c2e7d4b3a291f07",
 ];
 
+/// The transactions of that name.
+fn named<'a>(transactions: &'a [Event], name: &str) -> Vec<&'a Event> {
+    (transactions.iter())
+        .filter(|t| t.transaction.as_deref() == Some(name))
+        .collect()
+}
+
 fn trace_id(event: &Event) -> &str {
     event.contexts["trace"]["trace_id"].as_str().unwrap()
 }
@@ -56,11 +63,7 @@ fn each_job_of_an_instrumented_loop_is_its_own_trace() {
         );
 
         let transactions = memory.transactions();
-        let named = |name: &str| {
-            (transactions.iter())
-                .filter(|t| t.transaction.as_deref() == Some(name))
-                .collect::<Vec<_>>()
-        };
+        let named = |name: &str| named(&transactions, name);
         let consume = named("consume");
         assert_eq!(consume.len(), 1, "{transactions:#?}");
         assert_eq!(trace_id(consume[0]), LOOP_TRACE);
@@ -156,11 +159,7 @@ fn the_works_own_span_is_followed_however_it_was_made() {
         );
 
         let transactions = memory.transactions();
-        let named = |name: &str| {
-            (transactions.iter())
-                .filter(|t| t.transaction.as_deref() == Some(name))
-                .collect::<Vec<_>>()
-        };
+        let named = |name: &str| named(&transactions, name);
         let handles = named("handle");
         assert_eq!(handles.len(), 2, "{transactions:#?}");
         for handle in &handles {

@@ -44,15 +44,16 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   (feature `axum`; known only inside the router, so add the layer with
 ///   `Router::layer`), otherwise the path, or what [`ScopeLayer::transaction_name`]
 ///   returns. A gRPC call (`content-type: application/grpc…`) is named by its method's
-///   path (`/shop.Orders/Get`). To rename the request's transaction from a handler, set the name on the
-///   *current* scope, which holds the transaction
+///   path (`/shop.Orders/Get`). To rename the request's transaction from a handler, set
+///   the name on the *current* scope, which holds the transaction
 ///   (`scopeline::get_current_scope().set_transaction(..)`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a **transaction** with op
-///   `http.server` (`grpc.server` for a gRPC call) as the active span, finished when the response's head is ready: with the
-///   status a handler set on it, else the `grpc-status` in the response's head (where a
-///   gRPC call that fails before its first message puts it; a failure reported in the
-///   trailers of a streamed response is not seen), else the HTTP status; `aborted` when the request is dropped before it answers (the client went
-///   away). A streamed body (server-sent events, a large download) and a websocket after
+///   `http.server` (`grpc.server` for a gRPC call) as the active span, finished when the
+///   response's head is ready: with the status a handler set on it, else the
+///   `grpc-status` in the response's head (where a gRPC call that fails before its first
+///   message puts it; a failure reported in the trailers of a streamed response is not
+///   seen), else the HTTP status; `aborted` when the request is dropped before it answers
+///   (the client went away). A streamed body (server-sent events, a large download) and a websocket after
 ///   its upgrade run after the handler returns, outside the request's scopes and
 ///   transaction (as with sentry-tower): what they capture carries no request context.
 ///   Work the handler hands off with scopeline's spawn helpers keeps it.
