@@ -138,35 +138,45 @@ fn env_var(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// A sample rate from the environment: a number from 0 to 1.
-fn env_rate(name: &'static str) -> Result<Option<f64>, super::InitError> {
+/// An environment variable's value read by `parse`; an [`InitError::Env`] that says it
+/// should hold `expected` when `parse` cannot use it.
+///
+/// [`InitError::Env`]: super::InitError::Env
+fn env_parsed<T>(
+    name: &'static str,
+    expected: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, super::InitError> {
     let Some(value) = env_var(name) else {
         return Ok(None);
     };
-    match value.parse::<f64>() {
-        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(Some(rate)),
-        _ => Err(super::InitError::Env {
+    match parse(&value) {
+        Some(parsed) => Ok(Some(parsed)),
+        None => Err(super::InitError::Env {
             name,
             value,
-            expected: "a number from 0 to 1",
+            expected,
         }),
     }
 }
 
+/// A sample rate from the environment: a number from 0 to 1.
+fn env_rate(name: &'static str) -> Result<Option<f64>, super::InitError> {
+    env_parsed(name, "a number from 0 to 1", |value| {
+        value.parse().ok().filter(|rate| (0.0..=1.0).contains(rate))
+    })
+}
+
 /// A switch from the environment: `1`, `true`, `yes`, `on` or their opposites, in any case.
 fn env_switch(name: &'static str) -> Result<Option<bool>, super::InitError> {
-    let Some(value) = env_var(name) else {
-        return Ok(None);
-    };
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(Some(true)),
-        "0" | "false" | "no" | "off" => Ok(Some(false)),
-        _ => Err(super::InitError::Env {
-            name,
-            value,
-            expected: "one of 1, true, yes, on, 0, false, no, off",
-        }),
-    }
+    let expected = "one of 1, true, yes, on, 0, false, no, off";
+    env_parsed(name, expected, |value| {
+        match value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Some(true),
+            "0" | "false" | "no" | "off" => Some(false),
+            _ => None,
+        }
+    })
 }
 
 /// Makes a client, binds it to the global scope and returns the guard that flushes it.

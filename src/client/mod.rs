@@ -1292,11 +1292,13 @@ pub(crate) fn active_span(current: &Scope, isolation: &Scope) -> Option<Span> {
 /// [`Span::is_foreign_to`]).
 pub(crate) fn entered_span(isolation: &Scope) -> Option<Span> {
     #[cfg(feature = "tracing")]
-    if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
-        return (!span.is_foreign_to(isolation)).then_some(span);
+    return crate::integrations::tracing_layer::current_sentry_span()
+        .filter(|span| !span.is_foreign_to(isolation));
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = isolation;
+        None
     }
-    let _ = isolation;
-    None
 }
 
 /// Resolves the client for a scope pair: current → isolation → global.

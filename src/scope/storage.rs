@@ -111,8 +111,9 @@ pub(crate) fn scoped<F: Future>(pair: impl Into<Arc<ScopePair>>, future: F) -> S
 /// [`record_boundary`]) the first poll records: the span entered around it then.
 pub(crate) fn scoped_isolated<F: Future>(pair: impl Into<Arc<ScopePair>>, future: F) -> Scoped<F> {
     let pair = pair.into();
-    let isolation = pair.isolation.clone();
-    Scoped::new(SCOPES.scope(pair, future), Some(isolation))
+    // Without the tracing layer there is no span to record.
+    let isolation = cfg!(feature = "tracing").then(|| pair.isolation.clone());
+    Scoped::new(SCOPES.scope(pair, future), isolation)
 }
 
 pub(crate) fn sync_scoped<R>(pair: impl Into<Arc<ScopePair>>, f: impl FnOnce() -> R) -> R {

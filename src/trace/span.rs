@@ -749,15 +749,10 @@ impl Span {
         if !tx.sampled || tx.finished.load(Ordering::Relaxed) {
             return stand_in();
         }
-        // Below a stand-in of a full transaction: dropped, and counted as such.
-        if !self.live {
+        // Past the cap, or below a span that was (a stand-in of a full transaction):
+        // dropped, and counted as such. A stand-in takes no place under the cap.
+        if !self.live || tx.started.fetch_add(1, Ordering::Relaxed) >= MAX_SPANS {
             if let Some(client) = &tx.client {
-                client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
-            }
-            return stand_in();
-        }
-        if self.inner.tx.started.fetch_add(1, Ordering::Relaxed) >= MAX_SPANS {
-            if let Some(client) = &self.inner.tx.client {
                 client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
             }
             return stand_in();
