@@ -14,12 +14,16 @@ use crate::protocol::{Breadcrumb, Level};
 /// Recorded fields, named by their `tracing` field names.
 pub(crate) type Fields = Vec<(&'static str, Value)>;
 
-/// Sets `key` to `value` in a short list of fields (a breadcrumb's or a span's data),
-/// replacing an earlier value of the same key.
-pub(crate) fn put_field<K: PartialEq, V>(fields: &mut Vec<(K, V)>, key: K, value: V) {
+/// Sets `key` to `value` in a short list of fields (a breadcrumb's or a span's data, in a
+/// `Vec` or kept inline), replacing an earlier value of the same key.
+pub(crate) fn put_field<L, K, V>(fields: &mut L, key: K, value: V)
+where
+    L: std::ops::DerefMut<Target = [(K, V)]> + Extend<(K, V)>,
+    K: PartialEq,
+{
     match fields.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
-        None => fields.push((key, value)),
+        None => fields.extend([(key, value)]),
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
+use smallvec::SmallVec;
 
 use super::propagation::{Dsc, Incoming, PropagationContext, format_rand, format_rate};
 use crate::client::{ClientInner, guarded};
@@ -20,6 +21,13 @@ use crate::scope::put_field;
 /// Most child spans one transaction keeps: the first started; later ones are stand-ins that
 /// record nothing, counted as dropped when they start.
 const MAX_SPANS: usize = 1000;
+
+/// A span's data: few keys, mostly `tracing` field names, so a short list of borrowed keys
+/// rather than a map of owned ones, and the first few kept inline.
+type SpanData = SmallVec<[(Cow<'static, str>, Value); 3]>;
+
+/// How many finished children one block of a transaction's holds (see `Tx::spans`).
+const SPANS_PER_BLOCK: usize = 32;
 
 /// How a span ended, as Sentry names it.
 ///
@@ -457,8 +465,7 @@ struct SpanState {
     description: Option<Cow<'static, str>>,
     status: Option<SpanStatus>,
     tags: BTreeMap<String, String>,
-    /// Few keys, mostly `tracing` field names: a short list, not a map of owned keys.
-    data: Vec<(Cow<'static, str>, Value)>,
+    data: SpanData,
     origin: Option<Cow<'static, str>>,
     /// The module that opened the span (`code.namespace` in its data), when the tracing
     /// layer made it.
@@ -484,7 +491,9 @@ struct Tx {
     /// stand-ins from the start (so a parent is never dropped while its children are kept,
     /// and the spans of a long-lived root cost nothing once it is full).
     started: AtomicUsize,
-    spans: Mutex<Vec<SpanRecord>>,
+    /// Finished children, in blocks of [`SPANS_PER_BLOCK`]: no block is moved or copied as
+    /// more spans finish, and none is large enough to be mapped and unmapped on its own.
+    spans: Mutex<Vec<Vec<Finished>>>,
     /// Made from `seed` at first use (outgoing headers or the transaction's envelope) and
     /// frozen from then on (protocol sheet §5).
     dsc: OnceLock<Arc<Dsc>>,
@@ -1200,25 +1209,21 @@ impl Span {
                 }
                 return;
             }
-            let namespace = state.namespace;
-            SpanRecord {
-                trace_id: self.inner.trace_id,
+            // Moved as it is: the record the protocol wants (owned keys in a map) is made on
+            // the pipeline thread, which then frees only what it allocated itself.
+            Finished {
                 span_id: self.inner.span_id,
                 parent_span_id: self.inner.parent_span_id,
                 op: state.op.clone(),
                 description: state.description.take(),
-                status: Some(Cow::Borrowed(
-                    state.status.unwrap_or(SpanStatus::Ok).as_str(),
-                )),
-                start_timestamp: self.inner.start,
+                status: state.status.unwrap_or(SpanStatus::Ok),
+                start: self.inner.start,
                 // Never before the start (the wall clock may step back while the span is
                 // open): Relay rejects a transaction with any span that ends before it starts.
-                timestamp: end.max(self.inner.start),
+                end: end.max(self.inner.start),
                 tags: std::mem::take(&mut state.tags),
-                data: (state.data.drain(..))
-                    .map(|(k, v)| (k.into_owned(), v))
-                    .chain(namespace.map(|n| ("code.namespace".to_owned(), n.into())))
-                    .collect(),
+                data: std::mem::take(&mut state.data),
+                namespace: state.namespace,
                 origin: state.origin.clone(),
             }
         };
@@ -1236,13 +1241,23 @@ impl Span {
                 return;
             }
             // At most `MAX_SPANS`: only that many children were started live.
-            spans.push(record);
+            match spans
+                .last_mut()
+                .filter(|block| block.len() < SPANS_PER_BLOCK)
+            {
+                Some(block) => block.push(record),
+                None => spans.push({
+                    let mut block = Vec::with_capacity(SPANS_PER_BLOCK);
+                    block.push(record);
+                    block
+                }),
+            }
         }
     }
 
     /// Hands the finished transaction to its client. Only what must be read now is taken
     /// here; the event is built on the pipeline thread (see [`TransactionDraft`]).
-    fn send_transaction(&self, root: SpanRecord) {
+    fn send_transaction(&self, root: Finished) {
         let tx = &self.inner.tx;
         let Some(client) = &tx.client else { return };
         let spans = std::mem::take(&mut *lock(&tx.spans));
@@ -1313,25 +1328,62 @@ impl Span {
 /// from it on the pipeline thread, so that the task that finished the transaction neither
 /// allocates the event's maps nor leaves them to be freed by another thread.
 pub(crate) struct TransactionDraft {
-    root: SpanRecord,
-    spans: Vec<SpanRecord>,
+    root: Finished,
+    spans: Vec<Vec<Finished>>,
     tx: Arc<Tx>,
+}
+
+/// A finished span as its task left it; it becomes a [`SpanRecord`] on the pipeline thread.
+struct Finished {
+    span_id: SpanId,
+    parent_span_id: Option<SpanId>,
+    op: Option<Cow<'static, str>>,
+    description: Option<Cow<'static, str>>,
+    status: SpanStatus,
+    start: SystemTime,
+    end: SystemTime,
+    tags: BTreeMap<String, String>,
+    data: SpanData,
+    namespace: Option<&'static str>,
+    origin: Option<Cow<'static, str>>,
+}
+
+impl Finished {
+    fn into_record(self, trace_id: TraceId) -> SpanRecord {
+        let namespace = self
+            .namespace
+            .map(|n| ("code.namespace".to_owned(), n.into()));
+        SpanRecord {
+            trace_id,
+            span_id: self.span_id,
+            parent_span_id: self.parent_span_id,
+            op: self.op,
+            description: self.description,
+            status: Some(Cow::Borrowed(self.status.as_str())),
+            start_timestamp: self.start,
+            timestamp: self.end,
+            tags: self.tags,
+            data: (self.data.into_iter())
+                .map(|(k, v)| (k.into_owned(), v))
+                .chain(namespace)
+                .collect(),
+            origin: self.origin,
+        }
+    }
 }
 
 impl TransactionDraft {
     /// How many finished child spans it carries.
     pub(crate) fn children(&self) -> usize {
-        self.spans.len()
+        self.spans.iter().map(Vec::len).sum()
     }
 
     /// The transaction event, and the trace's sampling context for its envelope (made and
     /// frozen here if nothing needed it before).
     pub(crate) fn into_event(self) -> (Event, Arc<Dsc>) {
-        let TransactionDraft {
-            mut root,
-            spans,
-            tx,
-        } = self;
+        let TransactionDraft { root, spans, tx } = self;
+        let trace_id = tx.seed.trace_id;
+        let mut root = root.into_record(trace_id);
         let (name, source) = lock(&tx.name).clone();
         let mut event = Event::new();
         event.ty = Some(Cow::Borrowed("transaction"));
@@ -1340,7 +1392,9 @@ impl TransactionDraft {
         event.transaction_info = Some(TransactionInfo::new(source));
         event.start_timestamp = Some(root.start_timestamp);
         event.timestamp = root.timestamp;
-        event.spans = spans;
+        event.spans = (spans.into_iter().flatten())
+            .map(|span| span.into_record(trace_id))
+            .collect();
         let dsc = tx.dsc().clone();
         event.tags = std::mem::take(&mut root.tags);
         event.contexts.insert("trace".into(), trace_context(root));
