@@ -89,7 +89,9 @@ pub use client::{
     Client, ClientInitGuard, ClientOptions, Dsn, DsnParseError, InitError, init, try_init,
 };
 #[cfg(feature = "tower")]
-pub use integrations::tower::{ScopeFuture, ScopeLayer, ScopeService, inject_trace_headers};
+pub use integrations::tower::{
+    ScopeBody, ScopeFuture, ScopeLayer, ScopeService, inject_trace_headers,
+};
 #[cfg(feature = "tracing")]
 pub use integrations::tracing_layer::{EventFilter, TracingLayer, default_event_filter};
 pub use panic::install_panic_hook;

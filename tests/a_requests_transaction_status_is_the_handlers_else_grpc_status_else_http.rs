@@ -1,10 +1,16 @@
 //! A request's transaction ends with the status its handler set, else the `grpc-status` a
-//! gRPC service answered with (HTTP 200 carries gRPC errors), else the HTTP status's.
+//! gRPC service answered with (HTTP 200 carries gRPC errors), in the response's head or in
+//! the trailers after a streamed body, else the HTTP status's.
 #![cfg(all(feature = "axum", feature = "tracing"))]
 mod common;
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::Router;
-use axum::http::StatusCode;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use scopeline::{ClientOptions, ScopeLayer, SpanStatus};
@@ -21,6 +27,37 @@ async fn grpc_ok() -> impl IntoResponse {
     (StatusCode::OK, [("grpc-status", "0")], "")
 }
 
+/// A gRPC stream that sends a message, then fails: its status is in the trailers.
+struct FailsAfterOneMessage(u8);
+
+impl http_body::Body for FailsAfterOneMessage {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        self.0 += 1;
+        Poll::Ready(match self.0 {
+            1 => Some(Ok(http_body::Frame::data(Bytes::from_static(b"message")))),
+            2 => {
+                let mut trailers = HeaderMap::new();
+                trailers.insert("grpc-status", "14".parse().unwrap());
+                Some(Ok(http_body::Frame::trailers(trailers)))
+            }
+            _ => None,
+        })
+    }
+}
+
+async fn grpc_stream_failed() -> impl IntoResponse {
+    (
+        [("content-type", "application/grpc")],
+        Body::new(FailsAfterOneMessage(0)),
+    )
+}
+
 async fn marked_by_hand() -> impl IntoResponse {
     if let Some(span) = scopeline::get_current_scope().span() {
         span.set_status(SpanStatus::ResourceExhausted);
@@ -34,12 +71,23 @@ async fn statuses_come_from_the_handler_grpc_then_http() {
     let app = Router::new()
         .route("/grpc/missing", get(grpc_not_found))
         .route("/grpc/fine", get(grpc_ok))
+        .route("/grpc/stream-failed", get(grpc_stream_failed))
         .route("/by-hand", get(marked_by_hand))
         .route("/teapot", get(|| async { StatusCode::IM_A_TEAPOT }))
         .layer(ScopeLayer::new());
     let addr = common::web::serve(app).await;
-    for path in ["/grpc/missing", "/grpc/fine", "/by-hand", "/teapot"] {
-        reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+    let http = reqwest::Client::new();
+    for path in [
+        "/grpc/missing",
+        "/grpc/fine",
+        "/grpc/stream-failed",
+        "/by-hand",
+        "/teapot",
+    ] {
+        let url = format!("http://{addr}{path}");
+        let response = http.get(url).header("te", "trailers").send().await.unwrap();
+        // The body is read to its end, trailers and all.
+        response.bytes().await.unwrap();
     }
     let mut statuses: Vec<_> = (memory.transactions().iter())
         .map(|t| {
@@ -54,6 +102,7 @@ async fn statuses_come_from_the_handler_grpc_then_http() {
         ("GET /by-hand", "resource_exhausted"),
         ("GET /grpc/fine", "ok"),
         ("GET /grpc/missing", "not_found"),
+        ("GET /grpc/stream-failed", "unavailable"),
         ("GET /teapot", "invalid_argument"),
     ];
     let expected: Vec<_> = (expected.iter())

@@ -13,7 +13,6 @@ use axum::ServiceExt;
 use axum::body::Body;
 use http::{Request, Response};
 use scopeline::{ClientOptions, Level, ScopeLayer};
-use tower::Layer;
 
 /// Reads the order id from the query string before any future exists.
 fn eager(request: Request<Body>) -> Ready<Result<Response<Body>, Infallible>> {
@@ -27,7 +26,12 @@ fn eager(request: Request<Body>) -> Ready<Result<Response<Body>, Infallible>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_that_panics_in_call_is_answered_and_reported() {
     let (client, memory) = common::bind_global(ClientOptions::new().traces_sample_rate(1.0));
-    let service = ScopeLayer::new().layer(tower::service_fn(eager));
+    // axum's `serve` takes services that answer with its own body: the layer's is turned
+    // into one, as `Router::layer` does.
+    let service = tower::ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(ScopeLayer::new())
+        .service_fn(eager);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

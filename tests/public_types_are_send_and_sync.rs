@@ -64,12 +64,13 @@ fn scoped_futures_are_send_when_their_inner_future_is() {
 
 #[cfg(feature = "tower")]
 #[test]
-fn the_tower_layer_its_service_and_its_future_are_send_and_sync() {
+fn the_tower_layer_its_service_its_future_and_its_body_are_send_and_sync() {
     use tower::{Layer, Service};
 
     send_sync::<scopeline::ScopeLayer>();
     type Ready = std::future::Ready<Result<http::Response<String>, std::convert::Infallible>>;
     send_sync::<scopeline::ScopeFuture<Ready>>();
+    send_sync::<scopeline::ScopeBody<String>>();
     let mut service = scopeline::ScopeLayer::new().layer(tower::service_fn(
         |_req: http::Request<String>| async {
             tokio::task::yield_now().await;

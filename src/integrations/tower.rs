@@ -49,14 +49,15 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   (`scopeline::get_current_scope().set_transaction(..)`);
 /// - with tracing on (`traces_sample_rate` or `traces_sampler`), a **transaction** with op
 ///   `http.server` (`grpc.server` for a gRPC call) as the active span, finished when the
-///   response's head is ready: with the status a handler set on it, else the
-///   `grpc-status` in the response's head (where a gRPC call that fails before its first
-///   message puts it; a failure reported in the trailers of a streamed response is not
-///   seen), else the HTTP status; `aborted` when the request is dropped before it answers
-///   (the client went away). A streamed body (server-sent events, a large download) and a websocket after
-///   its upgrade run after the handler returns, outside the request's scopes and
-///   transaction (as with sentry-tower): what they capture carries no request context.
-///   Work the handler hands off with scopeline's spawn helpers keeps it.
+///   response's body ends (see [`ScopeBody`]): with the status a handler set on it, else
+///   the `grpc-status` of the body's trailers or of the response's head (where a gRPC call
+///   that fails before its first message puts it), else the HTTP status;
+///   `internal_error` when the body fails; `aborted` when the request is dropped before
+///   it answers or its body is dropped part-way (the client went away);
+/// - the **response's body** polled in the request's scopes: what a streamed body
+///   (server-sent events, a download, a gRPC stream) captures carries the request's
+///   context. A websocket after its upgrade runs outside them (as with sentry-tower).
+///   Work the handler hands off with scopeline's spawn helpers keeps the context too.
 ///
 /// Tags and a user set in `main` do not reach requests (each request starts empty): put
 /// what every event should carry on the [global scope](crate::get_global_scope). With
@@ -68,19 +69,20 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// request's scopes (unless the client was made with
 /// [`capture_panics(false)`](crate::ClientOptions::capture_panics)) and answered with an
 /// empty `500 Internal Server Error` (a gRPC call with `grpc-status: 13`, `INTERNAL`, as
-/// gRPC answers a failed call), so the server goes on serving (the response body type must
-/// implement `Default`, as axum's and tonic's bodies do).
+/// gRPC answers a failed call), so the server goes on serving.
 ///
 /// A `tracing` span entered around this layer's future (tonic's `Server::trace_fn`, a
 /// `TraceLayer` added outside it) does not take the request's spans and errors into its own
 /// trace: the request's isolation scope is a trace boundary (see
 /// [`TracingLayer`](crate::TracingLayer)).
 ///
-/// With axum, add it with `Router::layer`, after the routes (axum then hands it responses
-/// with its own body type); the layers added before it (and
-/// `tower_http::trace::TraceLayer`'s spans) run in the request's scope. Around other
-/// services, the response body must implement `Default` (for the 500 it answers a panic
-/// with).
+/// The wrapped service's responses come back with their body in a [`ScopeBody`], which
+/// axum, tonic and hyper serve like any body. With axum, add the layer with
+/// `Router::layer`, after the routes (axum turns the response into its own); the layers
+/// added before it (and `tower_http::trace::TraceLayer`'s spans) run in the request's
+/// scope. Around a whole router handed to `axum::serve`, which takes services that answer
+/// with axum's own body, turn the response into one:
+/// `ServiceBuilder::new().map_response(IntoResponse::into_response).layer(ScopeLayer::new())`.
 ///
 /// # Examples
 ///
@@ -102,7 +104,7 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///
 /// let request = Request::get("/users/7").body(String::new()).unwrap();
 /// let response = service.ready().await.unwrap().call(request).await.unwrap();
-/// assert_eq!(response.body(), "/users/7");
+/// assert_eq!(response.body().get_ref().unwrap(), "/users/7");
 /// // Nothing leaked out of the request.
 /// assert_eq!(scopeline::get_isolation_scope().tag("path"), None);
 /// # }
@@ -244,9 +246,8 @@ pub struct ScopeService<S> {
 impl<S, B, R> Service<http::Request<B>> for ScopeService<S>
 where
     S: Service<http::Request<B>, Response = http::Response<R>>,
-    R: Default,
 {
-    type Response = http::Response<R>;
+    type Response = http::Response<ScopeBody<R>>;
     type Error = S::Error;
     type Future = ScopeFuture<S::Future>;
 
@@ -287,8 +288,9 @@ where
             (tx, inner)
         });
         ScopeFuture {
-            inner: scoped_isolated(pair, CatchPanic { inner, grpc }),
+            inner: scoped_isolated(pair.clone(), CatchPanic { inner, grpc }),
             tx: Transaction(tx),
+            pair: Some(pair),
         }
     }
 }
@@ -310,7 +312,7 @@ pin_project! {
     /// let future: scopeline::ScopeFuture<_> =
     ///     service.ready().await.unwrap().call(Request::new(String::new()));
     /// let response = future.await.unwrap();
-    /// assert_eq!(response.body(), "ok");
+    /// assert_eq!(response.body().get_ref().unwrap(), "ok");
     /// # }
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
@@ -320,41 +322,253 @@ pin_project! {
         // Declared after `inner`: a request dropped before it answers drops its handler
         // first, inside its scopes, then finishes the transaction as aborted.
         tx: Transaction,
+        // Handed to the response's body, whose polls run in the request's scopes.
+        pair: Option<Arc<ScopePair>>,
     }
 }
 
 impl<F, R, E> Future for ScopeFuture<F>
 where
     F: Future<Output = Result<http::Response<R>, E>>,
-    R: Default,
 {
-    type Output = Result<http::Response<R>, E>;
+    type Output = Result<http::Response<ScopeBody<R>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let out = ready!(this.inner.poll(cx));
-        if let Some(tx) = this.tx.0.take() {
-            let status = match &out {
-                Ok(response) => {
-                    let code = response.status().as_u16();
-                    if tx.is_sampled() {
-                        tx.set_static_data("http.response.status_code", code.into());
-                        tx.set_tag("http.status_code", code.to_string());
-                    }
-                    // A gRPC error answers HTTP 200 with its code in `grpc-status` (in the
-                    // head when the call fails before any message, as unary errors do).
-                    grpc_status(response.headers())
-                        .unwrap_or_else(|| SpanStatus::from_http_status(code))
+        let mut out = ready!(this.inner.poll(cx));
+        let tx = this.tx.0.take();
+        match &mut out {
+            Ok(response) => {
+                let code = response.status().as_u16();
+                if let Some(tx) = tx.as_ref().filter(|tx| tx.is_sampled()) {
+                    tx.set_static_data("http.response.status_code", code.into());
+                    tx.set_tag("http.status_code", code.to_string());
                 }
-                Err(_) => SpanStatus::InternalError,
-            };
-            // A status the handler set wins.
-            if tx.status().is_none() {
-                tx.set_status(status);
+                // A gRPC error answers HTTP 200 with its code in `grpc-status`: in the head
+                // when the call fails before any message (as unary errors do), else in the
+                // trailers, which the body reads.
+                let head = grpc_status(response.headers())
+                    .unwrap_or_else(|| SpanStatus::from_http_status(code));
+                // The request goes on while its body is sent: the body finishes the
+                // transaction, and its polls run in the request's scopes.
+                if let Some(pair) = this.pair.take() {
+                    response.body_mut().end = Some(RequestEnd {
+                        pair,
+                        tx,
+                        head,
+                        polled: false,
+                    });
+                }
             }
-            tx.finish();
+            Err(_) => {
+                if let Some(tx) = tx {
+                    finish(&tx, SpanStatus::InternalError);
+                }
+            }
         }
         Poll::Ready(out)
+    }
+}
+
+/// Finishes a request's transaction with `status`, unless the handler set one, which wins.
+fn finish(tx: &Span, status: SpanStatus) {
+    if tx.status().is_none() {
+        tx.set_status(status);
+    }
+    tx.finish();
+}
+
+pin_project! {
+    /// The response body of a request [`ScopeLayer`] wraps (feature `tower`): the wrapped
+    /// service's body, polled in the request's scopes, so what a streamed body (server-sent
+    /// events, a download, a gRPC stream) captures carries the request's context. The
+    /// request's transaction ends with its body: `ok` (or the response's status) when the
+    /// body ends, the `grpc-status` of its trailers when they carry one, `internal_error`
+    /// when the body fails, and `aborted` when the body is dropped part-way (the client went
+    /// away). A body the server never polls (the answer to a `HEAD` request, a `204`) ends
+    /// with the response's status when it is dropped.
+    ///
+    /// It implements [`http_body::Body`] when the wrapped body does, so axum, tonic and
+    /// hyper serve it as they would the wrapped one; a handler that panicked is answered
+    /// with an empty one.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{Layer, Service, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut service = scopeline::ScopeLayer::new().layer(service_fn(|_req: Request<String>| async {
+    ///     Ok::<_, Infallible>(Response::new(String::from("ok")))
+    /// }));
+    /// let response = service.ready().await.unwrap().call(Request::new(String::new())).await.unwrap();
+    /// let body: &scopeline::ScopeBody<String> = response.body();
+    /// assert_eq!(body.get_ref().map(String::as_str), Some("ok"));
+    /// # }
+    /// ```
+    pub struct ScopeBody<B> {
+        // `None` for the answer to a panic: an empty body.
+        #[pin]
+        inner: Option<B>,
+        end: Option<RequestEnd>,
+    }
+}
+
+impl<B> ScopeBody<B> {
+    fn new(inner: Option<B>) -> Self {
+        ScopeBody { inner, end: None }
+    }
+
+    /// The wrapped body; `None` in the answer to a handler that panicked.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{Layer, Service, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut service = scopeline::ScopeLayer::new().layer(service_fn(|_req: Request<String>| async {
+    ///     Ok::<_, Infallible>(Response::new(String::from("ok")))
+    /// }));
+    /// let response = service.ready().await.unwrap().call(Request::new(String::new())).await.unwrap();
+    /// assert_eq!(response.body().get_ref().unwrap(), "ok");
+    /// # }
+    /// ```
+    pub fn get_ref(&self) -> Option<&B> {
+        self.inner.as_ref()
+    }
+
+    /// The wrapped body, taken out (`None` in the answer to a handler that panicked). The
+    /// request's transaction ends here, with the response's status.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{Layer, Service, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut service = scopeline::ScopeLayer::new().layer(service_fn(|_req: Request<String>| async {
+    ///     Ok::<_, Infallible>(Response::new(String::from("ok")))
+    /// }));
+    /// let response = service.ready().await.unwrap().call(Request::new(String::new())).await.unwrap();
+    /// assert_eq!(response.into_body().into_inner().as_deref(), Some("ok"));
+    /// # }
+    /// ```
+    pub fn into_inner(self) -> Option<B> {
+        let ScopeBody { inner, end } = self;
+        drop(end);
+        inner
+    }
+}
+
+impl<B> fmt::Debug for ScopeBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopeBody")
+            .field("empty", &self.inner.is_none())
+            .field(
+                "transaction",
+                &self.end.as_ref().and_then(|e| e.tx.as_ref()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: http_body::Body> http_body::Body for ScopeBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        let mut inner = this.inner;
+        let Some(body) = inner.as_mut().as_pin_mut() else {
+            if let Some(mut end) = this.end.take() {
+                end.ended(None);
+            }
+            return Poll::Ready(None);
+        };
+        let poll = match this.end.as_mut() {
+            Some(end) => {
+                end.polled = true;
+                sync_scoped(end.pair.clone(), || body.poll_frame(cx))
+            }
+            None => body.poll_frame(cx),
+        };
+        let Some(end) = this.end.as_mut() else {
+            return poll;
+        };
+        match &poll {
+            Poll::Pending => {}
+            Poll::Ready(Some(Ok(frame))) => {
+                let trailers = frame.trailers_ref().and_then(grpc_status);
+                // A body whose last frame this was may never be polled again.
+                let done = inner
+                    .as_ref()
+                    .as_pin_ref()
+                    .is_none_or(|b| b.is_end_stream());
+                if trailers.is_some() || done {
+                    end.ended(trailers);
+                    *this.end = None;
+                }
+            }
+            Poll::Ready(Some(Err(_))) => {
+                end.ended(Some(SpanStatus::InternalError));
+                *this.end = None;
+            }
+            Poll::Ready(None) => {
+                end.ended(None);
+                *this.end = None;
+            }
+        }
+        poll
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.as_ref().is_none_or(B::is_end_stream)
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.inner {
+            Some(body) => body.size_hint(),
+            None => http_body::SizeHint::with_exact(0),
+        }
+    }
+}
+
+/// What a response's body holds of its request until it ends: the request's scopes (its
+/// polls run in them) and its transaction, with the status the response's head gave.
+struct RequestEnd {
+    pair: Arc<ScopePair>,
+    tx: Option<Span>,
+    head: SpanStatus,
+    /// Whether the server has polled the body: one dropped before it ends after that was
+    /// cut short (the client went away); one never polled needed no polling (`HEAD`).
+    polled: bool,
+}
+
+impl RequestEnd {
+    /// The body ended, with the status of its trailers or of its failure if it has one.
+    fn ended(&mut self, status: Option<SpanStatus>) {
+        if let Some(tx) = self.tx.take() {
+            finish(&tx, status.unwrap_or(self.head));
+        }
+    }
+}
+
+impl Drop for RequestEnd {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            if self.polled {
+                tx.finish_with_status(SpanStatus::Aborted);
+            } else {
+                finish(&tx, self.head);
+            }
+        }
     }
 }
 
@@ -405,12 +619,11 @@ pin_project! {
 impl<F, R, E> Future for CatchPanic<F>
 where
     F: Future<Output = Result<http::Response<R>, E>>,
-    R: Default,
 {
-    type Output = F::Output;
+    type Output = Result<http::Response<ScopeBody<R>>, E>;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let grpc = *this.grpc;
         let Some(inner) = this.inner.as_pin_mut() else {
@@ -418,7 +631,7 @@ where
         };
         let catching = crate::panic::Catching::enter();
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(poll) => poll,
+            Ok(poll) => poll.map(|out| out.map(|r| r.map(|body| ScopeBody::new(Some(body))))),
             Err(payload) => {
                 report_panic(&catching, &*payload);
                 Poll::Ready(Ok(panic_response(grpc)))
@@ -444,8 +657,8 @@ fn report_panic(catching: &crate::panic::Catching, payload: &(dyn std::any::Any 
 /// The answer to a request whose handler panicked: `500`, or for a gRPC call what gRPC
 /// answers a failed call with, a trailers-only `200` with `grpc-status: 13` (`INTERNAL`),
 /// which a gRPC client reads as that status rather than as a broken response.
-fn panic_response<R: Default>(grpc: bool) -> http::Response<R> {
-    let mut response = http::Response::new(R::default());
+fn panic_response<R>(grpc: bool) -> http::Response<ScopeBody<R>> {
+    let mut response = http::Response::new(ScopeBody::new(None));
     if grpc {
         let headers = response.headers_mut();
         headers.insert(

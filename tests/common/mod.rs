@@ -49,6 +49,24 @@ impl Memory {
             .collect()
     }
 
+    /// Waits (up to 10 s) for the transaction named `name`: a server notices a closed
+    /// connection, and ends that request's transaction, on its own schedule.
+    pub async fn transaction_named(&self, name: &str) -> Event {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let transactions = self.transactions();
+            if let Some(tx) = (transactions.iter()).find(|t| t.transaction.as_deref() == Some(name))
+            {
+                return tx.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no transaction {name}: {transactions:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The envelope that carries the first transaction sent.
     pub fn transaction_envelope(&self) -> Envelope {
         self.envelopes()
