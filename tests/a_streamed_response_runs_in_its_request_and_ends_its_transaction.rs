@@ -1,10 +1,14 @@
 //! A response whose body is streamed after the handler returns (server-sent events, a
 //! download) is still part of its request: what the stream captures carries the request's
-//! tags, request data and trace, and the request's transaction lasts until the body ends.
+//! tags, request data and trace, and the request's transaction lasts until the body ends,
+//! ending `ok` however the body says it is done (its last frame, its trailers, or as many
+//! bytes as its `Content-Length`, after which hyper drops it unpolled).
 #![cfg(all(feature = "axum", feature = "tracing"))]
 mod common;
 
 use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -28,11 +32,47 @@ async fn streamed() -> Body {
     Body::from_stream(chunks)
 }
 
+/// A download of stated length whose stream never says it has ended.
+async fn sized() -> impl axum::response::IntoResponse {
+    let chunks = futures::stream::iter(["first;", "second;"])
+        .map(|chunk| Ok::<_, Infallible>(Bytes::from_static(chunk.as_bytes())));
+    (
+        [(http::header::CONTENT_LENGTH, "13")],
+        Body::from_stream(chunks),
+    )
+}
+
+/// A body that ends with trailers (a checksum), and never says it has ended.
+struct Trailed(u8);
+
+impl http_body::Body for Trailed {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        self.0 += 1;
+        Poll::Ready(match self.0 {
+            1 => Some(Ok(http_body::Frame::data(Bytes::from_static(b"body;")))),
+            2 => {
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("x-checksum", "7".parse().unwrap());
+                Some(Ok(http_body::Frame::trailers(trailers)))
+            }
+            _ => None,
+        })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_body_captures_in_its_request_and_its_transaction_waits_for_it() {
     let (_client, memory) = common::bind_global(ClientOptions::new().traces_sample_rate(1.0));
     let app = Router::new()
         .route("/download", get(streamed))
+        .route("/sized", get(sized))
+        .route("/trailed", get(|| async { Body::new(Trailed(0)) }))
         .layer(ScopeLayer::new());
     let addr = common::web::serve(app).await;
 
@@ -43,6 +83,15 @@ async fn a_streamed_body_captures_in_its_request_and_its_transaction_waits_for_i
         .await
         .unwrap();
     assert_eq!(body, "chunk 0;chunk 1;");
+    let http = reqwest::Client::new();
+    for (path, expected) in [("/sized", "first;second;"), ("/trailed", "body;")] {
+        let response = (http.get(format!("http://{addr}{path}")))
+            .header("te", "trailers")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text().await.unwrap(), expected);
+    }
 
     let events = memory.events();
     let event = (events.iter())
@@ -61,6 +110,10 @@ async fn a_streamed_body_captures_in_its_request_and_its_transaction_waits_for_i
         event.contexts["trace"]["trace_id"], tx.contexts["trace"]["trace_id"],
         "the stream's event is in the request's trace"
     );
+    for name in ["GET /sized", "GET /trailed"] {
+        let tx = memory.transaction_named(name).await;
+        assert_eq!(tx.contexts["trace"]["status"], "ok", "{name}");
+    }
     let lasted = tx
         .timestamp
         .duration_since(tx.start_timestamp.unwrap())

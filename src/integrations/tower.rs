@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use bytes::Buf;
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use pin_project_lite::pin_project;
@@ -81,8 +82,16 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// `Router::layer`, after the routes (axum turns the response into its own); the layers
 /// added before it (and `tower_http::trace::TraceLayer`'s spans) run in the request's
 /// scope. Around a whole router handed to `axum::serve`, which takes services that answer
-/// with axum's own body, turn the response into one:
-/// `ServiceBuilder::new().map_response(IntoResponse::into_response).layer(ScopeLayer::new())`.
+/// with axum's own body, turn the response into one (there the matched route is not known
+/// yet, so transactions are named by path):
+///
+/// ```ignore
+/// let service = ServiceBuilder::new()
+///     .map_response(IntoResponse::into_response)
+///     .layer(ScopeLayer::new())
+///     .service(router);
+/// axum::serve(listener, axum::ServiceExt::into_make_service(service)).await?;
+/// ```
 ///
 /// # Examples
 ///
@@ -246,6 +255,7 @@ pub struct ScopeService<S> {
 impl<S, B, R> Service<http::Request<B>> for ScopeService<S>
 where
     S: Service<http::Request<B>, Response = http::Response<R>>,
+    R: http_body::Body,
 {
     type Response = http::Response<ScopeBody<R>>;
     type Error = S::Error;
@@ -272,6 +282,7 @@ where
             client.as_deref(),
         );
         let grpc = is_grpc(&parts.headers, parts.uri.path());
+        let head_request = parts.method == Method::HEAD;
         let pair = Arc::new(ScopePair::emptied(continued));
         // A span entered around the request (here, or at the first poll) is not its trace.
         crate::scope::record_boundary(&pair.isolation);
@@ -291,6 +302,7 @@ where
             inner: scoped_isolated(pair.clone(), CatchPanic { inner, grpc }),
             tx: Transaction(tx),
             pair: Some(pair),
+            head_request,
         }
     }
 }
@@ -324,12 +336,15 @@ pin_project! {
         tx: Transaction,
         // Handed to the response's body, whose polls run in the request's scopes.
         pair: Option<Arc<ScopePair>>,
+        // The answer to a `HEAD` request has a body that is never sent.
+        head_request: bool,
     }
 }
 
 impl<F, R, E> Future for ScopeFuture<F>
 where
     F: Future<Output = Result<http::Response<R>, E>>,
+    R: http_body::Body,
 {
     type Output = Result<http::Response<ScopeBody<R>>, E>;
 
@@ -352,11 +367,23 @@ where
                 // The request goes on while its body is sent: the body finishes the
                 // transaction, and its polls run in the request's scopes.
                 if let Some(pair) = this.pair.take() {
+                    let body = response.body().get_ref();
+                    let hint = body.and_then(|b| b.size_hint().exact());
+                    let length = (response.headers().get(http::header::CONTENT_LENGTH))
+                        .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+                        .or(hint);
+                    let bodiless = *this.head_request
+                        || matches!(code, 100..=199 | 204 | 304)
+                        || length == Some(0)
+                        || body.is_none_or(|b| b.is_end_stream());
                     response.body_mut().end = Some(RequestEnd {
                         pair,
                         tx,
                         head,
                         polled: false,
+                        bodiless,
+                        length,
+                        sent: 0,
                     });
                 }
             }
@@ -380,13 +407,22 @@ fn finish(tx: &Span, status: SpanStatus) {
 
 pin_project! {
     /// The response body of a request [`ScopeLayer`] wraps (feature `tower`): the wrapped
-    /// service's body, polled in the request's scopes, so what a streamed body (server-sent
-    /// events, a download, a gRPC stream) captures carries the request's context. The
-    /// request's transaction ends with its body: `ok` (or the response's status) when the
-    /// body ends, the `grpc-status` of its trailers when they carry one, `internal_error`
-    /// when the body fails, and `aborted` when the body is dropped part-way (the client went
-    /// away). A body the server never polls (the answer to a `HEAD` request, a `204`) ends
-    /// with the response's status when it is dropped.
+    /// service's body, polled (and dropped) in the request's scopes, so what a streamed body
+    /// (server-sent events, a download, a gRPC stream) captures carries the request's
+    /// context.
+    ///
+    /// The request's transaction ends with its body, as the Python SDK's ends when the
+    /// response is sent: with the response's status when the body ends (its last frame,
+    /// its trailers, or as many bytes as its `Content-Length` says), the `grpc-status` of
+    /// its trailers when they carry one, `internal_error` when the body fails, and
+    /// `aborted` when the body is dropped before it ends (the client went away). A body with
+    /// nothing to send (the answer to `HEAD`, a `204` or `304`, an empty body), which a
+    /// server drops unpolled, ends with the response's status. A stream that lasts as long
+    /// as its client listens (server-sent events) keeps its transaction open until then,
+    /// and it ends `aborted`. gRPC-Web puts its status in the body, not in trailers: there
+    /// the status is the head's. A panic while the body is polled is captured with the
+    /// request's context by the [panic hook](crate::install_panic_hook), and, unlike a
+    /// handler's, reaches the server (hyper closes the connection).
     ///
     /// It implements [`http_body::Body`] when the wrapped body does, so axum, tonic and
     /// hyper serve it as they would the wrapped one; a handler that panicked is answered
@@ -412,6 +448,17 @@ pin_project! {
         #[pin]
         inner: Option<B>,
         end: Option<RequestEnd>,
+    }
+
+    impl<B> PinnedDrop for ScopeBody<B> {
+        fn drop(this: Pin<&mut Self>) {
+            // A body that did not end (the client went away) is dropped in the request's
+            // scopes, as its handler would be: what its drop captures is the request's.
+            let mut this = this.project();
+            if let Some(end) = this.end.as_ref() {
+                sync_scoped(end.pair.clone(), || this.inner.set(None));
+            }
+        }
     }
 }
 
@@ -441,7 +488,8 @@ impl<B> ScopeBody<B> {
     }
 
     /// The wrapped body, taken out (`None` in the answer to a handler that panicked). The
-    /// request's transaction ends here, with the response's status.
+    /// request's transaction ends here, with the response's status, and the body's polls
+    /// no longer run in the request's scopes.
     ///
     /// ```
     /// use std::convert::Infallible;
@@ -457,10 +505,11 @@ impl<B> ScopeBody<B> {
     /// assert_eq!(response.into_body().into_inner().as_deref(), Some("ok"));
     /// # }
     /// ```
-    pub fn into_inner(self) -> Option<B> {
-        let ScopeBody { inner, end } = self;
-        drop(end);
-        inner
+    pub fn into_inner(mut self) -> Option<B> {
+        if let Some(mut end) = self.end.take() {
+            end.ended(None);
+        }
+        self.inner.take()
     }
 }
 
@@ -505,14 +554,20 @@ impl<B: http_body::Body> http_body::Body for ScopeBody<B> {
         match &poll {
             Poll::Pending => {}
             Poll::Ready(Some(Ok(frame))) => {
-                let trailers = frame.trailers_ref().and_then(grpc_status);
-                // A body whose last frame this was may never be polled again.
-                let done = inner
-                    .as_ref()
-                    .as_pin_ref()
-                    .is_none_or(|b| b.is_end_stream());
-                if trailers.is_some() || done {
-                    end.ended(trailers);
+                if let Some(data) = frame.data_ref() {
+                    end.sent += data.remaining() as u64;
+                }
+                // A body whose last frame this was may never be polled again: after its
+                // trailers, after as many bytes as its length says (HTTP/1), or once it
+                // says it has ended.
+                let done = frame.is_trailers()
+                    || end.length.is_some_and(|length| end.sent >= length)
+                    || inner
+                        .as_ref()
+                        .as_pin_ref()
+                        .is_none_or(|b| b.is_end_stream());
+                if done {
+                    end.ended(frame.trailers_ref().and_then(grpc_status));
                     *this.end = None;
                 }
             }
@@ -546,9 +601,16 @@ struct RequestEnd {
     pair: Arc<ScopePair>,
     tx: Option<Span>,
     head: SpanStatus,
-    /// Whether the server has polled the body: one dropped before it ends after that was
-    /// cut short (the client went away); one never polled needed no polling (`HEAD`).
+    /// Whether the server has polled the body.
     polled: bool,
+    /// Whether the response has no body to send (the answer to `HEAD`, a `1xx`, `204` or
+    /// `304`, an empty body): a server drops such a body unpolled once the head is sent.
+    bodiless: bool,
+    /// The body's length, when the response states it: a server sends that many bytes and
+    /// then drops the body without polling it again.
+    length: Option<u64>,
+    /// Bytes of the body polled so far.
+    sent: u64,
 }
 
 impl RequestEnd {
@@ -563,7 +625,9 @@ impl RequestEnd {
 impl Drop for RequestEnd {
     fn drop(&mut self) {
         if let Some(tx) = self.tx.take() {
-            if self.polled {
+            // Dropped before it ended: the client went away (before the first byte of the
+            // body, or part-way through it), unless there was no body to send.
+            if self.polled || !self.bodiless {
                 tx.finish_with_status(SpanStatus::Aborted);
             } else {
                 finish(&tx, self.head);
