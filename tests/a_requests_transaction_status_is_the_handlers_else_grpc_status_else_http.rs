@@ -4,13 +4,9 @@
 #![cfg(all(feature = "axum", feature = "tracing"))]
 mod common;
 
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::Body;
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use scopeline::{ClientOptions, ScopeLayer, SpanStatus};
@@ -27,34 +23,14 @@ async fn grpc_ok() -> impl IntoResponse {
     (StatusCode::OK, [("grpc-status", "0")], "")
 }
 
-/// A gRPC stream that sends a message, then fails: its status is in the trailers.
-struct FailsAfterOneMessage(u8);
-
-impl http_body::Body for FailsAfterOneMessage {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        self.0 += 1;
-        Poll::Ready(match self.0 {
-            1 => Some(Ok(http_body::Frame::data(Bytes::from_static(b"message")))),
-            2 => {
-                let mut trailers = HeaderMap::new();
-                trailers.insert("grpc-status", "14".parse().unwrap());
-                Some(Ok(http_body::Frame::trailers(trailers)))
-            }
-            _ => None,
-        })
-    }
-}
-
 async fn grpc_stream_failed() -> impl IntoResponse {
     (
         [("content-type", "application/grpc")],
-        Body::new(FailsAfterOneMessage(0)),
+        // A message, then the failure in the trailers.
+        Body::new(common::web::Trailed::new(
+            b"message",
+            &[("grpc-status", "14")],
+        )),
     )
 }
 

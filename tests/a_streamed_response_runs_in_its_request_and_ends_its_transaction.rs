@@ -7,8 +7,6 @@
 mod common;
 
 use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -42,37 +40,18 @@ async fn sized() -> impl axum::response::IntoResponse {
     )
 }
 
-/// A body that ends with trailers (a checksum), and never says it has ended.
-struct Trailed(u8);
-
-impl http_body::Body for Trailed {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        self.0 += 1;
-        Poll::Ready(match self.0 {
-            1 => Some(Ok(http_body::Frame::data(Bytes::from_static(b"body;")))),
-            2 => {
-                let mut trailers = http::HeaderMap::new();
-                trailers.insert("x-checksum", "7".parse().unwrap());
-                Some(Ok(http_body::Frame::trailers(trailers)))
-            }
-            _ => None,
-        })
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_body_captures_in_its_request_and_its_transaction_waits_for_it() {
     let (_client, memory) = common::bind_global(ClientOptions::new().traces_sample_rate(1.0));
     let app = Router::new()
         .route("/download", get(streamed))
         .route("/sized", get(sized))
-        .route("/trailed", get(|| async { Body::new(Trailed(0)) }))
+        .route(
+            "/trailed",
+            get(|| async {
+                Body::new(common::web::Trailed::new(b"body;", &[("x-checksum", "7")]))
+            }),
+        )
         .layer(ScopeLayer::new());
     let addr = common::web::serve(app).await;
 

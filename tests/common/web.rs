@@ -19,3 +19,40 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
     });
     addr
 }
+
+/// A body of one data frame and then trailers, which (like hyper's channel bodies) never
+/// says it has ended: a server knows it is done only from the trailers.
+pub struct Trailed {
+    data: &'static [u8],
+    trailers: Option<axum::http::HeaderMap>,
+}
+
+impl Trailed {
+    pub fn new(data: &'static [u8], trailers: &[(&'static str, &'static str)]) -> Self {
+        let trailers = (trailers.iter())
+            .map(|(k, v)| (axum::http::HeaderName::from_static(k), v.parse().unwrap()))
+            .collect();
+        Trailed {
+            data,
+            trailers: Some(trailers),
+        }
+    }
+}
+
+impl http_body::Body for Trailed {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = if !self.data.is_empty() {
+            let data = std::mem::take(&mut self.data);
+            Some(http_body::Frame::data(axum::body::Bytes::from_static(data)))
+        } else {
+            self.trailers.take().map(http_body::Frame::trailers)
+        };
+        std::task::Poll::Ready(frame.map(Ok))
+    }
+}
