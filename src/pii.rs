@@ -234,21 +234,69 @@ fn has_secret_part(name: &str) -> bool {
 
 /// The query string with the values of sensitive keys filtered (any key containing a secret
 /// header's part, such as `access_token`, and, with PII off, keys that name an address, such
-/// as `client_ip`).
+/// as `client_ip`), and the credentials of a URL held in any other value
+/// (`next=https://user:password@host/`, written as it is or percent-encoded) removed.
 pub(crate) fn filter_query(query: &str, send_default_pii: bool) -> String {
     query
         .split('&')
         .map(|pair| {
-            let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
             if is_sensitive_name(&decoded, send_default_pii) {
-                format!("{key}=%5BFiltered%5D")
-            } else {
-                pair.to_owned()
+                return format!("{key}=%5BFiltered%5D");
             }
+            if value.contains('@') || value.contains("%40") {
+                let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+                if let Some(userinfo) = credentials(&decoded) {
+                    let mut plain = decoded.into_owned();
+                    plain.replace_range(userinfo, "");
+                    return format!(
+                        "{key}={}",
+                        percent_encoding::utf8_percent_encode(&plain, QUERY_VALUE)
+                    );
+                }
+            }
+            pair.to_owned()
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// What a query value re-encoded after losing its credentials escapes: everything but
+/// letters, digits and the characters a URL keeps as they are.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'/');
+
+/// Where the user information of the first URL in `text` is (`user:password@`, `@`
+/// included), for a URL with a scheme (`https://…`) or relative to one (`//…`).
+///
+/// The authority runs to the first `/` after it and the user information to its last `@`.
+/// RFC 3986 forbids a raw `?` or `#` in it, but a password written by hand may hold one: so
+/// user information with a `?` or `#` still counts when a `:` and something other than a
+/// port come before it (a password follows), though not otherwise (`https://host?mail=a@b`
+/// and `https://host:8443?mail=a@b` are queries).
+fn credentials(text: &str) -> Option<std::ops::Range<usize>> {
+    let start = match text.find("://") {
+        Some(i) => i + 3,
+        None if text.starts_with("//") => 2,
+        None => return None,
+    };
+    let authority = &text[start..];
+    let authority = &authority[..authority.find('/').unwrap_or(authority.len())];
+    let at = authority.rfind('@')?;
+    let userinfo = &authority[..at];
+    let credentials = match userinfo.find(['?', '#']) {
+        None => true,
+        Some(delimiter) => userinfo[..delimiter]
+            .split_once(':')
+            .is_some_and(|(_, after)| !after.bytes().all(|b| b.is_ascii_digit())),
+    };
+    credentials.then_some(start..start + at + 1)
 }
 
 /// Field names whose values are URLs (tower-http's `uri`, OpenTelemetry's `url.full`...):
@@ -262,34 +310,26 @@ pub(crate) fn is_url_field(name: &str) -> bool {
 }
 
 /// A URL written as text (a field's value, so perhaps no URL at all), as the request's own
-/// URL is reported: without credentials or fragment, its query filtered by
-/// [`filter_query`]. Borrowed when it has none of them.
+/// URL is reported: without credentials (see [`credentials`]) or fragment, its query filtered
+/// by [`filter_query`]. Borrowed when it has none of them.
 #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 pub(crate) fn filter_url_text(value: &str, send_default_pii: bool) -> Cow<'_, str> {
     if !value.contains(['?', '#', '@']) {
         return Cow::Borrowed(value);
     }
-    let without_fragment = value.split('#').next().unwrap_or(value);
-    let (base, query) = match without_fragment.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (without_fragment, None),
-    };
-    // `scheme://user:password@host/...`: the user information goes.
-    let mut out = match base.split_once("://") {
-        Some((scheme, after)) => {
-            let authority = &after[..after.find('/').unwrap_or(after.len())];
-            match authority.rfind('@') {
-                Some(at) => format!("{scheme}://{}", &after[at + 1..]),
-                None => base.to_owned(),
-            }
-        }
-        None => base.to_owned(),
-    };
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(&filter_query(query, send_default_pii));
+    // Credentials first: a password may hold a `?` or `#` of its own.
+    let mut rest = Cow::Borrowed(value);
+    if let Some(userinfo) = credentials(value) {
+        rest.to_mut().replace_range(userinfo, "");
     }
-    Cow::Owned(out)
+    let without_fragment = rest.split('#').next().unwrap_or(&rest);
+    let Some((base, query)) = without_fragment.split_once('?') else {
+        return match rest {
+            Cow::Borrowed(_) if without_fragment.len() == value.len() => Cow::Borrowed(value),
+            _ => Cow::Owned(without_fragment.to_owned()),
+        };
+    };
+    Cow::Owned(format!("{base}?{}", filter_query(query, send_default_pii)))
 }
 
 #[cfg(test)]
@@ -374,6 +414,28 @@ mod tests {
                 "https://api.example/user@host",
             ),
             ("not a url at all", "not a url at all"),
+            // A password with a `?` or `#` of its own, or a `/`.
+            ("https://u:p?ss@host/a", "https://host/a"),
+            ("https://u:p#ss@host/a?x=1", "https://host/a?x=1"),
+            ("https://u:p/ss@host/a", "https://u:p/ss@host/a"),
+            // Relative to a scheme.
+            ("//u:p@host/a", "//host/a"),
+            // A URL in a query value, as it is or percent-encoded.
+            (
+                "/login?next=https://u:p@evil.example/x&page=2",
+                "/login?next=https://evil.example/x&page=2",
+            ),
+            (
+                "/login?next=https%3A%2F%2Fu%3Ap%40evil.example%2Fx",
+                "/login?next=https://evil.example/x",
+            ),
+            // An `@` in a query is not user information.
+            (
+                "https://host?mail=a@b.example",
+                "https://host?mail=a@b.example",
+            ),
+            ("https://host:8443?mail=a@b", "https://host:8443?mail=a@b"),
+            ("mail me at a@b.example", "mail me at a@b.example"),
         ];
         for (value, filtered) in cases {
             assert_eq!(filter_url_text(value, true), filtered, "{value:?}");

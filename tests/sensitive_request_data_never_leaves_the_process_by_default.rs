@@ -1,6 +1,6 @@
 //! With `send_default_pii` off (the default), a request's secret headers, cookies, client
 //! addresses and sensitive query values (its own, or those of a URL in `Referer`, which also
-//! loses its credentials) never leave the process, in error events or in transactions,
+//! loses its credentials, as does a URL in a query value) never leave the process, in error events or in transactions,
 //! while the rest of the request is kept.
 #![cfg(all(feature = "axum", feature = "tracing"))]
 mod common;
@@ -32,6 +32,7 @@ const SECRETS: &[&str] = &[
     "192.0.2.67",
     "r3set-t0ken",
     "bob:hunter2",
+    "s3cr3t-pass",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,7 +51,8 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
 
     let response = reqwest::Client::new()
         .get(format!(
-            "http://{addr}/orders?page=2&token=qu3ry-t0ken&api_key=k3y-value&client_ip=192.0.2.58"
+            "http://{addr}/orders?page=2&token=qu3ry-t0ken&api_key=k3y-value&client_ip=192.0.2.58\
+             &next=https%3A%2F%2Feve%3As3cr3t-pass%40partner.example%2Fcb"
         ))
         .header("Authorization", "Bearer Bearer-t0p-s3cret")
         .header("Cookie", "theme=dark; sessionid=c00kie-value")
@@ -96,7 +98,10 @@ async fn sensitive_request_data_never_leaves_the_process_by_default() {
         );
         assert_eq!(
             request.query_string.as_deref(),
-            Some("page=2&token=%5BFiltered%5D&api_key=%5BFiltered%5D&client_ip=%5BFiltered%5D")
+            Some(
+                "page=2&token=%5BFiltered%5D&api_key=%5BFiltered%5D&client_ip=%5BFiltered%5D\
+                 &next=https://partner.example/cb"
+            )
         );
         assert_eq!(request.headers["user-agent"], "integration-test/1.0");
         assert_eq!(request.headers["accept"], "application/json");
