@@ -194,14 +194,19 @@ impl EnvelopeItem {
     pub(crate) fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
         match self {
             EnvelopeItem::Attachment(a) => Ok(Cow::Borrowed(&a.bytes[..])),
-            _ => self.with_payload(|bytes| Ok(Cow::Owned(bytes.to_vec()))),
+            _ => self.with_payload(&mut 0, |bytes| Ok(Cow::Owned(bytes.to_vec()))),
         }
     }
 
     /// Runs `f` with the item's payload. An event is serialized into a buffer kept by the
     /// thread, so writing envelopes one after another does not grow a new buffer each time.
+    ///
+    /// An event over Relay's size limit sheds data to fit (see
+    /// [`shed_to_fit`](crate::trim::shed_to_fit)); the transaction spans it sheds are added
+    /// to `shed_spans`.
     fn with_payload<R>(
         &self,
+        shed_spans: &mut usize,
         f: impl FnOnce(&[u8]) -> serde_json::Result<R>,
     ) -> serde_json::Result<R> {
         /// Kept between envelopes up to this size; a bigger one is let go after use.
@@ -220,7 +225,10 @@ impl EnvelopeItem {
             if buf.len() <= crate::trim::MAX_EVENT_BYTES {
                 f(buf)
             } else {
-                f(&crate::trim::shed_to_fit(&mut Event::clone(event)))
+                let mut fitted = Event::clone(event);
+                let bytes = crate::trim::shed_to_fit(&mut fitted);
+                *shed_spans += event.spans.len() - fitted.spans.len();
+                f(&bytes)
             }
         };
         BUFFER.with(|cell| match cell.try_borrow_mut() {
@@ -573,13 +581,29 @@ impl Envelope {
     /// assert!(text.contains(r#""sent_at":"#));
     /// ```
     pub fn to_writer<W: Write>(&self, w: W) -> io::Result<()> {
-        self.write_to(&mut Plain(w))
+        self.write_to(&mut Plain(w), &mut 0)
     }
 
-    fn write_to<W: Sink>(&self, w: &mut W) -> io::Result<()> {
+    /// [`Envelope::to_writer`], returning how many transaction spans were shed to fit
+    /// Relay's size limit, for the transport to count.
+    pub(crate) fn to_writer_counting_shed<W: Write>(&self, w: W) -> io::Result<usize> {
+        let mut shed = 0;
+        self.write_to(&mut Plain(w), &mut shed)?;
+        Ok(shed)
+    }
+
+    /// [`Envelope::to_vec`], with the count of [`Envelope::to_writer_counting_shed`].
+    pub(crate) fn to_vec_counting_shed(&self) -> io::Result<(Vec<u8>, usize)> {
+        let mut out = Vec::with_capacity(1024);
+        let mut shed = 0;
+        self.write_to(&mut out, &mut shed)?;
+        Ok((out, shed))
+    }
+
+    fn write_to<W: Sink>(&self, w: &mut W, shed_spans: &mut usize) -> io::Result<()> {
         serde_json::to_writer(&mut *w, &self.header())?;
         for item in &self.items {
-            item.with_payload(|payload| {
+            item.with_payload(shed_spans, |payload| {
                 w.reserve(payload.len() + 64);
                 w.write_all(b"\n")
                     .and_then(|()| {
@@ -611,9 +635,7 @@ impl Envelope {
     /// assert_eq!(header["sdk"]["name"], "scopeline.rust");
     /// ```
     pub fn to_vec(&self) -> io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(1024);
-        self.write_to(&mut out)?;
-        Ok(out)
+        self.to_vec_counting_shed().map(|(out, _)| out)
     }
 
     /// The envelope as one JSON value: `{"header": {...}, "items": [{"header": {...}, "payload": ...}]}`.

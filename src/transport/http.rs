@@ -353,9 +353,9 @@ impl Sender {
         *at_stake = Some(AtStake::of(&envelope));
         let body = match &mut self.gzip {
             Some(gzip) => gzip.compress(&envelope),
-            None => envelope.to_vec(),
+            None => envelope.to_vec_counting_shed(),
         };
-        let body = match body {
+        let (body, shed_spans) = match body {
             Ok(body) => body,
             Err(e) => {
                 *at_stake = None;
@@ -406,6 +406,12 @@ impl Sender {
         );
         match status {
             200..=299 => {
+                // Counted once the server has the rest: had it refused the envelope, its
+                // every span would be counted above.
+                if shed_spans > 0 {
+                    self.discards
+                        .record(reason::BUFFER_OVERFLOW, "span", shed_spans as u64);
+                }
                 if self.debug {
                     tracing::debug!(target: TARGET, status, items = envelope.items.len(), "envelope delivered");
                 }
@@ -473,10 +479,10 @@ impl Gzip {
         }
     }
 
-    /// The envelope in Sentry's format, gzipped.
-    fn compress(&mut self, envelope: &Envelope) -> std::io::Result<Vec<u8>> {
+    /// The envelope in Sentry's format, gzipped, and how many spans it shed to fit.
+    fn compress(&mut self, envelope: &Envelope) -> std::io::Result<(Vec<u8>, usize)> {
         self.plain.clear();
-        envelope.to_writer(&mut self.plain)?;
+        let shed = envelope.to_writer_counting_shed(&mut self.plain)?;
         let mut out = Vec::with_capacity(self.plain.len() / 2 + 32);
         out.extend_from_slice(&Self::HEADER);
         // `reset` ends the previous stream into the previous output and starts a new one.
@@ -489,7 +495,7 @@ impl Gzip {
         out.extend_from_slice(&(self.plain.len() as u32).to_le_bytes());
         // Keep a huge envelope's buffer from living on.
         self.plain.shrink_to(64 * 1024);
-        Ok(out)
+        Ok((out, shed))
     }
 }
 
