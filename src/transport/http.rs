@@ -660,7 +660,8 @@ mod tests {
             let mut event = Event::new();
             event.message = Some(format!("message {n}").repeat(n * 50 + 1));
             let envelope = Envelope::from_event(event);
-            let body = gzip.compress(&envelope).unwrap();
+            let (body, shed) = gzip.compress(&envelope).unwrap();
+            assert_eq!(shed, 0);
             let mut plain = Vec::new();
             flate2::read::GzDecoder::new(&body[..])
                 .read_to_end(&mut plain)
