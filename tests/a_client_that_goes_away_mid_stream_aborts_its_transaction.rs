@@ -1,5 +1,5 @@
-//! A client that disconnects while its response's body is still streaming (server-sent
-//! events it stops listening to): the server drops the body, and the request's transaction
+//! A client that disconnects while its response's body is still streaming (a long download
+//! it stops reading): the server drops the body, and the request's transaction
 //! is sent with status `aborted` and the request's context. A `HEAD` request, whose answer's
 //! body the server never sends, still ends `ok`.
 #![cfg(all(feature = "axum", feature = "tracing"))]

@@ -376,12 +376,16 @@ where
                         || matches!(code, 100..=199 | 204 | 304)
                         || length == Some(0)
                         || body.is_none_or(|b| b.is_end_stream());
+                    let endless = (response.headers().get(http::header::CONTENT_TYPE))
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(is_event_stream);
                     response.body_mut().end = Some(RequestEnd {
                         pair,
                         tx,
                         head,
                         polled: false,
                         bodiless,
+                        endless,
                         length,
                         sent: 0,
                     });
@@ -417,9 +421,10 @@ pin_project! {
     /// its trailers when they carry one, `internal_error` when the body fails, and
     /// `aborted` when the body is dropped before it ends (the client went away). A body with
     /// nothing to send (the answer to `HEAD`, a `204` or `304`, an empty body), which a
-    /// server drops unpolled, ends with the response's status. A stream that lasts as long
-    /// as its client listens (server-sent events) keeps its transaction open until then,
-    /// and it ends `aborted`. gRPC-Web puts its status in the body, not in trailers: there
+    /// server drops unpolled, ends with the response's status. A stream of server-sent
+    /// events (`Content-Type: text/event-stream`) lasts as long as its client listens, and
+    /// so does its transaction: the client leaving is how such a stream ends, so it ends
+    /// with the response's status too, once the stream has sent its client anything. gRPC-Web puts its status in the body, not in trailers: there
     /// the status is the head's. A panic while the body is polled is captured with the
     /// request's context by the [panic hook](crate::install_panic_hook), and, unlike a
     /// handler's, reaches the server (hyper closes the connection).
@@ -606,6 +611,9 @@ struct RequestEnd {
     /// Whether the response has no body to send (the answer to `HEAD`, a `1xx`, `204` or
     /// `304`, an empty body): a server drops such a body unpolled once the head is sent.
     bodiless: bool,
+    /// Whether the body is a stream of server-sent events, which ends when its client stops
+    /// listening: that is its normal end, not an abort.
+    endless: bool,
     /// The body's length, when the response states it: a server sends that many bytes and
     /// then drops the body without polling it again.
     length: Option<u64>,
@@ -626,8 +634,11 @@ impl Drop for RequestEnd {
     fn drop(&mut self) {
         if let Some(tx) = self.tx.take() {
             // Dropped before it ended: the client went away (before the first byte of the
-            // body, or part-way through it), unless there was no body to send.
-            if self.polled || !self.bodiless {
+            // body, or part-way through it), unless there was no body to send or it was an
+            // event stream of which the client had been sent something.
+            if self.endless && self.sent > 0 {
+                finish(&tx, self.head);
+            } else if self.polled || !self.bodiless {
                 tx.finish_with_status(SpanStatus::Aborted);
             } else {
                 finish(&tx, self.head);
@@ -642,6 +653,12 @@ impl<F> fmt::Debug for ScopeFuture<F> {
             .field("transaction", &self.tx.0)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether a response's `Content-Type` is `text/event-stream` (server-sent events).
+fn is_event_stream(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("text/event-stream")
 }
 
 /// The status named by a response's `grpc-status` header, if it has one.
@@ -1065,6 +1082,14 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn event_streams_are_told_by_their_media_type() {
+        assert!(is_event_stream("text/event-stream"));
+        assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));
+        assert!(!is_event_stream("text/event-streams"));
+        assert!(!is_event_stream("text/plain"));
     }
 
     #[test]
