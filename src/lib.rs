@@ -102,6 +102,6 @@ pub use scope::{
 };
 pub use task::{ScopeFutureExt, spawn, spawn_blocking, spawn_isolated, spawn_thread};
 pub use trace::{
-    SamplingContext, Span, SpanStatus, TraceHeaders, TransactionContext, continue_trace,
-    start_transaction, trace_headers,
+    SamplingContext, Span, SpanStatus, TraceHeaders, TransactionContext, active_span,
+    continue_trace, start_transaction, trace_headers,
 };

@@ -136,6 +136,31 @@ pub fn trace_headers() -> TraceHeaders {
     })
 }
 
+/// The span the running code is in, as events captured here are tied to it: with
+/// [`TracingLayer`](crate::TracingLayer) installed, the Sentry span of the innermost entered
+/// `tracing` span (an `#[instrument]`ed function's); else the span set on the current scope,
+/// else the one set on the isolation scope (as [`ScopeLayer`](crate::ScopeLayer) sets each
+/// request's transaction). `None` outside every span.
+///
+/// Its handle sets the span's status, data and tags, and starts manual child spans.
+///
+/// ```
+/// use scopeline::{SpanStatus, TransactionContext};
+///
+/// scopeline::with_isolation_scope(|scope| {
+///     assert!(scopeline::active_span().is_none());
+///     let tx = scopeline::start_transaction(TransactionContext::new("reindex", "task"));
+///     scope.set_span(Some(tx.clone()));
+///     let active = scopeline::active_span().expect("the transaction");
+///     assert_eq!(active.span_id(), tx.span_id());
+///     active.set_status(SpanStatus::ResourceExhausted);
+///     active.start_child("db.query", "select").finish();
+/// });
+/// ```
+pub fn active_span() -> Option<Span> {
+    crate::scope::with_pair(|pair| crate::client::active_span(&pair.current, &pair.isolation))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
