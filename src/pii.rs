@@ -272,26 +272,42 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b':')
     .remove(b'/');
 
-/// Where the user information of the first URL in `text` is (`user:password@`, `@`
-/// included), for a URL with a scheme (`https://…`) or relative to one (`//…`).
+/// Where the user information of the URL `text` is (`user:password@`, `@` included), for a
+/// URL with a scheme (`https://…`, at the start or after a space: `GET https://…`) or
+/// relative to one (`//…`). A URL inside a query (`/cb?next=https://…`) is not this one:
+/// [`filter_query`] sees to it, value by value.
 ///
 /// The authority runs to the first `/` after it and the user information to its last `@`.
 /// RFC 3986 forbids a raw `?` or `#` in it, but a password written by hand may hold one: so
 /// user information with a `?` or `#` still counts when a `:` and something other than a
-/// port come before it (a password follows), though not otherwise (`https://host?mail=a@b`
-/// and `https://host:8443?mail=a@b` are queries).
-fn credentials(text: &str) -> Option<std::ops::Range<usize>> {
-    let start = match text.find("://") {
-        Some(i) => i + 3,
-        None if text.starts_with("//") => 2,
-        None => return None,
+/// port come before it (a password follows), though not otherwise
+/// (`https://host?mail=a@b`, `https://host:8443?mail=a@b` and `https://[::1]?mail=a@b` are
+/// queries). A password holding a `/` cannot be told from a path holding an `@`: the
+/// authority ends at that `/`.
+pub(crate) fn credentials(text: &str) -> Option<std::ops::Range<usize>> {
+    let is_scheme_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
+    let start = if text.starts_with("//") {
+        2
+    } else {
+        let (scheme, _) = text.split_once("://")?;
+        let word = scheme.trim_end_matches(is_scheme_char);
+        let token = &scheme[word.len()..];
+        let valid = token.starts_with(|c: char| c.is_ascii_alphabetic())
+            && (word.is_empty() || word.ends_with(char::is_whitespace));
+        if !valid {
+            return None;
+        }
+        scheme.len() + 3
     };
     let authority = &text[start..];
-    let authority = &authority[..authority.find('/').unwrap_or(authority.len())];
+    let end = authority.find(|c: char| c == '/' || c.is_whitespace());
+    let authority = &authority[..end.unwrap_or(authority.len())];
     let at = authority.rfind('@')?;
     let userinfo = &authority[..at];
     let credentials = match userinfo.find(['?', '#']) {
         None => true,
+        // An IPv6 host (`[::1]`) is no user name.
+        Some(_) if userinfo.starts_with('[') => false,
         Some(delimiter) => userinfo[..delimiter]
             .split_once(':')
             .is_some_and(|(_, after)| !after.bytes().all(|b| b.is_ascii_digit())),
@@ -414,12 +430,12 @@ mod tests {
                 "https://api.example/user@host",
             ),
             ("not a url at all", "not a url at all"),
-            // A password with a `?` or `#` of its own, or a `/`.
+            // A password with a `?` or `#` of its own (one with a `/` reads as a path).
             ("https://u:p?ss@host/a", "https://host/a"),
             ("https://u:p#ss@host/a?x=1", "https://host/a?x=1"),
-            ("https://u:p/ss@host/a", "https://u:p/ss@host/a"),
-            // Relative to a scheme.
+            // Relative to a scheme, even with a URL in its query.
             ("//u:p@host/a", "//host/a"),
+            ("//u:p@host/a?next=https://x", "//host/a?next=https://x"),
             // A URL in a query value, as it is or percent-encoded.
             (
                 "/login?next=https://u:p@evil.example/x&page=2",
@@ -435,7 +451,17 @@ mod tests {
                 "https://host?mail=a@b.example",
             ),
             ("https://host:8443?mail=a@b", "https://host:8443?mail=a@b"),
+            ("https://[::1]?mail=a@b", "https://[::1]?mail=a@b"),
+            ("https://[::1]:8080?mail=a@b", "https://[::1]:8080?mail=a@b"),
+            // A URL in a query value ends at its `&`.
+            (
+                "/cb?next=https://partner.example&code=1&user=a@b",
+                "/cb?next=https://partner.example&code=1&user=a@b",
+            ),
             ("mail me at a@b.example", "mail me at a@b.example"),
+            ("see http://u:p@host/a then", "see http://host/a then"),
+            ("GET https://u:p@host", "GET https://host"),
+            ("x=https://u:p@host", "x=https://u:p@host"),
         ];
         for (value, filtered) in cases {
             assert_eq!(filter_url_text(value, true), filtered, "{value:?}");

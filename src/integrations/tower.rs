@@ -1,6 +1,7 @@
 //! The tower integration: every HTTP request runs in its own isolation scope, holds its
 //! request data, continues the caller's trace and, with tracing on, is a transaction.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
@@ -53,8 +54,9 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   response's body ends (see [`ScopeBody`]): with the status a handler set on it, else
 ///   the `grpc-status` of the body's trailers or of the response's head (where a gRPC call
 ///   that fails before its first message puts it), else the HTTP status;
-///   `internal_error` when the body fails; `aborted` when the request is dropped before
-///   it answers or its body is dropped part-way (the client went away);
+///   `internal_error` when the body fails or panics; `aborted` when the request is
+///   dropped before it answers or its body is dropped part-way (the client went away),
+///   except a stream of server-sent events, which ends that way;
 /// - the **response's body** polled in the request's scopes: what a streamed body
 ///   (server-sent events, a download, a gRPC stream) captures carries the request's
 ///   context. A websocket after its upgrade runs outside them (as with sentry-tower).
@@ -384,6 +386,7 @@ where
                         tx,
                         head,
                         polled: false,
+                        polling: false,
                         bodiless,
                         endless,
                         length,
@@ -426,8 +429,9 @@ pin_project! {
     /// so does its transaction: the client leaving is how such a stream ends, so it ends
     /// with the response's status too, once the stream has sent its client anything. gRPC-Web puts its status in the body, not in trailers: there
     /// the status is the head's. A panic while the body is polled is captured with the
-    /// request's context by the [panic hook](crate::install_panic_hook), and, unlike a
-    /// handler's, reaches the server (hyper closes the connection).
+    /// request's context by the [panic hook](crate::install_panic_hook), ends the
+    /// transaction `internal_error` and, unlike a handler's, reaches the server (hyper
+    /// closes the connection).
     ///
     /// It implements [`http_body::Body`] when the wrapped body does, so axum, tonic and
     /// hyper serve it as they would the wrapped one; a handler that panicked is answered
@@ -549,7 +553,11 @@ impl<B: http_body::Body> http_body::Body for ScopeBody<B> {
         let poll = match this.end.as_mut() {
             Some(end) => {
                 end.polled = true;
-                sync_scoped(end.pair.clone(), || body.poll_frame(cx))
+                // Still set if the poll unwinds: the body is then dropped mid-poll.
+                end.polling = true;
+                let poll = sync_scoped(end.pair.clone(), || body.poll_frame(cx));
+                end.polling = false;
+                poll
             }
             None => body.poll_frame(cx),
         };
@@ -608,6 +616,9 @@ struct RequestEnd {
     head: SpanStatus,
     /// Whether the server has polled the body.
     polled: bool,
+    /// Whether a poll of the body is under way: when the body is dropped so, the poll
+    /// panicked.
+    polling: bool,
     /// Whether the response has no body to send (the answer to `HEAD`, a `1xx`, `204` or
     /// `304`, an empty body): a server drops such a body unpolled once the head is sent.
     bodiless: bool,
@@ -633,10 +644,13 @@ impl RequestEnd {
 impl Drop for RequestEnd {
     fn drop(&mut self) {
         if let Some(tx) = self.tx.take() {
-            // Dropped before it ended: the client went away (before the first byte of the
-            // body, or part-way through it), unless there was no body to send or it was an
-            // event stream of which the client had been sent something.
-            if self.endless && self.sent > 0 {
+            // Dropped before it ended: the body panicked while polled, or the client went
+            // away (before the first byte of the body, or part-way through it), which is an
+            // abort unless there was no body to send or it was an event stream of which the
+            // client had been sent something.
+            if self.polling {
+                finish(&tx, SpanStatus::InternalError);
+            } else if self.endless && self.sent > 0 {
                 finish(&tx, self.head);
             } else if self.polled || !self.bodiless {
                 tx.finish_with_status(SpanStatus::Aborted);
@@ -973,8 +987,12 @@ const URL_HEADERS: [&str; 3] = ["referer", "x-original-url", "x-rewrite-url"];
 /// A URL from a header as the request's own URL is reported: without credentials or
 /// fragment, its query filtered like the request's; filtered whole when it does not parse.
 fn filter_url(value: &str, send_default_pii: bool) -> String {
-    let value = value.trim();
-    let without_fragment = value.split('#').next().unwrap_or(value);
+    let mut value = Cow::Borrowed(value.trim());
+    // `http::Uri` reads a URL relative to a scheme (`//user:password@host/`) as a path.
+    if let Some(userinfo) = crate::pii::credentials(&value) {
+        value.to_mut().replace_range(userinfo, "");
+    }
+    let without_fragment = value.split('#').next().unwrap_or(&value);
     let Ok(uri) = without_fragment.parse::<Uri>() else {
         return FILTERED.into();
     };
@@ -1118,6 +1136,8 @@ mod tests {
             ),
             ("/internal/path?sig=abc&n=1", "/internal/path?sig=abc&n=1"),
             ("/reset?auth=abc", "/reset?auth=%5BFiltered%5D"),
+            ("//u:p@h.example/a?x=1", "//h.example/a?x=1"),
+            ("https://u:p?w@h.example/a", "https://h.example/a"),
             ("not a url", FILTERED),
             ("", FILTERED),
         ];

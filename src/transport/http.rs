@@ -404,14 +404,14 @@ impl Sender {
             retry_after.as_deref(),
             Instant::now(),
         );
+        // The spans shed never reached the server: counted here once it has taken (or
+        // counted, when rate limited) the rest. An envelope it refused is counted whole below.
+        if shed_spans > 0 && matches!(status, 200..=299 | 429) {
+            self.discards
+                .record(reason::BUFFER_OVERFLOW, "span", shed_spans as u64);
+        }
         match status {
             200..=299 => {
-                // Counted once the server has the rest: had it refused the envelope, its
-                // every span would be counted above.
-                if shed_spans > 0 {
-                    self.discards
-                        .record(reason::BUFFER_OVERFLOW, "span", shed_spans as u64);
-                }
                 if self.debug {
                     tracing::debug!(target: TARGET, status, items = envelope.items.len(), "envelope delivered");
                 }
