@@ -410,6 +410,36 @@ mod tests {
             });
             proptest::prop_assert_eq!(has_secret_part(&name), plain);
         }
+
+        /// A URL's password never survives, whatever its password holds (but a `/`, which
+        /// ends the authority), wherever the URL stands, and any text is taken without a
+        /// panic.
+        #[test]
+        fn passwords_never_survive_and_nothing_panics(
+            scheme in "(https?|//|ftp)",
+            password in "pw[a-zA-Z0-9?#:@&=%é.]{1,12}",
+            host in "(h\\.example|\\[::1\\]|10\\.0\\.0\\.1)(:[0-9]{1,5})?",
+            path in "(/[a-z@?#]{0,6}){0,2}",
+            nested in proptest::bool::ANY,
+            noise in "\\PC{0,40}",
+        ) {
+            let sep = if scheme == "//" { "" } else { "://" };
+            let url = format!("{scheme}{sep}user:{password}@{host}{path}");
+            let text = if nested {
+                let encoded = percent_encoding::utf8_percent_encode(&url, QUERY_VALUE);
+                format!("/cb?page=2&next={encoded}")
+            } else {
+                url.clone()
+            };
+            for pii in [false, true] {
+                let out = filter_url_text(&text, pii);
+                let plain = percent_encoding::percent_decode_str(&out).decode_utf8_lossy();
+                proptest::prop_assert!(!plain.contains(&password), "{text:?} -> {out:?}");
+                proptest::prop_assert!(!plain.contains("user:"), "{text:?} -> {out:?}");
+                let _ = filter_url_text(&noise, pii);
+                let _ = filter_query(&noise, pii);
+            }
+        }
     }
 
     #[test]
