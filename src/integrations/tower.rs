@@ -191,30 +191,36 @@ impl ScopeLayer {
             peer: if pii { peer(parts) } else { None },
             pii,
         });
+        let tx = client.tracing_enabled().then(|| {
+            let tx = Span::new_transaction(
+                TransactionContext::new(
+                    name.to_string(),
+                    if grpc { "grpc.server" } else { "http.server" },
+                )
+                .with_source(source)
+                .with_origin("auto.http.tower"),
+                pair.isolation.clone(),
+                Some(client),
+            );
+            if tx.is_sampled() {
+                tx.set_static_data("http.request.method", parts.method.as_str().into());
+            }
+            // Held by the isolation scope too (which it then holds weakly), so that a name
+            // set there (`configure_scope(|s| s.set_transaction(..))`, as with sentry-tower)
+            // renames it.
+            tx.stored_in(&pair.isolation);
+            tx
+        });
         pair.isolation.write(|d| {
             let rare = d.rare_mut();
             rare.transaction = Some(name.clone());
             rare.request = Some(request);
+            d.span = tx.clone();
         });
-
-        if !client.tracing_enabled() {
-            return None;
+        if let Some(tx) = &tx {
+            pair.current.set_span(Some(tx.clone()));
         }
-        let tx = Span::new_transaction(
-            TransactionContext::new(
-                name.to_string(),
-                if grpc { "grpc.server" } else { "http.server" },
-            )
-            .with_source(source)
-            .with_origin("auto.http.tower"),
-            pair.isolation.clone(),
-            Some(client),
-        );
-        if tx.is_sampled() {
-            tx.set_static_data("http.request.method", parts.method.as_str().into());
-        }
-        pair.current.set_span(Some(tx.clone()));
-        Some(tx)
+        tx
     }
 }
 

@@ -586,6 +586,7 @@ impl Envelope {
 
     /// [`Envelope::to_writer`], returning how many transaction spans were shed to fit
     /// Relay's size limit, for the transport to count.
+    #[cfg(feature = "http")]
     pub(crate) fn to_writer_counting_shed<W: Write>(&self, w: W) -> io::Result<usize> {
         let mut shed = 0;
         self.write_to(&mut Plain(w), &mut shed)?;
