@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::protocol::{Breadcrumb, Context, Event, Exception};
+use crate::protocol::{Breadcrumb, Context, Event, Exception, Stacktrace, Thread};
 
 pub(crate) const TAG_KEY: usize = 200;
 pub(crate) const TAG_VALUE: usize = 200;
@@ -400,11 +400,23 @@ fn trim_exception(e: &mut Exception) {
     truncate_opt(&mut e.value, MESSAGE);
     truncate_opt(&mut e.module, EXCEPTION_TYPE);
     if let Some(trace) = &mut e.stacktrace {
-        // Relay keeps at most 250 frames; keep the newest (last) ones.
-        let len = trace.frames.len();
-        if len > 250 {
-            trace.frames.drain(..len - 250);
-        }
+        trim_frames(trace);
+    }
+}
+
+/// Relay keeps at most 250 frames; keeps the newest (last) ones.
+fn trim_frames(trace: &mut Stacktrace) {
+    let len = trace.frames.len();
+    if len > 250 {
+        trace.frames.drain(..len - 250);
+    }
+}
+
+fn trim_thread(t: &mut Thread) {
+    truncate(&mut t.id, SHORT);
+    truncate_opt(&mut t.name, SHORT);
+    if let Some(trace) = &mut t.stacktrace {
+        trim_frames(trace);
     }
 }
 
@@ -461,6 +473,9 @@ pub(crate) fn trim_event(event: &mut Event) {
     }
     for e in &mut event.exceptions {
         trim_exception(e);
+    }
+    for t in &mut event.threads {
+        trim_thread(t);
     }
     for c in &mut event.breadcrumbs {
         trim_breadcrumb(c);

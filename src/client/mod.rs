@@ -122,13 +122,21 @@ impl Job {
 }
 
 /// Symbolizes a stack the capturing task took and gives it to the event's outermost
-/// exception, unless that one has a stack of its own.
+/// exception, unless that one has a stack of its own; an event with no exception (a
+/// message) gets it as the thread it was captured on, unless it has threads already.
 fn attach_stack(event: &mut Event, stack: stacktrace::Unresolved) {
-    if let Some(outer) = event.exceptions.last_mut() {
-        if outer.stacktrace.is_none() {
-            outer.stacktrace = stack.resolve();
-        }
+    match event.exceptions.last_mut() {
+        Some(outer) if outer.stacktrace.is_none() => outer.stacktrace = stack.resolve(),
+        Some(_) => {}
+        None if event.threads.is_empty() => event.threads.extend(stack.resolve_as_thread()),
+        None => {}
     }
+}
+
+/// Whether an event already carries a stack (in an exception or a thread).
+fn has_stack(event: &Event) -> bool {
+    event.exceptions.iter().any(|e| e.stacktrace.is_some())
+        || event.threads.iter().any(|t| t.stacktrace.is_some())
 }
 
 fn is_transaction(event: &Event) -> bool {
@@ -583,8 +591,8 @@ pub(crate) enum EventSource<'a> {
     Error(&'a dyn BuildExceptions),
     Message(&'a str, Level),
     Event(Box<Event>),
-    /// Built by the integration that captures it (a tracing event's fields) only once the
-    /// event has been drawn.
+    /// Built by the tracing layer from a `tracing` event's fields, only once the event has
+    /// been drawn (its stack, with `attach_stacktrace`, leaves out tracing's dispatch).
     Lazy(Box<dyn FnOnce() -> Event + 'a>),
     /// A panic's event, built by the panic hook once drawn. Its stack is taken then, on the
     /// panicking thread, whatever `attach_stacktrace` says; symbolized there too when
@@ -633,11 +641,31 @@ impl<'a> EventSource<'a> {
         }
     }
 
-    /// The event, and the stack taken for its outermost exception, left unsymbolized.
+    /// The event, and the stack taken for it (see [`attach_stack`]), left unsymbolized.
+    /// `attach_stacktrace` takes one for every event that has none, messages included, as
+    /// the other SDKs do.
+    ///
+    /// Each arm takes its stack itself, not through a shared helper or `bool::then`: their
+    /// frames would be the innermost of the stack.
     fn into_event(self, attach_stacktrace: bool) -> (Event, Option<stacktrace::Unresolved>) {
         let event = match self {
-            EventSource::Event(event) => *event,
-            EventSource::Lazy(build) => build(),
+            EventSource::Event(event) => {
+                if attach_stacktrace && !has_stack(&event) {
+                    return (*event, Some(stacktrace::Unresolved::capture()));
+                }
+                *event
+            }
+            EventSource::Lazy(build) => {
+                let event = build();
+                #[cfg(feature = "tracing")]
+                if attach_stacktrace && !has_stack(&event) {
+                    return (
+                        event,
+                        Some(stacktrace::Unresolved::capture_in_tracing_layer()),
+                    );
+                }
+                event
+            }
             EventSource::Panic {
                 build,
                 resolve_here,
@@ -654,6 +682,9 @@ impl<'a> EventSource<'a> {
                 let mut event = Event::new();
                 event.message = Some(message.to_owned());
                 event.level = level;
+                if attach_stacktrace {
+                    return (event, Some(stacktrace::Unresolved::capture()));
+                }
                 event
             }
             EventSource::Error(error) => {
@@ -669,7 +700,6 @@ impl<'a> EventSource<'a> {
                             ..Exception::default()
                         }]
                     });
-                // Not `bool::then`: its frames would be the innermost of the stack.
                 if attach_stacktrace {
                     return (event, Some(stacktrace::Unresolved::capture()));
                 }

@@ -487,11 +487,15 @@ impl ClientOptions {
         self
     }
 
-    /// Whether to attach a stack trace to captured errors (off by default; panics always get
-    /// one). The capturing task only walks its stack; turning addresses into function names
-    /// and lines, the costly part, is done on the client's pipeline thread (for a panic that
-    /// may end the process, on the panicking thread), before event processors and
-    /// `before_send` see the event.
+    /// Whether to attach the stack an event was captured from to every event that has none
+    /// (off by default; panics always get one), as the other SDKs do: an error's goes on its
+    /// outermost exception, a message's (`capture_message`, `capture_event`, a
+    /// `tracing::error!` with no error field) on the thread it was captured on
+    /// ([`Event::threads`](crate::protocol::Event::threads)), which Sentry then groups by
+    /// stack rather than by message text. The capturing task only walks its stack; turning
+    /// addresses into function names and lines, the costly part, is done on the client's
+    /// pipeline thread (for a panic that may end the process, on the panicking thread),
+    /// before event processors and `before_send` see the event.
     ///
     /// ```
     /// let options = scopeline::ClientOptions::new().attach_stacktrace(true);

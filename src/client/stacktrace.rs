@@ -3,7 +3,7 @@
 use std::backtrace::Backtrace;
 use std::path::Path;
 
-use crate::protocol::{Event, Frame, Stacktrace};
+use crate::protocol::{Event, Frame, Stacktrace, Thread};
 
 /// A stack captured on the calling thread but not yet symbolized. Symbolizing holds std's
 /// process-wide backtrace lock, which walking a stack takes too, and the first time reads the
@@ -13,6 +13,8 @@ use crate::protocol::{Event, Frame, Stacktrace};
 pub(crate) struct Unresolved {
     backtrace: Backtrace,
     trim: Trim,
+    /// The thread it was taken on, for an event with no exception to carry it.
+    thread: Thread,
 }
 
 impl Unresolved {
@@ -20,6 +22,13 @@ impl Unresolved {
     /// backtrace machinery and of scopeline itself.
     pub(crate) fn capture() -> Self {
         Self::capture_with(Trim::Machinery)
+    }
+
+    /// The stack of the code that emitted a `tracing` event, from the layer's `on_event`:
+    /// [`resolve`](Self::resolve) also leaves out the frames of the dispatch into the layer.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn capture_in_tracing_layer() -> Self {
+        Self::capture_with(Trim::Tracing)
     }
 
     /// The stack of a panicking thread, from its panic hook; [`resolve`](Self::resolve) also
@@ -30,9 +39,18 @@ impl Unresolved {
     }
 
     fn capture_with(trim: Trim) -> Self {
+        // The thread first: its frames are not in the stack taken.
+        let thread = Thread {
+            id: THREAD_ID.with(|id| id.to_string()),
+            name: std::thread::current().name().map(str::to_owned),
+            current: true,
+            crashed: false,
+            stacktrace: None,
+        };
         Unresolved {
             backtrace: Backtrace::force_capture(),
             trim,
+            thread,
         }
     }
 
@@ -44,6 +62,20 @@ impl Unresolved {
         let frames = parse(&self.backtrace.to_string(), self.trim);
         (!frames.is_empty()).then_some(Stacktrace { frames })
     }
+
+    /// Symbolizes the stack as the thread it was taken on; `None` when no frame is left.
+    pub(crate) fn resolve_as_thread(mut self) -> Option<Thread> {
+        let mut thread = std::mem::take(&mut self.thread);
+        thread.stacktrace = Some(self.resolve()?);
+        Some(thread)
+    }
+}
+
+/// A number per thread, unique in the process (std's `ThreadId` has no stable number).
+static NEXT_THREAD_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    static THREAD_ID: u64 = NEXT_THREAD_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Which innermost frames a capture leaves out.
@@ -54,6 +86,9 @@ pub(crate) enum Trim {
     /// Those too, and everything inside the panic's entry point (the panic runtime, the hook
     /// that captures), whatever names its inlined frames are printed with.
     Panic,
+    /// Those too, and those of `tracing`'s dispatch of an event to the layer.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    Tracing,
 }
 
 /// Where the panic runtime is entered: the frame just outside the outermost of these is the
@@ -98,6 +133,30 @@ fn is_internal(function: &str) -> bool {
         "core::option::Option<",
     ];
     INTERNAL.iter().any(|p| function.starts_with(p))
+}
+
+/// The frames between a `tracing` macro and a layer's `on_event`: tracing's own, the
+/// standard library's it calls through (thread-locals, closures), and the closure the macro
+/// expands to in the caller, which a line-tables build names bare (`{closure#0}`).
+fn is_tracing_dispatch(function: &str) -> bool {
+    if function.starts_with("{closure#") {
+        return true;
+    }
+    const DISPATCH: &[&str] = &[
+        "tracing_core::",
+        "<tracing_core::",
+        "tracing_subscriber::",
+        "<tracing_subscriber::",
+        "tracing::",
+        "<tracing::",
+        "std::",
+        "<std::",
+        "core::",
+        "<core::",
+        "alloc::",
+        "<alloc::",
+    ];
+    DISPATCH.iter().any(|p| function.starts_with(p))
 }
 
 fn is_in_app(function: &str) -> bool {
@@ -194,6 +253,12 @@ pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclud
     };
     let frames = (event.exceptions.iter_mut())
         .filter_map(|e| e.stacktrace.as_mut())
+        .chain(
+            event
+                .threads
+                .iter_mut()
+                .filter_map(|t| t.stacktrace.as_mut()),
+        )
         .flat_map(|s| s.frames.iter_mut());
     for frame in frames {
         let Some(function) = frame.function.as_deref() else {
@@ -257,14 +322,15 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
     let files_known = frames.iter().any(|f| f.abs_path.is_some());
     // Drop the innermost frames that belong to the machinery, keep the rest.
     let from = match trim {
-        Trim::Machinery => 0,
+        Trim::Machinery | Trim::Tracing => 0,
         Trim::Panic => (frames.iter())
             .rposition(|f| f.function.as_deref().is_some_and(is_panic_entry))
             .map_or(0, |i| i + 1),
     };
     let internal = |f: &Frame| {
-        f.function.as_deref().is_some_and(is_internal)
-            || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(Path::new(p)))
+        f.function.as_deref().is_some_and(|function| {
+            is_internal(function) || (trim == Trim::Tracing && is_tracing_dispatch(function))
+        }) || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(Path::new(p)))
     };
     let first_real = (frames[from..].iter())
         .position(|f| !internal(f))

@@ -576,6 +576,43 @@ pub struct Exception {
     pub stacktrace: Option<Stacktrace>,
 }
 
+/// A thread and its stack, for an event with no exception to carry the stack it was
+/// captured from (see [`ClientOptions::attach_stacktrace`](crate::ClientOptions::attach_stacktrace)).
+///
+/// ```
+/// use scopeline::protocol::{Frame, Stacktrace, Thread};
+///
+/// let mut frame = Frame::default();
+/// frame.function = Some("my_app::checkout".into());
+/// let mut stacktrace = Stacktrace::default();
+/// stacktrace.frames.push(frame);
+/// let mut thread = Thread::default();
+/// thread.id = "1".into();
+/// thread.current = true;
+/// thread.stacktrace = Some(stacktrace);
+/// let json = serde_json::to_value(&thread).unwrap();
+/// assert_eq!(json["current"], true);
+/// assert_eq!(json["stacktrace"]["frames"][0]["function"], "my_app::checkout");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Thread {
+    /// An id unique among the event's threads.
+    pub id: String,
+    /// The thread's name, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether the event was captured on this thread.
+    #[serde(default)]
+    pub current: bool,
+    /// Whether this thread crashed (a capture is no crash).
+    #[serde(default)]
+    pub crashed: bool,
+    /// Its stack, oldest frame first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacktrace: Option<Stacktrace>,
+}
+
 /// Information about the SDK that sent an event.
 ///
 /// ```
@@ -887,6 +924,10 @@ pub struct Event {
         with = "values"
     )]
     pub exceptions: Vec<Exception>,
+    /// The threads of an event with no exception to carry its stack: the one it was
+    /// captured on, with [`attach_stacktrace`](crate::ClientOptions::attach_stacktrace).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "values")]
+    pub threads: Vec<Thread>,
     /// Grouping fingerprint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fingerprint: Vec<String>,
@@ -1036,6 +1077,7 @@ impl Default for Event {
             request: None,
             breadcrumbs: Vec::new(),
             exceptions: Vec::new(),
+            threads: Vec::new(),
             fingerprint: Vec::new(),
             sdk: None,
             ty: None,

@@ -24,6 +24,6 @@ pub use envelope::{
 };
 pub use event::{
     Breadcrumb, ClientSdkInfo, Context, Event, Exception, Frame, IntoBreadcrumbs, Level, Mechanism,
-    Request, SdkPackage, SpanRecord, Stacktrace, TransactionInfo, User,
+    Request, SdkPackage, SpanRecord, Stacktrace, Thread, TransactionInfo, User,
 };
 pub use ids::{EventId, SpanId, TraceId};
