@@ -7,7 +7,7 @@
 #![cfg(feature = "tracing")]
 mod common;
 
-use scopeline::protocol::{Event, Stacktrace};
+use scopeline::protocol::{Event, Stacktrace, Thread};
 use scopeline::{ClientOptions, Level};
 use sentry_types::protocol::v7::Envelope as TheirEnvelope;
 use tracing_subscriber::prelude::*;
@@ -50,6 +50,13 @@ fn log_error() {
     tracing::error!(error = &err as &dyn std::error::Error, "write failed");
 }
 
+#[inline(never)]
+fn log_in_a_closure() -> Result<(), std::num::ParseIntError> {
+    "x".parse::<u8>()
+        .inspect_err(|_| tracing::error!(input = "x", "unparsable"))
+        .map(drop)
+}
+
 fn starts_in(stack: &[String], function: &str) {
     let top = stack.first().map(String::as_str).unwrap_or_default();
     assert!(
@@ -68,10 +75,11 @@ fn every_event_carries_the_stack_it_was_captured_from() {
             report_event();
             log_failure();
             log_error();
+            log_in_a_closure().unwrap_err();
 
             let envelopes = memory.envelopes();
             let events: Vec<_> = envelopes.iter().filter_map(|e| e.event()).collect();
-            assert_eq!(events.len(), 4);
+            assert_eq!(events.len(), 5);
             starts_in(&thread_stack(events[0]), "report_progress");
             starts_in(&thread_stack(events[1]), "report_event");
             starts_in(&thread_stack(events[2]), "log_failure");
@@ -79,6 +87,16 @@ fn every_event_carries_the_stack_it_was_captured_from() {
             let stack = innermost_first(error.stacktrace.as_ref().expect("its stack"));
             starts_in(&stack, "log_error");
             assert!(events[3].threads.is_empty(), "the stack is the exception's");
+            // The user's own closure that logged stays, under its function.
+            let in_closure = thread_stack(events[4]);
+            let closure = in_closure.iter().position(|f| f.contains("closure"));
+            let function = in_closure
+                .iter()
+                .position(|f| f.ends_with("log_in_a_closure"));
+            assert!(
+                closure.is_some() && closure < function,
+                "the closure inside log_in_a_closure: {in_closure:#?}"
+            );
 
             for envelope in &envelopes {
                 let bytes = envelope.to_vec().unwrap();
@@ -91,6 +109,15 @@ fn every_event_carries_the_stack_it_was_captured_from() {
                 assert_eq!(stacks, 1, "{event:?}");
             }
         });
+        // A thread as other SDKs write it (a number for its id, or no id) reads back.
+        let numbered: Thread = serde_json::from_str(r#"{"id": 7, "current": true}"#).unwrap();
+        assert_eq!((numbered.id.as_str(), numbered.current), ("7", true));
+        let named: Thread = serde_json::from_str(r#"{"name": "worker"}"#).unwrap();
+        assert_eq!(
+            (named.id.as_str(), named.name.as_deref()),
+            ("", Some("worker"))
+        );
+
         scopeline::with_isolation_scope(|_| {
             let (_client, memory) = common::bind(ClientOptions::new());
             report_progress();

@@ -133,10 +133,16 @@ fn attach_stack(event: &mut Event, stack: stacktrace::Unresolved) {
     }
 }
 
-/// Whether an event already carries a stack (in an exception or a thread).
-fn has_stack(event: &Event) -> bool {
-    event.exceptions.iter().any(|e| e.stacktrace.is_some())
-        || event.threads.iter().any(|t| t.stacktrace.is_some())
+/// Whether [`attach_stack`] would give an event a stack: an error event whose outermost
+/// exception has none, or a message with no threads. Transactions take none.
+fn wants_stack(event: &Event) -> bool {
+    if is_transaction(event) {
+        return false;
+    }
+    match event.exceptions.last() {
+        Some(outer) => outer.stacktrace.is_none(),
+        None => event.threads.is_empty(),
+    }
 }
 
 fn is_transaction(event: &Event) -> bool {
@@ -591,6 +597,10 @@ pub(crate) enum EventSource<'a> {
     Error(&'a dyn BuildExceptions),
     Message(&'a str, Level),
     Event(Box<Event>),
+    /// An event made after the fact (a panic the tower layer caught once it had unwound):
+    /// no stack is taken for it, the stack at hand not being the one it happened on.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    Caught(Box<Event>),
     /// Built by the tracing layer from a `tracing` event's fields, only once the event has
     /// been drawn (its stack, with `attach_stacktrace`, leaves out tracing's dispatch).
     Lazy(Box<dyn FnOnce() -> Event + 'a>),
@@ -650,15 +660,16 @@ impl<'a> EventSource<'a> {
     fn into_event(self, attach_stacktrace: bool) -> (Event, Option<stacktrace::Unresolved>) {
         let event = match self {
             EventSource::Event(event) => {
-                if attach_stacktrace && !has_stack(&event) {
+                if attach_stacktrace && wants_stack(&event) {
                     return (*event, Some(stacktrace::Unresolved::capture()));
                 }
                 *event
             }
+            EventSource::Caught(event) => *event,
             EventSource::Lazy(build) => {
                 let event = build();
                 #[cfg(feature = "tracing")]
-                if attach_stacktrace && !has_stack(&event) {
+                if attach_stacktrace && wants_stack(&event) {
                     return (
                         event,
                         Some(stacktrace::Unresolved::capture_in_tracing_layer()),
@@ -1384,6 +1395,13 @@ pub(crate) enum PerEvent<'a> {
 
 /// Captures with the task's own scopes.
 #[inline]
+/// Captures an event made after the fact (see [`EventSource::Caught`]) with the running
+/// task's scopes.
+#[cfg(feature = "tower")]
+pub(crate) fn capture_caught(event: Event) -> Option<EventId> {
+    capture_ambient(EventSource::Caught(Box::new(event)), None)
+}
+
 pub(crate) fn capture_ambient(
     source: EventSource<'_>,
     configure: Option<PerEvent<'_>>,
@@ -1565,6 +1583,22 @@ mod tests {
         // Without `attach_stacktrace`, no stack is taken.
         let (_, stack) = EventSource::Error(&ErrorRef(&err)).into_event(false);
         assert!(stack.is_none());
+        // Nor for an event made after the fact (a caught panic), a transaction, or an event
+        // that has its stack already; a message with no thread gets one.
+        let (_, stack) = EventSource::Caught(Box::new(Event::new())).into_event(true);
+        assert!(stack.is_none());
+        let mut tx = Event::new();
+        tx.ty = Some("transaction".into());
+        assert!(EventSource::event(tx).into_event(true).1.is_none());
+        let mut threaded = Event::new();
+        threaded.threads.push(crate::protocol::Thread::default());
+        assert!(EventSource::event(threaded).into_event(true).1.is_none());
+        assert!(
+            EventSource::event(Event::new())
+                .into_event(true)
+                .1
+                .is_some()
+        );
     }
 
     #[test]

@@ -135,28 +135,61 @@ fn is_internal(function: &str) -> bool {
     INTERNAL.iter().any(|p| function.starts_with(p))
 }
 
-/// The frames between a `tracing` macro and a layer's `on_event`: tracing's own, the
-/// standard library's it calls through (thread-locals, closures), and the closure the macro
-/// expands to in the caller, which a line-tables build names bare (`{closure#0}`).
-fn is_tracing_dispatch(function: &str) -> bool {
-    if function.starts_with("{closure#") {
-        return true;
+/// For a stack taken in the tracing layer, innermost frame first: the index of the first
+/// frame past tracing's dispatch of the event, from `from`. That is the run of the tracing
+/// crates' frames, with the standard library's between them (thread-locals, closures). The
+/// closure an event macro expands to in the code that logged is tracing's by its source
+/// (`tracing/src/macros.rs`), where a line-tables build names it bare (`{closure#0}`).
+fn past_tracing_dispatch(frames: &[Frame], from: usize) -> usize {
+    let mut past = from;
+    for (i, frame) in frames.iter().enumerate().skip(from) {
+        if is_tracing_frame(frame) {
+            past = i + 1;
+        } else if !frame.function.as_deref().is_some_and(is_std) {
+            break;
+        }
     }
-    const DISPATCH: &[&str] = &[
-        "tracing_core::",
-        "<tracing_core::",
-        "tracing_subscriber::",
-        "<tracing_subscriber::",
-        "tracing::",
-        "<tracing::",
-        "std::",
-        "<std::",
-        "core::",
-        "<core::",
-        "alloc::",
-        "<alloc::",
+    past
+}
+
+/// A frame of `tracing`, `tracing-core`, `tracing-subscriber`, `tracing-log` or `log`: by
+/// its function's path, or by its source in the crate's directory (a line-tables build of
+/// the dependencies prints their functions' names bare).
+fn is_tracing_frame(frame: &Frame) -> bool {
+    const CRATES: &[&str] = &[
+        "tracing",
+        "tracing_core",
+        "tracing_subscriber",
+        "tracing_log",
+        "log",
     ];
-    DISPATCH.iter().any(|p| function.starts_with(p))
+    let named = frame.function.as_deref().is_some_and(|function| {
+        let function = function.trim_start_matches('<');
+        CRATES.iter().any(|c| {
+            function
+                .strip_prefix(c)
+                .is_some_and(|rest| rest.starts_with("::"))
+        })
+    });
+    let in_crate_dir = frame.abs_path.as_deref().is_some_and(|path| {
+        Path::new(path).components().any(|part| {
+            let part = part.as_os_str().to_string_lossy();
+            CRATES.iter().any(|c| {
+                let dir = c.replace('_', "-");
+                (part.strip_prefix(dir.as_str()))
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+            })
+        })
+    });
+    named || in_crate_dir
+}
+
+fn is_std(function: &str) -> bool {
+    let function = function.trim_start_matches('<');
+    ["std::", "core::", "alloc::"]
+        .iter()
+        .any(|p| function.starts_with(p))
 }
 
 fn is_in_app(function: &str) -> bool {
@@ -328,13 +361,15 @@ pub(crate) fn parse(text: &str, trim: Trim) -> Vec<Frame> {
             .map_or(0, |i| i + 1),
     };
     let internal = |f: &Frame| {
-        f.function.as_deref().is_some_and(|function| {
-            is_internal(function) || (trim == Trim::Tracing && is_tracing_dispatch(function))
-        }) || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(Path::new(p)))
+        f.function.as_deref().is_some_and(is_internal)
+            || (f.abs_path.as_deref()).is_some_and(|p| is_own_source(Path::new(p)))
     };
-    let first_real = (frames[from..].iter())
+    let mut first_real = (frames[from..].iter())
         .position(|f| !internal(f))
         .map_or(frames.len(), |i| from + i);
+    if trim == Trim::Tracing {
+        first_real = past_tracing_dispatch(&frames, first_real);
+    }
     frames.drain(..first_real);
     // Judged for the frames kept only (whether files are known, over the whole trace).
     for frame in &mut frames {
@@ -408,6 +443,56 @@ fn relative_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tracing_dispatch_is_left_out_but_not_the_closures_that_logged() {
+        let frame = |function: &str, path: &str| Frame {
+            function: Some(function.into()),
+            abs_path: (!path.is_empty()).then(|| path.into()),
+            ..Frame::default()
+        };
+        let registry = "/home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f";
+        // Innermost first, as `parse` sees them before reversing.
+        let frames = [
+            frame(
+                "<tracing_subscriber::layer::layered::Layered<L,S> as tracing_core::subscriber::Subscriber>::event",
+                "",
+            ),
+            frame("std::thread::local::LocalKey<T>::try_with", ""),
+            frame("tracing_core::dispatcher::get_default", ""),
+            // Named bare by a line-tables build, found by their sources: tracing's own and
+            // the closure its event macro expands to in the caller.
+            frame(
+                "dispatch",
+                &format!("{registry}/tracing-core-0.1.34/src/event.rs"),
+            ),
+            frame(
+                "{closure#0}",
+                &format!("{registry}/tracing-0.1.41/src/macros.rs"),
+            ),
+            frame("{closure#0}", "/home/me/app/src/main.rs"),
+            frame("core::result::Result<T,E>::map_err", ""),
+            frame("app::charge", "/home/me/app/src/main.rs"),
+        ];
+        // The macro's closure goes; the user's own `map_err` closure stays.
+        assert_eq!(past_tracing_dispatch(&frames, 0), 5);
+        // No dispatch frame first: nothing is left out, not even std.
+        assert_eq!(past_tracing_dispatch(&frames[5..], 0), 0);
+        assert_eq!(past_tracing_dispatch(&frames[6..], 0), 0);
+        // `tracing-log`'s and `log`'s frames are dispatch too; a crate of another name is not.
+        let log = [
+            frame("log::__private_api::log", ""),
+            frame(
+                "on_event",
+                &format!("{registry}/tracing-log-0.2.0/src/lib.rs"),
+            ),
+            frame(
+                "logger",
+                &format!("{registry}/tracing-extra-1.0.0/src/lib.rs"),
+            ),
+        ];
+        assert_eq!(past_tracing_dispatch(&log, 0), 2);
+    }
 
     #[test]
     fn parses_std_backtrace_text_oldest_first() {

@@ -751,7 +751,8 @@ fn report_panic(catching: &crate::panic::Catching, payload: &(dyn std::any::Any 
         let message = crate::panic::panic_message(payload);
         let mut event = crate::panic::panic_event(message);
         event.level = Level::Error;
-        crate::capture_event(event);
+        // The stack here is the catcher's, not the panic's: none is attached.
+        crate::client::capture_caught(event);
     }
 }
 

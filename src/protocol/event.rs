@@ -597,7 +597,8 @@ pub struct Exception {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Thread {
-    /// An id unique among the event's threads.
+    /// An id unique among the event's threads (read from a number or a string).
+    #[serde(default, deserialize_with = "number_or_string")]
     pub id: String,
     /// The thread's name, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -700,6 +701,20 @@ struct LogEntry {
 #[derive(Serialize, Deserialize)]
 struct Values<T> {
     values: Vec<T>,
+}
+
+/// A value other SDKs write as a number or as a string (a thread's id), read as a string.
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(serde_json::Number),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Number(n) => n.to_string(),
+        Either::Text(s) => s,
+    })
 }
 
 mod values {
