@@ -487,9 +487,9 @@ pub(crate) fn trim_event(event: &mut Event) {
 /// Last resort for an event whose JSON is over Relay's item limit: sheds data, least useful
 /// first, rather than lose the event: the oldest breadcrumbs, a transaction's last spans,
 /// `extra`, contexts other than `trace`, tags, threads, the innermost causes of a long
-/// exception chain, request data, and finally the message's tail. Each step halves what it sheds until
-/// the event fits, so the JSON is written a few times at most. Called where the event is
-/// serialized, so events under the limit are serialized once.
+/// exception chain, request data, and finally the message's tail. Each step halves what it
+/// sheds until the event fits, so the JSON is written a few times at most. Called where the
+/// event is serialized, so events under the limit are serialized once.
 pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
     fn halve<T>(items: &mut Vec<T>, keep_last: bool) -> bool {
         let len = items.len();
@@ -526,7 +526,10 @@ pub(crate) fn shed_to_fit(event: &mut Event) -> Vec<u8> {
                 event.contexts.len() < before
             }
             4 => halve_map(&mut event.tags),
-            5 if !event.threads.is_empty() => !std::mem::take(&mut event.threads).is_empty(),
+            5 if !event.threads.is_empty() => {
+                event.threads.clear();
+                true
+            }
             5 if event.exceptions.len() > 1 => halve(&mut event.exceptions, true),
             5 => false,
             6 => event.request.take().is_some(),

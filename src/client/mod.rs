@@ -1393,8 +1393,6 @@ pub(crate) enum PerEvent<'a> {
     Span(Span),
 }
 
-/// Captures with the task's own scopes.
-#[inline]
 /// Captures an event made after the fact (see [`EventSource::Caught`]) with the running
 /// task's scopes.
 #[cfg(feature = "tower")]
@@ -1402,6 +1400,8 @@ pub(crate) fn capture_caught(event: Event) -> Option<EventId> {
     capture_ambient(EventSource::Caught(Box::new(event)), None)
 }
 
+/// Captures with the task's own scopes.
+#[inline]
 pub(crate) fn capture_ambient(
     source: EventSource<'_>,
     configure: Option<PerEvent<'_>>,

@@ -433,11 +433,11 @@ pin_project! {
     /// server drops unpolled, ends with the response's status. A stream of server-sent
     /// events (`Content-Type: text/event-stream`) lasts as long as its client listens, and
     /// so does its transaction: the client leaving is how such a stream ends, so it ends
-    /// with the response's status too, once the stream has sent its client anything. gRPC-Web puts its status in the body, not in trailers: there
-    /// the status is the head's. A panic while the body is polled is captured with the
-    /// request's context by the [panic hook](crate::install_panic_hook), ends the
-    /// transaction `internal_error` and, unlike a handler's, reaches the server (hyper
-    /// closes the connection).
+    /// with the response's status too, once the stream has sent its client anything.
+    /// gRPC-Web puts its status in the body, not in trailers: there the status is the
+    /// head's. A panic while the body is polled is captured with the request's context by
+    /// the [panic hook](crate::install_panic_hook), ends the transaction `internal_error`
+    /// and, unlike a handler's, reaches the server (hyper closes the connection).
     ///
     /// It implements [`http_body::Body`] when the wrapped body does, so axum, tonic and
     /// hyper serve it as they would the wrapped one; a handler that panicked is answered

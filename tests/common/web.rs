@@ -20,6 +20,15 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Asks for `url` and reads the whole answer: whether it broke part-way. A server that
+/// closes the connection mid-body may have sent the head or not, so either failure counts.
+pub async fn answer_breaks(url: String) -> bool {
+    match reqwest::get(url).await {
+        Ok(response) => response.text().await.is_err(),
+        Err(_) => true,
+    }
+}
+
 /// A body of one data frame and then trailers, which (like hyper's channel bodies) never
 /// says it has ended: a server knows it is done only from the trailers.
 pub struct Trailed {
