@@ -129,6 +129,7 @@ pub struct TracingLayer {
     event_filter: EventFilterFn,
     span_filter: SpanFilterFn,
     lookup: Option<Lookup>,
+    span_attributes: bool,
 }
 
 impl fmt::Debug for TracingLayer {
@@ -188,6 +189,7 @@ impl TracingLayer {
             event_filter: Arc::new(default_event_filter),
             span_filter: Arc::new(|meta| *meta.level() <= TracingLevel::INFO),
             lookup: None,
+            span_attributes: false,
         }
     }
 
@@ -232,6 +234,67 @@ impl TracingLayer {
         self.span_filter = Arc::new(f);
         self
     }
+
+    /// Gives each captured event the fields of the spans it happened in, as
+    /// sentry-tracing's `enable_span_attributes` does: every field of every enclosing span
+    /// the layer keeps goes into the event's `extra` as `span_name:field`
+    /// (`#[instrument(fields(order_id))]` then `error!(..)` carries `handle:order_id`),
+    /// filtered for personal data as the span's own fields are. Breadcrumbs keep their own
+    /// fields only. Off by default.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// use scopeline::transport::JsonLinesTarget;
+    /// use scopeline::{Client, ClientOptions, TracingLayer};
+    /// use tracing_subscriber::prelude::*;
+    ///
+    /// let seen = Arc::new(Mutex::new(None));
+    /// let keep = seen.clone();
+    /// let client = Client::new(ClientOptions::new().json_lines(JsonLinesTarget::Stderr).before_send(
+    ///     move |event| {
+    ///         *keep.lock().unwrap() = event.extra.get("checkout:order_id").cloned();
+    ///         Some(event)
+    ///     },
+    /// ));
+    /// let layer = TracingLayer::new().enable_span_attributes();
+    /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    ///     scopeline::with_isolation_scope(|scope| {
+    ///         scope.bind_client(Some(client.clone()));
+    ///         let _order = tracing::info_span!("checkout", order_id = 42).entered();
+    ///         tracing::error!("payment declined");
+    ///     });
+    /// });
+    /// client.flush(Duration::from_secs(5)).unwrap();
+    /// assert_eq!(*seen.lock().unwrap(), Some(42.into()));
+    /// ```
+    pub fn enable_span_attributes(mut self) -> Self {
+        self.span_attributes = true;
+        self
+    }
+}
+
+/// The fields of the spans (kept by the layer) an event happened in, innermost first, keyed
+/// `span_name:field`; an inner span's field wins over an outer one's of the same key.
+fn span_attributes<S>(ctx: &Context<'_, S>, event: &TracingEvent<'_>) -> Vec<(String, Value)>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for span in ctx.event_scope(event).into_iter().flatten() {
+        let extensions = span.extensions();
+        let Some(state) = extensions.get::<SpanState>() else {
+            continue;
+        };
+        for (field, value) in &state.fields {
+            let key = format!("{}:{field}", span.name());
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, value.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// Finds the Sentry span of a tracing span, given the dispatcher it lives in. Made in
@@ -506,7 +569,15 @@ where
                     span.set_status(SpanStatus::InternalError);
                 }
                 // The fields are recorded only for an event the client's sample rate keeps.
-                let source = crate::client::EventSource::lazy(|| event_of(event, pii, level));
+                let source = crate::client::EventSource::lazy(|| {
+                    let mut out = event_of(event, pii, level);
+                    if self.span_attributes {
+                        for (key, value) in span_attributes(&ctx, event) {
+                            out.extra.entry(key).or_insert(value);
+                        }
+                    }
+                    out
+                });
                 match sentry {
                     Some(span) => {
                         // Captured as the span's event: its trace context and sampling
