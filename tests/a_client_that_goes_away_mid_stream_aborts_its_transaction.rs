@@ -10,7 +10,6 @@ use axum::body::{Body, Bytes};
 use axum::routing::get;
 use futures::StreamExt;
 use scopeline::{ClientOptions, ScopeLayer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_goes_away_mid_body_aborts_its_transaction() {
@@ -31,20 +30,8 @@ async fn a_client_that_goes_away_mid_body_aborts_its_transaction() {
         .layer(ScopeLayer::new());
     let addr = common::web::serve(app).await;
 
-    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
-    socket
-        .write_all(b"GET /feed HTTP/1.1\r\nhost: test\r\n\r\n")
-        .await
-        .unwrap();
     // The head and the first chunk arrive; then the client goes away.
-    let mut seen = Vec::new();
-    while !String::from_utf8_lossy(&seen).contains("data: first") {
-        let mut buf = [0; 1024];
-        let n = socket.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the server answers before the client leaves");
-        seen.extend_from_slice(&buf[..n]);
-    }
-    drop(socket);
+    common::web::listen_then_leave(addr, "/feed", "data: first").await;
 
     // A `HEAD` request's answer has a body the server never sends: not an abort.
     let http = reqwest::Client::new();

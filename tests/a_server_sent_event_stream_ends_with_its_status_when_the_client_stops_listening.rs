@@ -14,7 +14,6 @@ use axum::response::sse::{Event, Sse};
 use axum::routing::get;
 use futures::StreamExt;
 use scopeline::{ClientOptions, Level, ScopeLayer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Reports its own drop: the stream is dropped when its client goes.
 struct OnDrop;
@@ -22,21 +21,6 @@ struct OnDrop;
 impl Drop for OnDrop {
     fn drop(&mut self) {
         scopeline::capture_message("stream closed", Level::Info);
-    }
-}
-
-/// Asks for `path` over a raw connection, reads until `until` arrives (nothing when empty),
-/// and goes away.
-async fn listen_then_leave(addr: std::net::SocketAddr, path: &str, until: &str) {
-    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n");
-    socket.write_all(request.as_bytes()).await.unwrap();
-    let mut seen = Vec::new();
-    while !String::from_utf8_lossy(&seen).contains(until) {
-        let mut buf = [0; 1024];
-        let n = socket.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the server answers before the client leaves");
-        seen.extend_from_slice(&buf[..n]);
     }
 }
 
@@ -82,7 +66,7 @@ async fn an_event_stream_its_client_leaves_ends_with_the_responses_status() {
         .layer(ScopeLayer::new());
     let addr = common::web::serve(app).await;
 
-    listen_then_leave(addr, "/events", "data: first").await;
+    common::web::listen_then_leave(addr, "/events", "data: first").await;
     let listened = memory.transaction_named("GET /events").await;
     assert_eq!(listened.contexts["trace"]["status"], "ok");
     assert_eq!(listened.tags["handler"], "events");
@@ -94,7 +78,7 @@ async fn an_event_stream_its_client_leaves_ends_with_the_responses_status() {
         listened.contexts["trace"]["trace_id"]
     );
 
-    listen_then_leave(addr, "/late", "text/event-stream").await;
+    common::web::listen_then_leave(addr, "/late", "text/event-stream").await;
     let left = memory.transaction_named("GET /late").await;
     assert_eq!(left.contexts["trace"]["status"], "aborted");
 

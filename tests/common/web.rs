@@ -20,6 +20,23 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Asks for `path` over a raw HTTP/1 connection, reads until `until` arrives, and goes away
+/// (drops the connection), as a client that stops listening does.
+pub async fn listen_then_leave(addr: SocketAddr, path: &str, until: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains(until) {
+        let mut buf = [0; 1024];
+        let n = socket.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the server answers before the client leaves");
+        seen.extend_from_slice(&buf[..n]);
+    }
+}
+
 /// Asks for `url` and reads the whole answer: whether it broke part-way. A server that
 /// closes the connection mid-body may have sent the head or not, so either failure counts.
 pub async fn answer_breaks(url: String) -> bool {
