@@ -160,7 +160,6 @@ impl Discards {
     /// it holds that no count covers yet. Should it panic (a bug of ours or of a library
     /// under it), what was at stake is counted under `internal_sdk_error`, and the counts of
     /// a client report among it kept for the next envelope.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn contain_delivery(&self, deliver: impl FnOnce(&mut Option<AtStake>)) {
         let mut at_stake = None;
         if crate::client::guarded("envelope delivery", || deliver(&mut at_stake)).is_none() {
@@ -177,13 +176,11 @@ impl Discards {
 /// What losing an envelope would leave uncounted: its items, and the counts its client
 /// report carries. Taken by a delivery while it holds the envelope, let go once the envelope
 /// is handed on (from then on the delivery counts its own failures).
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) struct AtStake {
     tally: Tally,
     report: Option<Vec<DiscardedEvent>>,
 }
 
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl AtStake {
     pub(crate) fn of(envelope: &Envelope) -> AtStake {
         AtStake {

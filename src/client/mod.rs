@@ -30,10 +30,8 @@ use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span, TransactionDraft};
 use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
-#[cfg(feature = "http")]
-pub(crate) use discards::AtStake;
 /// Reasons a client drops data, as named in Sentry's client reports.
-pub(crate) use discards::{Discards, reason};
+pub(crate) use discards::{AtStake, Discards, reason};
 
 /// A client: options plus a transport. Cheap to clone; clones share everything.
 ///
@@ -238,6 +236,7 @@ impl Client {
                     target.clone(),
                     Default::default(),
                     options.queue_size,
+                    Some(discards.clone()),
                 )
                 .map_err(InitError::Io)?,
             )),

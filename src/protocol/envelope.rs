@@ -191,10 +191,15 @@ impl EnvelopeItem {
         }
     }
 
-    pub(crate) fn payload(&self) -> serde_json::Result<Cow<'_, [u8]>> {
+    /// The item's payload, adding to `shed_spans` the transaction spans shed to fit Relay's
+    /// size limit (see [`EnvelopeItem::with_payload`]).
+    pub(crate) fn payload_counting_shed(
+        &self,
+        shed_spans: &mut usize,
+    ) -> serde_json::Result<Cow<'_, [u8]>> {
         match self {
             EnvelopeItem::Attachment(a) => Ok(Cow::Borrowed(&a.bytes[..])),
-            _ => self.with_payload(&mut 0, |bytes| Ok(Cow::Owned(bytes.to_vec()))),
+            _ => self.with_payload(shed_spans, |bytes| Ok(Cow::Owned(bytes.to_vec()))),
         }
     }
 
@@ -660,9 +665,18 @@ impl Envelope {
     /// assert_eq!(json["items"][0]["payload"]["logentry"]["message"], "disk full");
     /// ```
     pub fn to_json(&self) -> serde_json::Result<Value> {
+        self.to_json_counting_shed(&mut 0)
+    }
+
+    /// [`Envelope::to_json`], adding to `shed_spans` the transaction spans shed to fit
+    /// Relay's size limit.
+    pub(crate) fn to_json_counting_shed(
+        &self,
+        shed_spans: &mut usize,
+    ) -> serde_json::Result<Value> {
         let mut items = Vec::with_capacity(self.items.len());
         for item in &self.items {
-            let payload = item.payload()?;
+            let payload = item.payload_counting_shed(shed_spans)?;
             let value: Value = match item {
                 EnvelopeItem::Attachment(_) => {
                     String::from_utf8_lossy(&payload).into_owned().into()

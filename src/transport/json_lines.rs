@@ -3,9 +3,11 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{FlushError, SendError, Transport, Worker};
+use crate::client::{AtStake, Discards, reason};
 use crate::protocol::{Envelope, EnvelopeItem};
 
 /// Where [`JsonLinesTransport`] writes.
@@ -51,7 +53,11 @@ pub enum JsonLinesFormat {
 
 /// Writes envelopes as JSON lines, for running without a server.
 ///
-/// Writing happens on a background thread; the capturing task only queues.
+/// Writing happens on a background thread; the capturing task only queues. A line that
+/// cannot be written (a full disk, a closed pipe) is skipped. Built by the client (see
+/// [`ClientOptions::json_lines`](crate::ClientOptions::json_lines)), the sink counts what it
+/// loses in [`Client::discarded_events`](crate::Client::discarded_events); one built here has no
+/// client to count for.
 ///
 /// # Examples
 ///
@@ -191,13 +197,16 @@ impl JsonLinesTransport {
     /// # std::fs::remove_file(path).ok();
     /// ```
     pub fn with_format(target: JsonLinesTarget, format: JsonLinesFormat) -> io::Result<Self> {
-        Self::with_queue(target, format, 1024)
+        Self::with_queue(target, format, 1024, None)
     }
 
+    /// A sink with room for `queue` envelopes, which counts what it loses in `discards`
+    /// (see [`deliver`]).
     pub(crate) fn with_queue(
         target: JsonLinesTarget,
         format: JsonLinesFormat,
         queue: usize,
+        discards: Option<Arc<Discards>>,
     ) -> io::Result<Self> {
         let sink = match &target {
             JsonLinesTarget::Stdout => Sink::Stdout,
@@ -214,10 +223,21 @@ impl JsonLinesTransport {
             "scopeline-json-lines",
             queue,
             Duration::ZERO,
-            move |envelope| {
-                for line in lines(&envelope, format) {
-                    // A closed stdout must not take the worker down; the line is lost.
-                    let _ = output.write_line(&line);
+            move |envelope: Envelope| {
+                // A closed stdout must not take the worker down: the line is lost, and
+                // counted.
+                let mut write = || {
+                    deliver(&envelope, format, discards.as_deref(), |line| {
+                        output.write_line(line)
+                    })
+                };
+                match &discards {
+                    // A panic part-way (a bug) counts the envelope, as the HTTP sink does.
+                    Some(d) => d.contain_delivery(|at_stake| {
+                        *at_stake = Some(AtStake::of(&envelope));
+                        write();
+                    }),
+                    None => write(),
                 }
             },
         )?;
@@ -225,27 +245,50 @@ impl JsonLinesTransport {
     }
 }
 
-/// The lines an envelope becomes, each with its newline.
-fn lines(envelope: &Envelope, format: JsonLinesFormat) -> Vec<Vec<u8>> {
-    let mut lines: Vec<Vec<u8>> = match format {
-        JsonLinesFormat::Envelopes => envelope
-            .to_json()
-            .ok()
-            .and_then(|v| serde_json::to_vec(&v).ok())
-            .into_iter()
-            .collect(),
-        JsonLinesFormat::Events => envelope
-            .items
-            .iter()
-            // Exactly what would be sent: an event over Sentry's size limit shed to fit.
-            .filter(|item| matches!(item, EnvelopeItem::Event(_) | EnvelopeItem::Transaction(_)))
-            .filter_map(|item| item.payload().ok().map(Cow::into_owned))
-            .collect(),
-    };
-    for line in &mut lines {
-        line.push(b'\n');
+/// Writes an envelope as lines of `format`, each with its newline, through `write`.
+///
+/// With `discards` (a sink the client built), what does not get written is counted with what
+/// it held: a line that fails to write as `send_error`, one that cannot be serialized as
+/// `internal_sdk_error`, and the spans shed from a written transaction to fit Relay's size
+/// limit as `buffer_overflow`. A sink a user built has no client to count for.
+fn deliver(
+    envelope: &Envelope,
+    format: JsonLinesFormat,
+    discards: Option<&Discards>,
+    mut write: impl FnMut(&[u8]) -> io::Result<()>,
+) {
+    // Writes one line; `lost` counts what it held when it does not get written.
+    let mut emit =
+        |line: serde_json::Result<Vec<u8>>, shed: usize, lost: &dyn Fn(&Discards, &'static str)| {
+            let outcome = (line.map_err(|_| reason::INTERNAL_SDK_ERROR)).and_then(|mut line| {
+                line.push(b'\n');
+                write(&line).map_err(|_| reason::SEND_ERROR)
+            });
+            let Some(discards) = discards else { return };
+            match outcome {
+                Ok(()) => discards.record(reason::BUFFER_OVERFLOW, "span", shed as u64),
+                Err(reason) => lost(discards, reason),
+            }
+        };
+    match format {
+        JsonLinesFormat::Envelopes => {
+            let mut shed = 0;
+            let line = (envelope.to_json_counting_shed(&mut shed))
+                .and_then(|value| serde_json::to_vec(&value));
+            emit(line, shed, &|d, reason| d.record_envelope(reason, envelope));
+        }
+        // Exactly what would be sent: an event over Sentry's size limit shed to fit.
+        JsonLinesFormat::Events => {
+            let events = (envelope.items.iter()).filter(|item| {
+                matches!(item, EnvelopeItem::Event(_) | EnvelopeItem::Transaction(_))
+            });
+            for item in events {
+                let mut shed = 0;
+                let line = item.payload_counting_shed(&mut shed).map(Cow::into_owned);
+                emit(line, shed, &|d, reason| d.record_item(reason, item));
+            }
+        }
     }
-    lines
 }
 
 impl Transport for JsonLinesTransport {
@@ -306,6 +349,84 @@ mod tests {
         String::from_utf8(w.out).unwrap()
     }
 
+    /// The lines `deliver` writes.
+    fn lines(
+        envelope: &Envelope,
+        format: JsonLinesFormat,
+        discards: Option<&Discards>,
+    ) -> Vec<Vec<u8>> {
+        let mut lines = Vec::new();
+        deliver(envelope, format, discards, |line| {
+            lines.push(line.to_vec());
+            Ok(())
+        });
+        lines
+    }
+
+    /// A transaction with `spans` child spans of about 2 KB each.
+    fn transaction(spans: usize) -> Envelope {
+        use crate::protocol::{Event, SpanId, SpanRecord, TraceId};
+        let mut tx = Event::new();
+        tx.ty = Some("transaction".into());
+        tx.transaction = Some("GET /".into());
+        let trace = TraceId::random();
+        tx.spans = (0..spans)
+            .map(|i| {
+                let mut span = SpanRecord::new(trace, SpanId::random(), "db");
+                span.description = Some(format!("{i}{}", "s".repeat(2000)).into());
+                span
+            })
+            .collect();
+        let mut envelope = Envelope::new();
+        envelope.add_item(EnvelopeItem::Transaction(Box::new(tx)));
+        envelope
+    }
+
+    #[test]
+    fn spans_shed_from_a_written_transaction_are_counted_as_buffer_overflow() {
+        for format in [JsonLinesFormat::Events, JsonLinesFormat::Envelopes] {
+            let discards = Discards::default();
+            let envelope = transaction(1000);
+            let line = &lines(&envelope, format, Some(&discards))[0];
+            let parsed: serde_json::Value = serde_json::from_slice(line).unwrap();
+            let tx = match format {
+                JsonLinesFormat::Events => &parsed,
+                _ => &parsed["items"][0]["payload"],
+            };
+            let kept = tx["spans"].as_array().unwrap().len();
+            assert!(kept < 1000, "the line is over the limit: nothing was shed");
+            let totals = discards.totals();
+            assert_eq!(totals.len(), 1, "{totals:?}");
+            assert_eq!(
+                (&*totals[0].reason, &*totals[0].category, totals[0].quantity),
+                (reason::BUFFER_OVERFLOW, "span", (1000 - kept) as u64)
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_that_fails_to_write_counts_what_it_held_as_a_send_error() {
+        let discards = Discards::default();
+        let mut envelope = transaction(3);
+        envelope.add_item(EnvelopeItem::Event(Box::default()));
+        deliver(&envelope, JsonLinesFormat::Events, Some(&discards), |_| {
+            Err(io::ErrorKind::StorageFull.into())
+        });
+        let counts: Vec<_> = (discards.totals().into_iter())
+            .map(|d| (d.reason, d.category, d.quantity))
+            .collect();
+        let send_error =
+            |category: &'static str, n| (reason::SEND_ERROR.into(), category.into(), n);
+        assert_eq!(
+            counts,
+            [
+                send_error("error", 1),
+                send_error("span", 4),
+                send_error("transaction", 1)
+            ]
+        );
+    }
+
     #[test]
     fn an_event_line_is_shed_to_sentrys_size_limit_as_it_would_be_sent() {
         let mut event = crate::protocol::Event::new();
@@ -315,7 +436,7 @@ mod tests {
                 .insert(format!("blob{i}"), "x".repeat(8000).into());
         }
         let envelope = Envelope::from_event(event);
-        let line = &lines(&envelope, JsonLinesFormat::Events)[0];
+        let line = &lines(&envelope, JsonLinesFormat::Events, None)[0];
         assert!(
             line.len() <= crate::trim::MAX_EVENT_BYTES + 1,
             "{}",
