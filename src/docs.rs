@@ -305,10 +305,13 @@ pub mod personal_data {
     //!   `X-Real-IP`, `Client-IP`, `X-Client-IP`, `CF-Connecting-IP`, `CF-Connecting-IPv6`,
     //!   `True-Client-IP`, `Fastly-Client-IP`, `X-Cluster-Client-IP`, `Fly-Client-IP`,
     //!   `X-Envoy-External-Address`, `X-Vercel-Forwarded-For`, `X-Azure-ClientIP`,
-    //!   `X-AppEngine-User-IP`, `Remote-Addr`, `X-Remote-Addr`, `X-Remote-IP` and
-    //!   `X-Originating-IP` (otherwise `[Filtered]`);
-    //! - the peer address, as `REMOTE_ADDR` (from a `SocketAddr` request extension, or with
-    //!   the `axum` feature from axum's `ConnectInfo`);
+    //!   `X-AppEngine-User-IP`, `CloudFront-Viewer-Address`, `X-ARR-ClientIP`,
+    //!   `HTTP-X-Forwarded-For`, `DO-Connecting-IP`, `Oxygen-Buyer-IP`, `Remote-Addr`,
+    //!   `X-Remote-Addr`, `X-Remote-IP` and `X-Originating-IP` (otherwise `[Filtered]`);
+    //! - the client's address, as `REMOTE_ADDR`: the one a proxy in front names (see
+    //!   [`ScopeLayer`](crate::ScopeLayer) for which headers, in which order), else the peer
+    //!   address (from a `SocketAddr` request extension, with the `axum` feature from axum's
+    //!   `ConnectInfo`, with the `tonic` feature from tonic's `TcpConnectInfo`);
     //! - the values of `tracing` fields and query-string parameters named `ip_address`,
     //!   `remote_addr`, `x_real_ip` or `client_ip` (otherwise `[Filtered]`).
     //!

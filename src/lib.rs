@@ -60,6 +60,7 @@
 //!   scope, and `inject_trace_headers` for outgoing requests.
 //! - `axum`: with `tower`, name transactions after axum's matched route and read axum's
 //!   connection info.
+//! - `tonic`: with `tower`, read the peer address tonic's server gives each call.
 //! - `test-util`: [`testing`], an in-memory transport and helpers that run code with a
 //!   capturing client, for your own tests.
 

@@ -179,6 +179,9 @@ pub(crate) fn is_sensitive_header(name: &str, send_default_pii: bool) -> bool {
                     | b"x_appengine_user_ip"
                     | b"cloudfront_viewer_address"
                     | b"x_arr_clientip"
+                    | b"http_x_forwarded_for"
+                    | b"do_connecting_ip"
+                    | b"oxygen_buyer_ip"
                     // Who the user is, as an authenticating proxy in front tells the
                     // service (oauth2-proxy, Azure App Service, AWS ALB, Apache).
                     // (`X-Auth-Request-*` names hold `auth`: always filtered.)

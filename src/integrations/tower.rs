@@ -64,9 +64,12 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///
 /// Tags and a user set in `main` do not reach requests (each request starts empty): put
 /// what every event should carry on the [global scope](crate::get_global_scope). With
-/// `send_default_pii`, the user's address (`REMOTE_ADDR`) is the first `X-Forwarded-For`
-/// entry, else `X-Real-IP`, else the peer's address (as the Python SDK does; without a proxy
-/// in front, a client can name any address there).
+/// `send_default_pii`, the user's address (`REMOTE_ADDR`) is the one a proxy in front names,
+/// in the headers and order the Sentry JavaScript SDK reads (`X-Client-IP`, the first
+/// `X-Forwarded-For` entry, `CF-Connecting-IP`, `Fly-Client-IP`, `X-Real-IP`, RFC 7239
+/// `Forwarded: for=`, …), else the peer's address: axum's `ConnectInfo`, tonic's
+/// `TcpConnectInfo` (with the `tonic` feature) or a `SocketAddr` request extension. Without a
+/// proxy in front, a client can name any address in those headers.
 ///
 /// A panic in the service (in its `call` or in the future it returns) is captured with the
 /// request's scopes (unless the client was made with
@@ -835,18 +838,22 @@ fn route(_parts: &http::request::Parts) -> Option<&str> {
     None
 }
 
-#[cfg(feature = "axum")]
+/// The address of the connection's other end, as the server put it in the request.
 fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0)
-        .or_else(|| parts.extensions.get::<SocketAddr>().copied())
-}
-
-#[cfg(not(feature = "axum"))]
-fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
-    parts.extensions.get::<SocketAddr>().copied()
+    let extensions = &parts.extensions;
+    #[cfg(feature = "axum")]
+    if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+        return Some(info.0);
+    }
+    // Behind tonic's own TLS the connection info is another type, which exists only with
+    // tonic's TLS features: such a call has no peer address.
+    #[cfg(feature = "tonic")]
+    if let Some(addr) = (extensions.get::<tonic::transport::server::TcpConnectInfo>())
+        .and_then(|info| info.remote_addr())
+    {
+        return Some(addr);
+    }
+    extensions.get::<SocketAddr>().copied()
 }
 
 /// What the request's events will say about it, kept raw. Built for each event that needs
@@ -944,8 +951,7 @@ fn request_data(
         if !all.is_empty() {
             cookies = Some(all.join("; "));
         }
-        // The user's address as the Python SDK finds it: behind a proxy the peer is the
-        // proxy, so `X-Forwarded-For` (its first entry) or `X-Real-IP` come first.
+        // Behind a proxy the peer is the proxy: the address it names comes first.
         let address = forwarded_address(headers).or_else(|| peer.map(|p| p.ip()));
         if let Some(address) = address {
             env.insert("REMOTE_ADDR".into(), address.to_string());
@@ -965,26 +971,67 @@ fn request_data(
     }
 }
 
-/// The client's address named by the proxy in front: the first `X-Forwarded-For` entry, else
-/// `X-Real-IP` (when the first names no address). Only an address (with or without a port)
-/// is taken: a header the client forged could hold anything.
+/// The headers in which a proxy or CDN in front names the client's address, in the order the
+/// Sentry JavaScript SDK reads them. Each names the client first: of a list (`X-Forwarded-For`
+/// and its kind), only the first entry is the client, the rest are proxies.
+const ADDRESS_HEADERS: [&str; 14] = [
+    "x-client-ip",
+    "x-forwarded-for",
+    "http-x-forwarded-for",
+    "fly-client-ip",
+    "cf-connecting-ip",
+    "fastly-client-ip",
+    "true-client-ip",
+    "x-real-ip",
+    "x-cluster-client-ip",
+    "x-forwarded",
+    "forwarded-for",
+    "forwarded",
+    "do-connecting-ip",
+    "oxygen-buyer-ip",
+];
+
+/// The client's address as the proxy in front names it: from the first of
+/// [`ADDRESS_HEADERS`] that names one. Only an address (with or without a port) is taken: a
+/// header the client forged could hold anything, and RFC 7239 lets `Forwarded` hide the
+/// client behind `unknown` or an obfuscated name.
 fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::IpAddr> {
-    let header = |name: &str| {
-        (headers.iter())
-            .find(|(n, _)| n.as_str() == name)
-            .and_then(|(_, v)| v.to_str().ok())
-    };
-    // `203.0.113.7`, `203.0.113.7:4711`, `[2001:db8::5]:4711` or `[2001:db8::5]`.
-    let address = |text: &str| {
-        let text = text.trim();
-        (text.parse().ok())
-            .or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
-            .or_else(|| text.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
-    };
-    let first = header("x-forwarded-for").and_then(|v| v.split(',').next());
-    first
-        .and_then(address)
-        .or_else(|| header("x-real-ip").and_then(address))
+    ADDRESS_HEADERS.iter().find_map(|&name| {
+        // The first entry of the header's first line: where a proxy repeats the header
+        // rather than append to it, the first line is the one nearest the client.
+        let (_, value) = headers.iter().find(|(n, _)| n.as_str() == name)?;
+        let first = value.to_str().ok()?.split(',').next()?;
+        if name == "forwarded" {
+            forwarded_for(first)
+        } else {
+            address(first)
+        }
+    })
+}
+
+/// The `for=` address of one RFC 7239 `Forwarded` element (`for=192.0.2.60;proto=https`,
+/// `For="[2001:db8::17]:4711"`).
+fn forwarded_for(element: &str) -> Option<std::net::IpAddr> {
+    element.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case("for") {
+            return None;
+        }
+        let value = value.trim();
+        let value = (value.strip_prefix('"'))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        address(value)
+    })
+}
+
+/// An address as proxies write it: `203.0.113.7`, `203.0.113.7:4711`, `[2001:db8::5]:4711`,
+/// `[2001:db8::5]` or `2001:db8::5`.
+fn address(text: &str) -> Option<std::net::IpAddr> {
+    let text = text.trim();
+    (text.parse().ok())
+        .or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| text.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }
 
 /// Request headers whose value is a URL, which may carry credentials or a token in its query
