@@ -182,6 +182,17 @@ pub(crate) struct AtStake {
 }
 
 impl AtStake {
+    /// What losing one item would leave uncounted.
+    pub(crate) fn of_item(item: &EnvelopeItem) -> AtStake {
+        AtStake {
+            tally: Tally::of_items(std::slice::from_ref(item)),
+            report: match item {
+                EnvelopeItem::ClientReport(report) => Some(report.discarded_events.clone()),
+                _ => None,
+            },
+        }
+    }
+
     pub(crate) fn of(envelope: &Envelope) -> AtStake {
         AtStake {
             tally: Tally::of(envelope),
@@ -216,8 +227,12 @@ pub(crate) struct Tally([u64; CATEGORIES.len()]);
 
 impl Tally {
     pub(crate) fn of(envelope: &Envelope) -> Tally {
+        Tally::of_items(&envelope.items)
+    }
+
+    fn of_items(items: &[EnvelopeItem]) -> Tally {
         let mut tally = Tally::default();
-        for (category, n) in envelope.items.iter().flat_map(item_counts) {
+        for (category, n) in items.iter().flat_map(item_counts) {
             match CATEGORIES.iter().position(|&c| c == category) {
                 Some(i) => tally.0[i] += n,
                 None => debug_assert!(false, "no slot for category {category}"),

@@ -30,7 +30,7 @@ use crate::scope::{Hint, Scope, ScopeData, ScopePair};
 use crate::trace::{Dsc, Span, TransactionDraft};
 use crate::transport::{FlushError, JsonLinesTransport, Rejected, SendError, Transport, Worker};
 
-/// Reasons a client drops data, as named in Sentry's client reports.
+/// What a client counts of the data it drops, by the reasons Sentry's client reports name.
 pub(crate) use discards::{AtStake, Discards, reason};
 
 /// A client: options plus a transport. Cheap to clone; clones share everything.

@@ -656,8 +656,9 @@ impl ClientOptions {
     /// line to `target` instead of dropping it. A DSN, when set, wins.
     ///
     /// What this sink loses is counted in [`Client::discarded_events`](crate::Client::discarded_events):
-    /// an event it cannot write (a full disk, a closed pipe) as `send_error`, and the spans
-    /// shed from a transaction over Sentry's size limit as `buffer_overflow`.
+    /// an event it cannot write (a full disk, a closed pipe) as `send_error`, one it cannot
+    /// serialize as `internal_sdk_error`, and the spans shed from a transaction over Sentry's
+    /// size limit as `buffer_overflow`.
     ///
     /// ```
     /// use scopeline::{ClientOptions, transport::JsonLinesTarget};

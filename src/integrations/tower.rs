@@ -65,11 +65,15 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 /// Tags and a user set in `main` do not reach requests (each request starts empty): put
 /// what every event should carry on the [global scope](crate::get_global_scope). With
 /// `send_default_pii`, the user's address (`REMOTE_ADDR`) is the one a proxy in front names,
-/// in the headers and order the Sentry JavaScript SDK reads (`X-Client-IP`, the first
-/// `X-Forwarded-For` entry, `CF-Connecting-IP`, `Fly-Client-IP`, `X-Real-IP`, RFC 7239
-/// `Forwarded: for=`, …), else the peer's address: axum's `ConnectInfo`, tonic's
-/// `TcpConnectInfo` (with the `tonic` feature) or a `SocketAddr` request extension. Without a
-/// proxy in front, a client can name any address in those headers.
+/// in the headers and order the Sentry JavaScript SDK reads: `X-Client-IP`,
+/// `X-Forwarded-For` (its first entry), `HTTP-X-Forwarded-For`, `Fly-Client-IP`,
+/// `CF-Connecting-IP`, `Fastly-Client-IP`, `True-Client-IP`, `X-Real-IP`,
+/// `X-Cluster-Client-IP`, `X-Forwarded`, `Forwarded-For`, RFC 7239 `Forwarded` (its first
+/// element's `for=`), `DO-Connecting-IP`, `Oxygen-Buyer-IP`. Failing those, it is the peer's
+/// address: axum's `ConnectInfo` (with the `axum` feature), tonic's `TcpConnectInfo` (with
+/// the `tonic` feature, tonic 0.14) or a `SocketAddr` request extension. A client can name
+/// any address in those headers unless the proxy in front strips or overwrites every one of
+/// them (a proxy that appends to `X-Forwarded-For` leaves `X-Client-IP` to the client).
 ///
 /// A panic in the service (in its `call` or in the future it returns) is captured with the
 /// request's scopes (unless the client was made with
@@ -845,8 +849,7 @@ fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
     if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
         return Some(info.0);
     }
-    // Behind tonic's own TLS the connection info is another type, which exists only with
-    // tonic's TLS features: such a call has no peer address.
+    // tonic 0.14 puts it in every call, behind its own TLS too (beside the TLS info).
     #[cfg(feature = "tonic")]
     if let Some(addr) = (extensions.get::<tonic::transport::server::TcpConnectInfo>())
         .and_then(|info| info.remote_addr())
@@ -998,21 +1001,21 @@ const ADDRESS_HEADERS: [&str; 14] = [
 fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::IpAddr> {
     ADDRESS_HEADERS.iter().find_map(|&name| {
         // The first entry of the header's first line: where a proxy repeats the header
-        // rather than append to it, the first line is the one nearest the client.
+        // rather than append to it, the first line is the one nearest the client. Read as
+        // text on its own, so that a later proxy's bytes cannot spoil it.
         let (_, value) = headers.iter().find(|(n, _)| n.as_str() == name)?;
-        let first = value.to_str().ok()?.split(',').next()?;
-        if name == "forwarded" {
-            forwarded_for(first)
-        } else {
-            address(first)
-        }
+        let first = split_unquoted(value.as_bytes(), b',').next()?;
+        let first = std::str::from_utf8(first).ok()?;
+        // `Forwarded` (and some proxies' `X-Forwarded`) name it as `for=`.
+        address(first).or_else(|| forwarded_for(first))
     })
 }
 
 /// The `for=` address of one RFC 7239 `Forwarded` element (`for=192.0.2.60;proto=https`,
-/// `For="[2001:db8::17]:4711"`).
+/// `For="[2001:db8::17]:4711"`, `for="192.0.2.43:_p1"` with an obfuscated port).
 fn forwarded_for(element: &str) -> Option<std::net::IpAddr> {
-    element.split(';').find_map(|pair| {
+    split_unquoted(element.as_bytes(), b';').find_map(|pair| {
+        let pair = std::str::from_utf8(pair).ok()?;
         let (key, value) = pair.split_once('=')?;
         if !key.trim().eq_ignore_ascii_case("for") {
             return None;
@@ -1021,7 +1024,35 @@ fn forwarded_for(element: &str) -> Option<std::net::IpAddr> {
         let value = (value.strip_prefix('"'))
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(value);
-        address(value)
+        let without_port = value
+            .rsplit_once(':')
+            .filter(|(_, port)| port.starts_with('_'))
+            .map_or(value, |(host, _)| host);
+        address(without_port)
+    })
+}
+
+/// `bytes` split at each `separator` outside a quoted string (RFC 9110 §5.6.4, where a
+/// backslash escapes the next byte): a quoted `,` or `;` separates nothing.
+fn split_unquoted(bytes: &[u8], separator: u8) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let (mut quoted, mut escaped) = (false, false);
+        for (i, &b) in text.iter().enumerate() {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' if quoted => escaped = true,
+                b'"' => quoted = !quoted,
+                _ if b == separator && !quoted => {
+                    rest = Some(&text[i + 1..]);
+                    return Some(&text[..i]);
+                }
+                _ => {}
+            }
+        }
+        rest = None;
+        Some(text)
     })
 }
 
@@ -1306,6 +1337,78 @@ mod tests {
             Some("theme=dark; sessionid=[Filtered]")
         );
         assert_eq!(on.env["REMOTE_ADDR"], "203.0.113.9");
+    }
+
+    #[test]
+    fn every_header_read_for_the_users_address_is_filtered_without_pii() {
+        for name in ADDRESS_HEADERS {
+            assert!(crate::pii::is_sensitive_header(name, false), "{name}");
+            assert!(!crate::pii::is_sensitive_header(name, true), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_users_address_is_read_as_proxies_write_it() {
+        let read = |name: &str, value: &[u8]| {
+            let value = HeaderValue::from_bytes(value).unwrap();
+            let found =
+                forwarded_address(&[(HeaderName::from_bytes(name.as_bytes()).unwrap(), value)]);
+            found.map(|a| a.to_string())
+        };
+        let cases: [(&str, &[u8], Option<&str>); 12] = [
+            (
+                "forwarded",
+                b"for=192.0.2.60;proto=https, for=10.0.0.1",
+                Some("192.0.2.60"),
+            ),
+            (
+                "forwarded",
+                br#"For="[2001:db8::17]:4711""#,
+                Some("2001:db8::17"),
+            ),
+            // Obfuscated ports (RFC 7239 section 6.3).
+            ("forwarded", br#"for="192.0.2.43:_p1""#, Some("192.0.2.43")),
+            (
+                "forwarded",
+                br#"for="[2001:db8::1]:_p1""#,
+                Some("2001:db8::1"),
+            ),
+            // Separators inside a quoted string separate nothing; a `for=` in there is no
+            // parameter.
+            (
+                "forwarded",
+                br#"ext="a,b";for=192.0.2.1"#,
+                Some("192.0.2.1"),
+            ),
+            (
+                "forwarded",
+                br#"ext="x;for=198.51.100.9;y";for=192.0.2.2"#,
+                Some("192.0.2.2"),
+            ),
+            (
+                "forwarded",
+                br#"ext="q\";for=198.51.100.9";for=192.0.2.3"#,
+                Some("192.0.2.3"),
+            ),
+            ("forwarded", b"for=unknown", None),
+            ("x-forwarded", b"for=192.0.2.4", Some("192.0.2.4")),
+            // Bytes that are not text in a later proxy's entry do not spoil the first.
+            ("x-forwarded-for", b"192.0.2.5, \xff\xfe", Some("192.0.2.5")),
+            ("x-forwarded-for", b"\xff, 192.0.2.6", None),
+            ("x-forwarded-for", b"unknown, 192.0.2.7", None),
+        ];
+        for (name, value, expected) in cases {
+            assert_eq!(read(name, value).as_deref(), expected, "{name}: {value:?}");
+        }
+        // Headers are asked in the order of `ADDRESS_HEADERS`, not the request's.
+        let both = pairs(&headers(&[
+            ("cf-connecting-ip", "198.51.100.1"),
+            ("fly-client-ip", "198.51.100.2"),
+        ]));
+        assert_eq!(
+            forwarded_address(&both),
+            Some("198.51.100.2".parse().unwrap())
+        );
     }
 
     #[test]

@@ -224,20 +224,19 @@ impl JsonLinesTransport {
             queue,
             Duration::ZERO,
             move |envelope: Envelope| {
-                // A closed stdout must not take the worker down: the line is lost, and
+                // A closed pipe must not take the worker down: the line is lost, and
                 // counted.
-                let mut write = || {
-                    deliver(&envelope, format, discards.as_deref(), |line| {
+                let mut write = |at_stake: &mut Option<AtStake>| {
+                    let counted = discards.as_deref();
+                    deliver(&envelope, format, counted, at_stake, |line| {
                         output.write_line(line)
                     })
                 };
                 match &discards {
-                    // A panic part-way (a bug) counts the envelope, as the HTTP sink does.
-                    Some(d) => d.contain_delivery(|at_stake| {
-                        *at_stake = Some(AtStake::of(&envelope));
-                        write();
-                    }),
-                    None => write(),
+                    // A panic part-way (a bug) counts the line it was making as lost, as
+                    // the HTTP sink counts its envelope.
+                    Some(d) => d.contain_delivery(write),
+                    None => write(&mut None),
                 }
             },
         )?;
@@ -247,14 +246,17 @@ impl JsonLinesTransport {
 
 /// Writes an envelope as lines of `format`, each with its newline, through `write`.
 ///
-/// With `discards` (a sink the client built), what does not get written is counted with what
-/// it held: a line that fails to write as `send_error`, one that cannot be serialized as
-/// `internal_sdk_error`, and the spans shed from a written transaction to fit Relay's size
-/// limit as `buffer_overflow`. A sink a user built has no client to count for.
+/// With `discards` (a sink the client built, which writes the `Events` format), what does
+/// not get written is counted with what it held: a line that fails to write as
+/// `send_error`, one that cannot be serialized as `internal_sdk_error`, and the spans shed
+/// from a written transaction to fit Relay's size limit as `buffer_overflow`. While a line
+/// is made, `at_stake` holds what it carries, for a panic to count (see
+/// [`Discards::contain_delivery`]). A sink a user built has no client to count for.
 fn deliver(
     envelope: &Envelope,
     format: JsonLinesFormat,
     discards: Option<&Discards>,
+    at_stake: &mut Option<AtStake>,
     mut write: impl FnMut(&[u8]) -> io::Result<()>,
 ) {
     // Writes one line; `lost` counts what it held when it does not get written.
@@ -273,9 +275,11 @@ fn deliver(
     match format {
         JsonLinesFormat::Envelopes => {
             let mut shed = 0;
+            *at_stake = discards.map(|_| AtStake::of(envelope));
             let line = (envelope.to_json_counting_shed(&mut shed))
                 .and_then(|value| serde_json::to_vec(&value));
             emit(line, shed, &|d, reason| d.record_envelope(reason, envelope));
+            *at_stake = None;
         }
         // Exactly what would be sent: an event over Sentry's size limit shed to fit.
         JsonLinesFormat::Events => {
@@ -284,8 +288,10 @@ fn deliver(
             });
             for item in events {
                 let mut shed = 0;
+                *at_stake = discards.map(|_| AtStake::of_item(item));
                 let line = item.payload_counting_shed(&mut shed).map(Cow::into_owned);
                 emit(line, shed, &|d, reason| d.record_item(reason, item));
+                *at_stake = None;
             }
         }
     }
@@ -356,7 +362,7 @@ mod tests {
         discards: Option<&Discards>,
     ) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
-        deliver(envelope, format, discards, |line| {
+        deliver(envelope, format, discards, &mut None, |line| {
             lines.push(line.to_vec());
             Ok(())
         });
@@ -409,9 +415,13 @@ mod tests {
         let discards = Discards::default();
         let mut envelope = transaction(3);
         envelope.add_item(EnvelopeItem::Event(Box::default()));
-        deliver(&envelope, JsonLinesFormat::Events, Some(&discards), |_| {
-            Err(io::ErrorKind::StorageFull.into())
-        });
+        deliver(
+            &envelope,
+            JsonLinesFormat::Events,
+            Some(&discards),
+            &mut None,
+            |_| Err(io::ErrorKind::StorageFull.into()),
+        );
         let counts: Vec<_> = (discards.totals().into_iter())
             .map(|d| (d.reason, d.category, d.quantity))
             .collect();
@@ -425,6 +435,34 @@ mod tests {
                 send_error("transaction", 1)
             ]
         );
+    }
+
+    #[test]
+    fn a_panic_part_way_counts_only_the_line_it_was_making() {
+        let discards = Discards::default();
+        let mut envelope = Envelope::new();
+        envelope.add_item(EnvelopeItem::Event(Box::default()));
+        envelope.add_item(transaction(2).items.remove(0));
+        let mut lines = 0;
+        discards.contain_delivery(|at_stake| {
+            deliver(
+                &envelope,
+                JsonLinesFormat::Events,
+                Some(&discards),
+                at_stake,
+                |_| {
+                    lines += 1;
+                    assert!(lines < 2, "a bug in the sink");
+                    Ok(())
+                },
+            )
+        });
+        let counts: Vec<_> = (discards.totals().into_iter())
+            .map(|d| (d.reason, d.category, d.quantity))
+            .collect();
+        let internal =
+            |category: &'static str, n| (reason::INTERNAL_SDK_ERROR.into(), category.into(), n);
+        assert_eq!(counts, [internal("span", 3), internal("transaction", 1)]);
     }
 
     #[test]
