@@ -54,14 +54,21 @@ pub mod context {
     //! | [`spawn_isolated`](crate::spawn_isolated), [`in_isolation_scope`](crate::ScopeFutureExt::in_isolation_scope) | a fork, with a fresh trace | a fork, without the active span |
     //! | `tokio::task::block_in_place` | the caller's own | the caller's own |
     //! | plain `tokio::spawn`, `tokio::task::spawn_blocking`, `std::thread::spawn`, thread pools | the process default | the process default |
-    //! | `tokio::task::spawn_local` | whatever is installed when it is polled | the same |
+    //! | the same, on a current-thread runtime driven inside a closure form (`with_isolation_scope(\|_\| rt.block_on(..))`) | the process default | the process default |
+    //! | `tokio::task::spawn_local` | whatever future is installed when it is polled | the same |
     //!
     //! - `block_in_place` runs its closure on the current thread inside the calling task's
     //!   poll, while the enclosing [`Scoped`](crate::Scoped) has its scopes installed.
+    //! - A closure form's scopes are its own code's: the future a runtime's `block_on` runs
+    //!   inside the closure sees them, the other tasks that runtime polls on this thread
+    //!   meanwhile do not (they are told apart by their tokio task id), just as they would
+    //!   not on a multi-thread runtime's workers. A worker that runs each job as
+    //!   `with_isolation_scope(|_| rt.block_on(job()))` keeps one job's background tasks out
+    //!   of the next job's scope.
     //! - A `spawn_local` future has no scopes of its own. A `LocalSet` polls its tasks inside
     //!   its own poll, so they *share* the scopes of the future that drives it (say an
     //!   [`isolation_scope`](crate::isolation_scope) around `local.run_until(..)`), or see
-    //!   the process default. Wrap them with
+    //!   the process default (also when a closure form drives it). Wrap them with
     //!   [`in_current_scope`](crate::ScopeFutureExt::in_current_scope) to choose.
     //! - With the `tracing` feature, the helpers that share the isolation scope also make the
     //!   Sentry span of the caller's current `tracing` span, if it has one, the child's active

@@ -11,8 +11,13 @@ use std::collections::HashSet;
 use scopeline::{ClientOptions, TransactionContext};
 use tracing_subscriber::prelude::*;
 
+/// Both tests bind a client outside every wrapper (the global scope, the process default
+/// current scope), where each would see the other's: they take turns.
+static OUTSIDE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn each_job_is_its_own_trace_and_sampled_on_its_own() {
+    let _turn = OUTSIDE.lock().unwrap_or_else(|e| e.into_inner());
     let (_client, memory) = common::bind_global(ClientOptions::new().traces_sample_rate(0.5));
     let subscriber = tracing_subscriber::registry().with(scopeline::TracingLayer::new());
     tracing::subscriber::with_default(subscriber, || {
@@ -52,6 +57,7 @@ fn each_job_is_its_own_trace_and_sampled_on_its_own() {
 
 #[test]
 fn each_error_and_outgoing_call_starts_a_trace_of_its_own() {
+    let _turn = OUTSIDE.lock().unwrap_or_else(|e| e.into_inner());
     let (client, memory) = common::client(ClientOptions::new());
     // Bound to the process default scopes, as `init` binds to the global one.
     scopeline::get_current_scope().bind_client(Some(client.clone()));

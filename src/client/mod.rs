@@ -934,10 +934,7 @@ impl ClientInner {
             global,
             isolation: isolation_data,
             current: current.snapshot(),
-            scopes: ScopePair {
-                isolation: isolation.clone(),
-                current,
-            },
+            scopes: ScopePair::new(isolation.clone(), current),
             dsc,
             span_transaction,
             stack,
@@ -965,10 +962,7 @@ impl ClientInner {
             global: crate::scope::global_data(),
             isolation: isolation.snapshot().with_trace(),
             current: ScopeData::default(),
-            scopes: ScopePair {
-                isolation: isolation.clone(),
-                current: Scope::new(),
-            },
+            scopes: ScopePair::new(isolation.clone(), Scope::new()),
             dsc: None,
             span_transaction: None,
             stack: None,
@@ -1374,7 +1368,9 @@ pub(crate) fn capture_on(
     if !crate::scope::any_client_bound() {
         return None;
     }
-    let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
+    let ScopePair {
+        isolation, current, ..
+    } = crate::scope::with_pair(ScopePair::clone);
     let current = if scope.is_global() || scope.ptr_eq(&isolation) {
         &current
     } else {
@@ -1413,7 +1409,9 @@ pub(crate) fn capture_ambient(
 }
 
 fn capture_bound(source: EventSource<'_>, configure: Option<PerEvent<'_>>) -> Option<EventId> {
-    let ScopePair { isolation, current } = crate::scope::with_pair(ScopePair::clone);
+    let ScopePair {
+        isolation, current, ..
+    } = crate::scope::with_pair(ScopePair::clone);
     capture_in(&isolation, &current, source, configure)
 }
 
@@ -1610,10 +1608,7 @@ mod tests {
             global: Arc::default(),
             isolation: ScopeData::default(),
             current: ScopeData::default(),
-            scopes: ScopePair {
-                isolation: Scope::new(),
-                current: Scope::new(),
-            },
+            scopes: ScopePair::new(Scope::new(), Scope::new()),
             dsc: None,
             span_transaction: None,
             stack: None,

@@ -18,6 +18,39 @@ use crate::client::{Client, ClientInner};
 pub(crate) struct ScopePair {
     pub(crate) isolation: Scope,
     pub(crate) current: Scope,
+    installer: Installer,
+}
+
+/// What installed a pair. tokio holds a wrapped future's pair only while that future is
+/// polled; a closure's pair stays on the thread for the closure's whole run, during which a
+/// runtime the closure drives on this thread (a current-thread runtime's `block_on`, a
+/// `LocalSet`) polls other tasks too. Those tasks are not the closure's code: each is told
+/// apart by its tokio task id, and sees the default pair, as it would on another thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Installer {
+    Future,
+    /// The id of the task that ran the closure, `None` outside every task (on a thread,
+    /// in a runtime's `block_on` future).
+    Closure(Option<tokio::task::Id>),
+}
+
+impl ScopePair {
+    pub(crate) fn new(isolation: Scope, current: Scope) -> ScopePair {
+        ScopePair {
+            isolation,
+            current,
+            installer: Installer::Future,
+        }
+    }
+
+    /// Whether the running code sees this pair (see [`Installer`]).
+    #[inline]
+    fn seen_here(&self) -> bool {
+        match self.installer {
+            Installer::Future => true,
+            Installer::Closure(task) => task == tokio::task::try_id(),
+        }
+    }
 }
 
 tokio::task_local! {
@@ -31,10 +64,7 @@ fn default_pair() -> &'static ScopePair {
     // thread, a plain `tokio::spawn`) has no request to share one with, so each event,
     // transaction and outgoing call there starts a fresh trace, sampled on its own, rather
     // than all of them joining one endless trace (until `continue_trace` sets one).
-    DEFAULT.get_or_init(|| ScopePair {
-        isolation: Scope::from_data(ScopeData::default()),
-        current: Scope::new(),
-    })
+    DEFAULT.get_or_init(|| ScopePair::new(Scope::from_data(ScopeData::default()), Scope::new()))
 }
 
 /// Records on a new isolation scope the Sentry span of the `tracing` span entered around
@@ -97,9 +127,11 @@ pub(crate) fn global_data() -> Arc<ScopeData> {
 /// Runs `f` with the task's scope pair, or the process-wide default pair outside any wrapper.
 pub(crate) fn with_pair<R>(f: impl FnOnce(&ScopePair) -> R) -> R {
     let mut f = Some(f);
-    match SCOPES.try_with(|pair| (f.take().expect("called once"))(pair)) {
-        Ok(out) => out,
-        Err(_) => (f.take().expect("not called yet"))(default_pair()),
+    let ran =
+        SCOPES.try_with(|pair| (pair.seen_here()).then(|| (f.take().expect("called once"))(pair)));
+    match ran {
+        Ok(Some(out)) => out,
+        _ => (f.take().expect("not called yet"))(default_pair()),
     }
 }
 
@@ -117,7 +149,9 @@ pub(crate) fn scoped_isolated<F: Future>(pair: impl Into<Arc<ScopePair>>, future
 }
 
 pub(crate) fn sync_scoped<R>(pair: impl Into<Arc<ScopePair>>, f: impl FnOnce() -> R) -> R {
-    SCOPES.sync_scope(pair.into(), f)
+    let mut pair = pair.into();
+    Arc::make_mut(&mut pair).installer = Installer::Closure(tokio::task::try_id());
+    SCOPES.sync_scope(pair, f)
 }
 
 impl ScopePair {
@@ -133,10 +167,7 @@ impl ScopePair {
             if let Some(span) = crate::client::entered_span(&p.isolation) {
                 current.set_span(Some(span));
             }
-            ScopePair {
-                isolation: p.isolation.clone(),
-                current,
-            }
+            ScopePair::new(p.isolation.clone(), current)
         })
     }
 
@@ -147,10 +178,12 @@ impl ScopePair {
     #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn emptied(continued: Option<PropagationContext>) -> ScopePair {
         let propagation = Arc::new(continued.unwrap_or_default());
-        with_pair(|p| ScopePair {
-            isolation: Scope::from_data(p.isolation.read(|d| d.emptied_with(Some(propagation)))),
-            // Only an isolation scope's trace is ever read.
-            current: Scope::from_data(p.current.read(|d| d.emptied_with(None))),
+        with_pair(|p| {
+            ScopePair::new(
+                Scope::from_data(p.isolation.read(|d| d.emptied_with(Some(propagation)))),
+                // Only an isolation scope's trace is ever read.
+                Scope::from_data(p.current.read(|d| d.emptied_with(None))),
+            )
         })
     }
 
@@ -165,10 +198,7 @@ impl ScopePair {
             if current.read(|d| d.span.is_some()) {
                 current.set_span(None);
             }
-            ScopePair {
-                isolation: p.isolation.fork_isolation(),
-                current,
-            }
+            ScopePair::new(p.isolation.fork_isolation(), current)
         })
     }
 
@@ -177,13 +207,10 @@ impl ScopePair {
     /// every test running in parallel.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn for_test() -> ScopePair {
-        if SCOPES.try_with(|_| ()).is_ok() {
+        if SCOPES.try_with(|p| p.seen_here()).unwrap_or(false) {
             return ScopePair::isolated();
         }
-        ScopePair {
-            isolation: Scope::from_data(ScopeData::isolation()),
-            current: Scope::new(),
-        }
+        ScopePair::new(Scope::from_data(ScopeData::isolation()), Scope::new())
     }
 }
 
@@ -277,10 +304,7 @@ pub fn isolation_scope<F: Future>(future: F) -> Scoped<F> {
 /// ```
 pub fn new_scope<F: Future>(future: F) -> Scoped<F> {
     scoped(
-        with_pair(|p| ScopePair {
-            isolation: p.isolation.clone(),
-            current: p.current.fork(),
-        }),
+        with_pair(|p| ScopePair::new(p.isolation.clone(), p.current.fork())),
         future,
     )
 }
@@ -316,10 +340,7 @@ pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// assert_eq!(scopeline::get_current_scope().level(), None);
 /// ```
 pub fn with_new_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    let pair = with_pair(|p| ScopePair {
-        isolation: p.isolation.clone(),
-        current: p.current.fork(),
-    });
+    let pair = with_pair(|p| ScopePair::new(p.isolation.clone(), p.current.fork()));
     let scope = pair.current.clone();
     sync_scoped(pair, || f(&scope))
 }
