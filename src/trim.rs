@@ -350,19 +350,39 @@ fn measure_map(map: &serde_json::Map<String, Value>, depth: usize, budget: usize
     Some(used)
 }
 
+/// Cuts a data bag (breadcrumb or span data, `extra`, a user's data) to `total` JSON bytes,
+/// its keys included, each value to `each`; entries past the budget are dropped.
 fn trim_map(map: &mut BTreeMap<String, Value>, (depth, each): (usize, usize), total: usize) {
     // Most breadcrumbs carry no data: not even `retain`'s set-up for them.
     if map.is_empty() {
         return;
     }
-    let mut used = 0;
-    map.retain(|_, v| {
-        if used >= total {
+    cut_keys(map);
+    // The braces, then for each entry its key, colon and comma.
+    let mut used = 2;
+    map.retain(|k, v| {
+        let key = json_str_len(k) + 2;
+        if used + key >= total {
             return false;
         }
+        used += key;
         used += trim_value(v, depth, each.min(total - used));
         true
     });
+}
+
+/// Cuts keys longer than [`BAG_KEY`]; a map holding none (almost every one) is not rebuilt.
+fn cut_keys<V>(map: &mut BTreeMap<String, V>) {
+    if map.keys().all(|k| json_str_len(k) <= BAG_KEY) {
+        return;
+    }
+    *map = std::mem::take(map)
+        .into_iter()
+        .map(|(mut k, v)| {
+            cut_json_string(&mut k, BAG_KEY);
+            (k, v)
+        })
+        .collect();
 }
 
 /// Makes every tag valid (see [`tag_key`], [`tag_value`]); drops those that cannot be.
@@ -383,6 +403,7 @@ fn trim_tags(tags: &mut BTreeMap<String, String>) {
 /// Cuts a map of strings (headers, env) to a budget of JSON bytes: long values are cut,
 /// entries past the budget dropped.
 fn trim_strings(map: &mut BTreeMap<String, String>, budget: usize) {
+    cut_keys(map);
     let mut used = 0;
     map.retain(|k, v| {
         if used >= budget {
@@ -456,8 +477,12 @@ pub(crate) fn trim_event(event: &mut Event) {
     if let Some(req) = &mut event.request {
         truncate_opt(&mut req.url, URL);
         truncate_opt(&mut req.method, SHORT);
-        truncate_opt(&mut req.query_string, QUERY);
-        truncate_opt(&mut req.cookies, COOKIES);
+        // Relay's limits for these are JSON bytes, not characters.
+        for (text, budget) in [(&mut req.query_string, QUERY), (&mut req.cookies, COOKIES)] {
+            if let Some(text) = text {
+                cut_json_string(text, budget);
+            }
+        }
         trim_strings(&mut req.headers, REQUEST_BAG.1);
         trim_strings(&mut req.env, REQUEST_BAG.1);
         if let Some(data) = &mut req.data {
@@ -603,6 +628,59 @@ mod tests {
             .expect("shedding ends");
         assert!(len > MAX_EVENT_BYTES, "nothing could bring it under");
         assert_eq!(message.unwrap().chars().count(), 1024);
+    }
+
+    /// The bytes `value` takes as JSON.
+    fn json_bytes(value: &impl serde::Serialize) -> usize {
+        serde_json::to_vec(value).unwrap().len()
+    }
+
+    #[test]
+    fn data_bags_count_their_keys_and_cut_long_ones() {
+        // A thousand entries of long keys and one-byte values: about 100 KB of data.
+        let mut crumb = Breadcrumb::new("many keys");
+        for i in 0..1000 {
+            crumb
+                .data
+                .insert(format!("{i:03}{}", "k".repeat(100)), json!(1));
+        }
+        trim_breadcrumb(&mut crumb);
+        assert!(!crumb.data.is_empty());
+        assert!(
+            json_bytes(&crumb.data) <= CRUMB_DATA.1,
+            "{}",
+            json_bytes(&crumb.data)
+        );
+
+        let mut event = Event::new();
+        event.extra.insert("x".repeat(1 << 20), json!("v"));
+        event.extra.insert("short".into(), json!("kept"));
+        trim_event(&mut event);
+        assert_eq!(event.extra["short"], "kept");
+        let long = event.extra.keys().find(|k| k.starts_with('x')).unwrap();
+        assert!(
+            json_str_len(long) <= BAG_KEY && long.ends_with("..."),
+            "{}",
+            long.len()
+        );
+    }
+
+    #[test]
+    fn query_strings_cookies_and_header_names_are_cut_in_json_bytes() {
+        let mut event = Event::new();
+        let mut request = crate::protocol::Request {
+            query_string: Some("€".repeat(1024)),
+            cookies: Some("\"".repeat(2048)),
+            ..Default::default()
+        };
+        request.headers.insert("h".repeat(10_000), "v".into());
+        event.request = Some(request);
+        trim_event(&mut event);
+        let request = event.request.unwrap();
+        assert!(json_bytes(&request.query_string) <= QUERY);
+        assert!(json_bytes(&request.cookies) <= COOKIES);
+        let name = request.headers.keys().next().unwrap();
+        assert!(json_str_len(name) <= BAG_KEY, "{}", name.len());
     }
 
     #[test]

@@ -216,8 +216,18 @@ impl Scope {
                 data.compact();
                 data.clone()
             }
-            Storage::Global { data, .. } => ScopeData::clone(&data.load()),
+            Storage::Global { .. } => self.snapshot_with_client(),
         }
+    }
+
+    /// [`Scope::snapshot`], with the bound client, which the global scope keeps apart from
+    /// its data (see [`Scope::bind_client`]).
+    fn snapshot_with_client(&self) -> ScopeData {
+        let mut data = self.snapshot();
+        if self.is_global() {
+            data.client = self.client().map(BoundClient::new);
+        }
+        data
     }
 
     /// A new scope that starts with a copy of this one's data, bound client included.
@@ -295,7 +305,7 @@ impl Scope {
         if self.ptr_eq(other) {
             return;
         }
-        let src = other.snapshot();
+        let src = other.snapshot_with_client();
         if let Some(span) = &src.span {
             span.stored_in(self);
         }

@@ -90,10 +90,10 @@ static GLOBAL_CLIENT_SET: AtomicBool = AtomicBool::new(false);
 static GLOBAL_CLIENT_BIND: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 pub(crate) fn set_global_client(client: Option<Client>) {
-    let _bind = GLOBAL_CLIENT_BIND.lock().unwrap_or_else(|e| e.into_inner());
+    let bind = GLOBAL_CLIENT_BIND.lock().unwrap_or_else(|e| e.into_inner());
     let inner = client.map(Client::into_inner);
     let now_set = inner.is_some();
-    GLOBAL_CLIENT.store(inner);
+    let replaced = GLOBAL_CLIENT.swap(inner);
     if GLOBAL_CLIENT_SET.swap(now_set, Ordering::Relaxed) != now_set {
         if now_set {
             super::data::count_binding(1);
@@ -101,6 +101,10 @@ pub(crate) fn set_global_client(client: Option<Client>) {
             super::data::count_binding(-1);
         }
     }
+    // The client replaced may be the last handle: its transport's and callbacks' `Drop`
+    // run after the lock, free to bind a client themselves.
+    drop(bind);
+    drop(replaced);
 }
 
 /// Runs `f` with the client bound to the global scope, without taking a reference count. One
