@@ -637,9 +637,9 @@ mod tests {
 
     #[test]
     fn data_bags_count_their_keys_and_cut_long_ones() {
-        // A thousand entries of long keys and one-byte values: about 100 KB of data.
+        // A hundred entries of long keys and one-byte values: about 10 KB of data.
         let mut crumb = Breadcrumb::new("many keys");
-        for i in 0..1000 {
+        for i in 0..100 {
             crumb
                 .data
                 .insert(format!("{i:03}{}", "k".repeat(100)), json!(1));
@@ -653,7 +653,7 @@ mod tests {
         );
 
         let mut event = Event::new();
-        event.extra.insert("x".repeat(1 << 20), json!("v"));
+        event.extra.insert("x".repeat(4096), json!("v"));
         event.extra.insert("short".into(), json!("kept"));
         trim_event(&mut event);
         assert_eq!(event.extra["short"], "kept");
