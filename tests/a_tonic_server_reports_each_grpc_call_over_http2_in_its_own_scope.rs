@@ -8,11 +8,7 @@
 mod common;
 
 use scopeline::protocol::Event;
-use scopeline::{ClientOptions, Level, ScopeLayer};
-use tonic::service::InterceptorLayer;
-use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Endpoint, Server};
-use tonic_health::ServingStatus;
+use scopeline::{ClientOptions, Level};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus as Answer;
 use tonic_health::pb::health_client::HealthClient;
@@ -49,25 +45,7 @@ fn trace(event: &Event) -> (&str, &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_calls_over_http2_are_transactions_of_their_own() {
     let (_client, memory) = common::bind_global(ClientOptions::new().traces_sample_rate(1.0));
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("shop.Orders", ServingStatus::Serving)
-        .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        Server::builder()
-            .layer(ScopeLayer::new())
-            .layer(InterceptorLayer::new(report_call))
-            .add_service(health)
-            .serve_with_incoming(TcpIncoming::from(listener)),
-    );
-
-    let channel = Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let (channel, addr) = common::grpc::serve_health(report_call).await;
     let client = |call: u32| {
         HealthClient::with_interceptor(channel.clone(), move |mut request: tonic::Request<()>| {
             let headers = request.metadata_mut();

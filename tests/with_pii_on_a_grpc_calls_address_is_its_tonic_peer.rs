@@ -5,11 +5,7 @@
 #![cfg(feature = "tonic")]
 mod common;
 
-use scopeline::{ClientOptions, Level, ScopeLayer};
-use tonic::service::InterceptorLayer;
-use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Endpoint, Server};
-use tonic_health::ServingStatus;
+use scopeline::{ClientOptions, Level};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
@@ -22,24 +18,7 @@ fn report_call(request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_callers_address_comes_from_tonics_connection_info() {
     let (client, memory) = common::bind_global(ClientOptions::new().send_default_pii(true));
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("shop.Orders", ServingStatus::Serving)
-        .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        Server::builder()
-            .layer(ScopeLayer::new())
-            .layer(InterceptorLayer::new(report_call))
-            .add_service(health)
-            .serve_with_incoming(TcpIncoming::from(listener)),
-    );
-    let channel = Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let (channel, _) = common::grpc::serve_health(report_call).await;
     let ask = || HealthCheckRequest {
         service: "shop.Orders".into(),
     };

@@ -5,6 +5,8 @@
 // The one place the tests use unsafe code: a counting global allocator.
 #[allow(unsafe_code)]
 pub mod alloc;
+#[cfg(feature = "tower")]
+pub mod grpc;
 pub mod server;
 #[cfg(feature = "axum")]
 pub mod web;
