@@ -3,7 +3,9 @@
 use std::cell::Cell;
 use std::panic::{self, PanicHookInfo};
 use std::sync::Once;
+use std::time::Duration;
 
+use crate::Client;
 use crate::protocol::{Event, Exception, Level, Mechanism};
 
 /// The message of a panic payload.
@@ -156,11 +158,36 @@ pub fn install_panic_hook() {
                     // (`exit`, `abort`) must not lose the event. With the server unreachable,
                     // the usual message waits for up to the shutdown timeout.
                     if may_end {
-                        let _ = client.flush(client.options().get_shutdown_timeout());
+                        flush_outside_the_hook(&client);
                     }
                 }
             }
             previous(info);
         }));
     });
+}
+
+/// Flushes `client` for at most its shutdown timeout, from a thread of its own: a custom
+/// transport's `flush` is the user's code, and a panic raised inside a panic hook aborts
+/// the process, past every `catch_unwind`. On that thread a panic is contained as anywhere.
+fn flush_outside_the_hook(client: &Client) {
+    let timeout = client.options().get_shutdown_timeout();
+    let (done, finished) = std::sync::mpsc::channel();
+    let flushing = client.clone();
+    let spawned = std::thread::Builder::new()
+        .name("scopeline-panic-flush".into())
+        .spawn(move || {
+            let _ = flushing.flush(timeout);
+            let _ = done.send(());
+        });
+    match spawned {
+        // Returns as soon as the flush does, or panicked (the sender is then dropped).
+        Ok(_) => {
+            let _ = finished.recv_timeout(timeout + Duration::from_millis(100));
+        }
+        // No thread to be had: flush here rather than lose the event.
+        Err(_) => {
+            let _ = client.flush(timeout);
+        }
+    }
 }

@@ -179,3 +179,39 @@ fn the_works_own_span_is_followed_however_it_was_made() {
         assert_eq!(trace_id(&events[1]), trace_id(handles[1]));
     });
 }
+
+#[test]
+fn the_works_own_span_under_an_unsampled_loop_stays_in_the_loops_trace() {
+    // The loop's transaction is not sampled: the job's span, made under it before the scope,
+    // is a stand-in sharing the loop's span id, and must still count as the work's own span,
+    // not as the span entered around the scope. Else the handler below would start a
+    // transaction of its own, sampled afresh, in a new trace.
+    let options =
+        ClientOptions::new().traces_sampler(|ctx| if ctx.name() == "batch" { 0.0 } else { 1.0 });
+    common::traced(options, |memory| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(
+            async {
+                scopeline::capture_message("in the loop", Level::Error);
+                let job = handle(9).instrument(tracing::info_span!("job"));
+                scopeline::isolation_scope(job).await
+            }
+            .instrument(tracing::info_span!("batch")),
+        );
+
+        let transactions = memory.transactions();
+        assert!(
+            transactions.is_empty(),
+            "the loop's decision holds below it: {transactions:#?}"
+        );
+        let events = memory.events();
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            trace_id(&events[1]),
+            trace_id(&events[0]),
+            "the handler's error is in the loop's trace"
+        );
+    });
+}

@@ -58,10 +58,11 @@ fn configure_scope_panics_are_neither_crashes_nor_slow() {
 }
 
 #[test]
-fn a_panicking_traces_sampler_leaves_the_transaction_unsampled_and_counted() {
+fn a_panicking_traces_sampler_decides_nothing_and_upstreams_decision_stands() {
     scopeline::with_isolation_scope(|_| {
         let (client, memory) =
             common::bind(options().traces_sampler(|_| panic!("bug in traces_sampler")));
+        // No upstream decision and no `traces_sample_rate`: not sampled, and counted.
         let tx = quick(|| scopeline::start_transaction(TransactionContext::new("job", "task")));
         assert!(!tx.is_sampled());
         tx.finish();
@@ -74,6 +75,23 @@ fn a_panicking_traces_sampler_leaves_the_transaction_unsampled_and_counted() {
                 .any(|d| d.reason == "sample_rate" && d.category == "transaction"),
             "{dropped:?}"
         );
+
+        // Upstream sampled the trace: that stands, and so it does for every service below.
+        let upstream = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1";
+        scopeline::with_isolation_scope(|_| {
+            assert!(scopeline::continue_trace([("sentry-trace", upstream)]));
+            let tx = quick(|| scopeline::start_transaction(TransactionContext::new("job", "task")));
+            assert!(tx.is_sampled());
+            let headers = tx.trace_headers();
+            assert!(
+                headers.sentry_trace().ends_with("-1"),
+                "{}",
+                headers.sentry_trace()
+            );
+            tx.finish();
+        });
+        assert_eq!(memory.transactions().len(), 1);
+        no_crash_reports(&memory);
     });
 }
 

@@ -144,3 +144,42 @@ fn a_short_limit_expires_and_sending_resumes() {
         [serde_json::json!({"reason": "ratelimit_backoff", "category": "error", "quantity": 1})]
     );
 }
+
+#[test]
+fn counts_that_rode_along_on_a_429d_envelope_go_with_the_next_one() {
+    // The 429 limits transactions only: errors keep going out.
+    let server = Server::start(|n, _| match n {
+        0 => Reply::status(429).header("X-Sentry-Rate-Limits", "60:transaction:key"),
+        _ => Reply::ok(),
+    });
+    let client = Client::new(
+        ClientOptions::new()
+            .dsn(server.dsn())
+            .before_send(|event| (event.message.as_deref() != Some("dropped")).then_some(event)),
+    );
+    let capture = |message: &str| {
+        scopeline::with_isolation_scope(|scope| {
+            scope.bind_client(Some(client.clone()));
+            scope.capture_message(message, Level::Error);
+        });
+        client.flush(Duration::from_secs(10)).unwrap();
+    };
+    // Counted, not sent; the flush sends the count on its own, and the server refuses it.
+    capture("dropped");
+    capture("sent"); // must carry the count again
+
+    let requests = server.requests();
+    assert_eq!(
+        sent_types(&server),
+        [vec!["client_report"], vec!["event", "client_report"]]
+    );
+    let reported = |n: usize| -> u64 {
+        (requests[n].item("client_report").into_iter())
+            .flat_map(|report| report["discarded_events"].as_array().cloned().unwrap())
+            .filter(|d| d["reason"] == "before_send" && d["category"] == "error")
+            .map(|d| d["quantity"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(reported(0), 1);
+    assert_eq!(reported(1), 1, "the server never took the first report");
+}

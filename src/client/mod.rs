@@ -625,7 +625,7 @@ impl<E: Error + ?Sized> BuildExceptions for ErrorRef<'_, E> {
     fn exceptions(&self) -> Vec<Exception> {
         let outer_type =
             clean_type_name(std::any::type_name::<E>()).unwrap_or_else(|| type_name_of(self.0));
-        exceptions_from_error(outer_type, self.0.to_string(), self.0.source())
+        exceptions_from_error(outer_type, display_text(&self.0), self.0.source())
     }
 }
 
@@ -795,6 +795,14 @@ const STD_ERRORS: [StdError; 5] = [
     std_error!(std::fmt::Error),
 ];
 
+/// What `value`'s `Display` writes. One that returns an error (which `to_string` turns into
+/// a panic) leaves what it wrote before it.
+pub(crate) fn display_text(value: &dyn fmt::Display) -> String {
+    let mut text = String::new();
+    let _ = fmt::write(&mut text, format_args!("{value}"));
+    text
+}
+
 /// The chain of an error, root cause first and the outermost error last, each with a
 /// mechanism that links it to the error it is the source of.
 pub(crate) fn exceptions_from_error(
@@ -808,7 +816,7 @@ pub(crate) fn exceptions_from_error(
         if chain.len() >= MAX_CHAIN {
             break;
         }
-        chain.push((error_type_name(err), err.to_string()));
+        chain.push((error_type_name(err), display_text(&err)));
         source = err.source();
     }
     let mut exceptions: Vec<Exception> = chain

@@ -392,7 +392,8 @@ impl ClientOptions {
     }
 
     /// Decides the sample rate of each new transaction (overrides `traces_sample_rate`, and
-    /// sees upstream's decision in [`SamplingContext::parent_sampled`]). A panic counts as 0.
+    /// sees upstream's decision in [`SamplingContext::parent_sampled`]). A sampler that panics
+    /// decides nothing: upstream's decision stands, else `traces_sample_rate` applies.
     ///
     /// ```
     /// use scopeline::{Client, ClientOptions, TransactionContext};

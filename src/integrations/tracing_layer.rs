@@ -413,12 +413,15 @@ where
             )),
             Some(None) => None,
             // A root span: below the scope's active span, or a new transaction, which an
-            // explicit `parent: None` always asks for.
+            // explicit `parent: None` always asks for, and so does an active span whose
+            // transaction went out (a task that outlived the request it was spawned in):
+            // a child there would be kept by nothing.
             None => match crate::scope::with_pair(|p| {
                 let active = if attrs.is_root() {
                     None
                 } else {
                     crate::client::active_span(&p.current, &p.isolation)
+                        .filter(|span| !span.transaction_finished())
                 };
                 active.ok_or_else(|| {
                     (
@@ -847,8 +850,8 @@ impl Visit for FieldVisitor {
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
         let ty = crate::client::error_type_name(value);
-        let mut exceptions =
-            crate::client::exceptions_from_error(ty, value.to_string(), value.source());
+        let text = crate::client::display_text(&value);
+        let mut exceptions = crate::client::exceptions_from_error(ty, text, value.source());
         // Captured by the SDK, not by a user's call: an `auto.` mechanism, never `generic`.
         for mechanism in exceptions.iter_mut().filter_map(|e| e.mechanism.as_mut()) {
             if mechanism.ty == "generic" {
@@ -858,7 +861,9 @@ impl Visit for FieldVisitor {
         if self.exceptions.is_none() {
             self.exceptions = Some(exceptions);
         }
-        self.put(field, Value::String(value.to_string()));
+        let mut text = Capped::default();
+        let _ = fmt::write(&mut text, format_args!("{value}"));
+        self.put(field, Value::String(text.text));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::data::{BoundClient, EventProcessor, Hint, RequestSource, ScopeData};
 use crate::client::{Client, ClientInner, CrumbRoute};
 use crate::protocol::{
-    Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, SpanId, User,
+    Attachment, Breadcrumb, Context, Event, EventId, IntoBreadcrumbs, Level, Request, User,
 };
 use crate::trace::Span;
 
@@ -59,9 +59,9 @@ enum Storage {
     Local {
         data: Mutex<ScopeData>,
         client_bound: AtomicBool,
-        /// For an isolation scope, the Sentry span of the `tracing` span entered around the
-        /// work it was opened for, if any (see [`Span::is_foreign_to`]).
-        boundary: OnceLock<SpanId>,
+        /// For an isolation scope, the identity of the Sentry span of the `tracing` span
+        /// entered around the work it was opened for, if any (see [`Span::is_foreign_to`]).
+        boundary: OnceLock<u64>,
     },
     /// The global scope: read by every capture on every thread, written rarely.
     Global {
@@ -148,17 +148,18 @@ impl Scope {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Records, for an isolation scope, the Sentry span of the `tracing` span entered
-    /// around the work it was opened for; the first record stands.
+    /// Records, for an isolation scope, the identity ([`Span::identity`]) of the Sentry span
+    /// of the `tracing` span entered around the work it was opened for; the first record
+    /// stands.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
-    pub(crate) fn set_boundary(&self, span: SpanId) {
+    pub(crate) fn set_boundary(&self, span: u64) {
         if let Storage::Local { boundary, .. } = &*self.inner {
             let _ = boundary.set(span);
         }
     }
 
     /// The span [`Scope::set_boundary`] recorded.
-    pub(crate) fn boundary(&self) -> Option<SpanId> {
+    pub(crate) fn boundary(&self) -> Option<u64> {
         match &*self.inner {
             Storage::Local { boundary, .. } => boundary.get().copied(),
             Storage::Global { .. } => None,

@@ -72,7 +72,7 @@ fn default_pair() -> &'static ScopePair {
 pub(crate) fn record_boundary(isolation: &Scope) {
     #[cfg(feature = "tracing")]
     if let Some(span) = crate::integrations::tracing_layer::current_sentry_span() {
-        isolation.set_boundary(span.span_id());
+        isolation.set_boundary(span.identity());
     }
     #[cfg(not(feature = "tracing"))]
     let _ = isolation;

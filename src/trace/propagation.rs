@@ -79,12 +79,15 @@ impl Dsc {
 
     /// The `sentry-*` entries of incoming `baggage` values; other vendors' entries are
     /// dropped. `None` when there are none (an old SDK upstream).
+    ///
+    /// However long the header (other vendors' entries can make it so), the `sentry-*`
+    /// entries are read: dropping the whole value would make upstream look like an old SDK and
+    /// draw the trace's `sample_rand` again. What is kept is capped at what an outgoing
+    /// header may carry; entries past the cap are skipped.
     pub(crate) fn from_baggage<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Dsc> {
         let mut dsc = Dsc::default();
+        let mut room = MAX_HEADER_LEN;
         for value in values {
-            if value.len() > MAX_HEADER_LEN {
-                continue;
-            }
             for member in value.split(',') {
                 // Properties after `;` belong to the member and are not part of the value.
                 let member = member.split(';').next().unwrap_or("");
@@ -97,6 +100,12 @@ impl Dsc {
                 if key.is_empty() {
                     continue;
                 }
+                // As written here: `sentry-`, the key, `=`, the value and a comma.
+                let cost = key.len() + val.trim().len() + 9;
+                if cost > room {
+                    continue;
+                }
+                room -= cost;
                 let val = percent_decode_str(val.trim()).decode_utf8_lossy();
                 dsc.set(key.to_owned(), val.into_owned());
             }
@@ -245,9 +254,9 @@ impl PropagationContext {
             .and_then(|r| r.parse::<f64>().ok())
             .filter(|r| (0.0..=1.0).contains(r));
         match (rate, incoming.and_then(|i| i.parent.sampled)) {
-            (Some(rate), Some(true)) => fastrand::f64() * rate,
-            (Some(rate), Some(false)) => rate + fastrand::f64() * (1.0 - rate),
-            _ => fastrand::f64(),
+            (Some(rate), Some(true)) => draw_between(0.0, rate),
+            (Some(rate), Some(false)) => draw_between(rate, 1.0),
+            _ => draw_between(0.0, 1.0),
         }
     }
 
@@ -293,6 +302,43 @@ impl PropagationContext {
     }
 }
 
+/// A random `sample_rand` in `low..high`, a whole number of millionths, so that the value
+/// [`format_rand`] writes is exactly the one decided with. When no millionth lies in the
+/// range (an upstream rate that leaves none), the nearest one that does not contradict a
+/// sampled decision: `low`'s, cut.
+fn draw_between(low: f64, high: f64) -> f64 {
+    let at = |micros: u64| micros as f64 / 1e6;
+    // The first millionth at or above `bound`, as compared in floating point (the product
+    // can be a rounding error off).
+    let first_from = |bound: f64| {
+        let mut micros = (bound * 1e6).ceil().max(0.0) as u64;
+        while micros > 0 && at(micros - 1) >= bound {
+            micros -= 1;
+        }
+        while at(micros) < bound {
+            micros += 1;
+        }
+        micros
+    };
+    let (from, to) = (first_from(low), first_from(high).min(1_000_000));
+    let micros = if from < to {
+        fastrand::u64(from..to)
+    } else {
+        ((low * 1e6) as u64).min(999_999)
+    };
+    at(micros)
+}
+
+/// A sample rate on the grid of millionths [`format_rate`] writes: a transaction is sampled
+/// when its `sample_rand` is below this, so that the two values in its baggage tell the
+/// decision that was made (protocol sheet §5.4). NaN counts as 0.
+pub(crate) fn rate_on_grid(rate: f64) -> f64 {
+    if rate.is_nan() {
+        return 0.0;
+    }
+    (rate.clamp(0.0, 1.0) * 1e6).round() / 1e6
+}
+
 /// Formats a sample rate as Sentry wants it: plain decimal notation, rounded to six
 /// decimals at most, like `{:.6}`, but from integers: float formatting is slow, and every
 /// transaction formats two of these.
@@ -306,7 +352,9 @@ pub(crate) fn format_rate(rate: f64) -> String {
 /// rate of six decimals or fewer that sampled it (0.0999996 sampled at 0.1 is written
 /// `0.099999`, not `0.1`).
 pub(crate) fn format_rand(rand: f64) -> String {
-    format_micros(((rand.clamp(0.0, 1.0) * 1e6) as u64).min(999_999))
+    // A draw on the grid of millionths may sit a rounding error below its millionth: the
+    // small allowance writes it as that millionth, not the one before.
+    format_micros(((rand.clamp(0.0, 1.0) * 1e6 + 1e-3) as u64).min(999_999))
 }
 
 /// `micros` millionths in plain decimal notation, without trailing zeros.
@@ -394,6 +442,21 @@ mod tests {
         let again = Dsc::from_baggage([dsc.to_baggage().as_str()]).unwrap();
         assert_eq!(again, dsc);
         assert!(Dsc::from_baggage(["vendor=x"]).is_none());
+    }
+
+    #[test]
+    fn sentry_entries_are_read_from_a_baggage_header_of_any_length() {
+        let others = "vendor=".to_owned() + &"x".repeat(9000);
+        let header = format!("{others},sentry-sample_rand=0.1,sentry-sampled=true");
+        let dsc = Dsc::from_baggage([header.as_str()]).unwrap();
+        assert_eq!(dsc.get("sample_rand"), Some("0.1"));
+        assert_eq!(dsc.get("sampled"), Some("true"));
+
+        // What is kept fits in an outgoing header.
+        let many: Vec<String> = (0..2000).map(|i| format!("sentry-k{i}=v")).collect();
+        let dsc = Dsc::from_baggage([many.join(",").as_str()]).unwrap();
+        assert!(dsc.get("k0").is_some());
+        assert!(dsc.to_baggage().len() <= MAX_HEADER_LEN);
     }
 
     #[test]
@@ -493,6 +556,27 @@ mod tests {
                     parsed,
                     TraceParent { trace_id: t, span_id: s, sampled: None }
                 );
+            }
+
+            #[test]
+            fn the_written_rand_and_rate_tell_the_decision(micros in 0u64..1_000_000, rate in any::<f64>()) {
+                // What `draw_between` draws, and a rate as a transaction decides with it.
+                let rand = micros as f64 / 1e6;
+                let rate = rate_on_grid(rate);
+                let written = |text: String| text.parse::<f64>().unwrap();
+                prop_assert_eq!(written(format_rand(rand)), rand);
+                prop_assert_eq!(written(format_rate(rate)), rate);
+                prop_assert_eq!(written(format_rand(rand)) < written(format_rate(rate)), rand < rate);
+            }
+
+            #[test]
+            fn draws_agree_with_the_upstream_decision_as_written(rate in 0.0f64..=0.999_999, sampled in any::<bool>()) {
+                let rand = if sampled { draw_between(0.0, rate) } else { draw_between(rate, 1.0) };
+                let written: f64 = format_rand(rand).parse().unwrap();
+                prop_assert_eq!(written, rand);
+                if rate > 0.0 || !sampled {
+                    prop_assert_eq!(written < rate, sampled, "rand {} rate {}", rand, rate);
+                }
             }
 
             #[test]

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
@@ -11,7 +12,9 @@ use std::time::SystemTime;
 use serde_json::{Map, Value, json};
 use smallvec::SmallVec;
 
-use super::propagation::{Dsc, Incoming, PropagationContext, format_rand, format_rate};
+use super::propagation::{
+    Dsc, Incoming, PropagationContext, format_rand, format_rate, rate_on_grid,
+};
 use crate::client::{ClientInner, guarded};
 use crate::protocol::{Event, SpanId, SpanRecord, TraceId, TransactionInfo};
 use crate::scope::Scope;
@@ -442,10 +445,11 @@ impl SamplingContext<'_> {
 #[derive(Clone)]
 pub struct Span {
     inner: Arc<SpanInner>,
-    /// `false` for stand-ins: the children of an unsampled span, of a transaction that holds
-    /// its 1,000 spans or has finished, and theirs. They share their parent's ids and do
-    /// nothing.
-    live: bool,
+    /// `None` for a live span. `Some` for stand-ins: the children of an unsampled span, of a
+    /// transaction that holds its 1,000 spans or has finished, and theirs. They share their
+    /// parent's ids and do nothing, but each has an identity of its own (a random number), so
+    /// that a trace boundary (see [`Span::is_foreign_to`]) tells one stand-in from another.
+    stand_in: Option<NonZeroU64>,
 }
 
 struct SpanInner {
@@ -645,9 +649,15 @@ impl Span {
             (None, None) => (false, 0.0),
             (Some(client), None) => {
                 let options = client.options();
-                let rate = if !client.tracing_enabled() {
+                let inherited = || match parent_sampled {
+                    Some(parent) => Some(parent_rate.unwrap_or(if parent { 1.0 } else { 0.0 })),
+                    None => options.traces_sample_rate,
+                };
+                // Whether a sampler decided; a sampler that panicked decides nothing, and
+                // the trace goes on as if there were none (upstream's decision stands).
+                let (rate, by_sampler) = if !client.tracing_enabled() {
                     // Tracing off: an upstream decision does not turn it on.
-                    None
+                    (None, false)
                 } else if let Some(sampler) = &options.traces_sampler {
                     let sampling = SamplingContext {
                         name: &ctx.name,
@@ -655,21 +665,24 @@ impl Span {
                         parent_sampled,
                         parent_sample_rate: parent_rate,
                     };
-                    Some(guarded("traces_sampler", || sampler(&sampling)).unwrap_or(0.0))
-                } else if let Some(parent) = parent_sampled {
-                    Some(parent_rate.unwrap_or(if parent { 1.0 } else { 0.0 }))
+                    match guarded("traces_sampler", || sampler(&sampling)) {
+                        Some(rate) => (Some(rate), true),
+                        None => (inherited(), false),
+                    }
                 } else {
-                    options.traces_sample_rate
+                    (inherited(), false)
                 };
                 match rate {
                     None => (false, 0.0),
                     Some(rate) => {
+                        // Decided on the grid the baggage is written on, so that its
+                        // `sample_rand` is below its `sample_rate` exactly when sampled.
                         let rate = if rate.is_finite() {
-                            rate.clamp(0.0, 1.0)
+                            rate_on_grid(rate)
                         } else {
                             0.0
                         };
-                        let sampled = match (options.traces_sampler.is_some(), parent_sampled) {
+                        let sampled = match (by_sampler, parent_sampled) {
                             // Upstream decisions win unless a sampler decides.
                             (false, Some(parent)) => parent,
                             _ => propagation.sample_rand() < rate,
@@ -716,7 +729,7 @@ impl Span {
                     ..SpanState::default()
                 }),
             }),
-            live: true,
+            stand_in: None,
         }
     }
 
@@ -751,7 +764,7 @@ impl Span {
     ) -> Span {
         let stand_in = || Span {
             inner: self.inner.clone(),
-            live: false,
+            stand_in: NonZeroU64::new(fastrand::u64(1..)),
         };
         let tx = &self.inner.tx;
         // Under a transaction that went out, a child has nothing to be sent with.
@@ -760,7 +773,7 @@ impl Span {
         }
         // Past the cap, or below a span that was (a stand-in of a full transaction):
         // dropped, and counted as such. A stand-in takes no place under the cap.
-        if !self.live || tx.started.fetch_add(1, Ordering::Relaxed) >= MAX_SPANS {
+        if !self.is_live() || tx.started.fetch_add(1, Ordering::Relaxed) >= MAX_SPANS {
             if let Some(client) = &tx.client {
                 client.record_discard(crate::client::reason::BUFFER_OVERFLOW, "span", 1);
             }
@@ -780,7 +793,7 @@ impl Span {
                     ..SpanState::default()
                 }),
             }),
-            live: true,
+            stand_in: None,
         }
     }
 
@@ -846,7 +859,7 @@ impl Span {
     /// assert!(!scopeline::start_transaction(TransactionContext::new("job", "task")).is_sampled());
     /// ```
     pub fn is_sampled(&self) -> bool {
-        self.live && self.inner.tx.sampled
+        self.is_live() && self.inner.tx.sampled
     }
 
     /// Whether this is the transaction itself, not a child span.
@@ -859,7 +872,7 @@ impl Span {
     /// assert!(!tx.start_child("db.query", "SELECT 1").is_transaction());
     /// ```
     pub fn is_transaction(&self) -> bool {
-        self.live && self.inner.root
+        self.is_live() && self.inner.root
     }
 
     /// Sets how the span ended.
@@ -889,7 +902,7 @@ impl Span {
     /// assert_eq!(delivered().spans[0].status.as_deref(), Some("not_found"));
     /// ```
     pub fn set_status(&self, status: SpanStatus) {
-        if self.live {
+        if self.is_live() {
             lock(&self.inner.state).status = Some(status);
         }
     }
@@ -1070,7 +1083,7 @@ impl Span {
         name: impl Into<String>,
         source: impl Into<Cow<'static, str>>,
     ) {
-        if self.live {
+        if self.is_live() {
             let tx = &self.inner.tx;
             let mut current = lock(&tx.name);
             if !tx.finished.load(Ordering::Relaxed) {
@@ -1174,7 +1187,7 @@ impl Span {
 
     /// [`Span::finish`] with an end time the caller already read.
     pub(crate) fn finish_at(&self, end: SystemTime) {
-        if !self.live {
+        if !self.is_live() {
             return;
         }
         if self.inner.root {
@@ -1280,7 +1293,27 @@ impl Span {
     /// every span outside every wrapper (a plain `tokio::spawn`), where no boundary is kept.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // used by the tracing layer
     pub(crate) fn is_foreign_to(&self, isolation: &Scope) -> bool {
-        isolation.boundary() == Some(self.inner.span_id)
+        isolation.boundary() == Some(self.identity())
+    }
+
+    /// Whether the transaction this span belongs to has finished (been sent or dropped).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // used by the tracing layer
+    pub(crate) fn transaction_finished(&self) -> bool {
+        self.inner.tx.finished.load(Ordering::Relaxed)
+    }
+
+    /// Whether this span is recorded (sampled or not), rather than a stand-in.
+    fn is_live(&self) -> bool {
+        self.stand_in.is_none()
+    }
+
+    /// What tells this span from every other: its span id, or a stand-in's own number
+    /// (a stand-in shares its parent's span id).
+    pub(crate) fn identity(&self) -> u64 {
+        match self.stand_in {
+            Some(own) => own.get(),
+            None => u64::from_le_bytes(self.inner.span_id.to_bytes()),
+        }
     }
 
     /// The `contexts.trace` of events captured while this span is active.

@@ -416,8 +416,15 @@ impl Sender {
                     tracing::debug!(target: TARGET, status, items = envelope.items.len(), "envelope delivered");
                 }
             }
-            // The server counted what it rejected; no client report.
+            // The server counted what it rejected; no client report for it. The counts of
+            // earlier drops that rode along in a client report were not taken: they go with
+            // the next envelope.
             429 => {
+                for item in &envelope.items {
+                    if let EnvelopeItem::ClientReport(report) = item {
+                        self.discards.restore(&report.discarded_events);
+                    }
+                }
                 if self.debug {
                     tracing::warn!(target: TARGET, rate_limits, retry_after, "rate limited");
                 }
