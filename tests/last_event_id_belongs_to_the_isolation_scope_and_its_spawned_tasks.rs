@@ -44,3 +44,17 @@ async fn each_request_sees_its_own_last_event() {
         );
     }
 }
+
+#[test]
+fn a_transaction_handed_to_capture_event_is_not_the_last_event() {
+    scopeline::with_isolation_scope(|_| {
+        let (_client, memory) = common::bind(ClientOptions::new());
+        let message = scopeline::capture_message("checkout failed", Level::Error).unwrap();
+        let mut transaction = scopeline::protocol::Event::new();
+        transaction.ty = Some("transaction".into());
+        transaction.transaction = Some("checkout".into());
+        assert!(scopeline::capture_event(transaction).is_some());
+        assert_eq!(scopeline::last_event_id(), Some(message));
+        assert_eq!(memory.transactions().len(), 1);
+    });
+}

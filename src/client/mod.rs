@@ -950,7 +950,11 @@ impl ClientInner {
         if !self.enqueue(job) {
             return None;
         }
-        isolation.write(|d| d.set_last_event_id(Some(event_id)));
+        // `last_event_id` names the last error or message (what a feedback form asks
+        // about), not a transaction handed to `capture_event`.
+        if !transaction {
+            isolation.write(|d| d.set_last_event_id(Some(event_id)));
+        }
         Some(event_id)
     }
 

@@ -192,7 +192,41 @@ fn is_std(function: &str) -> bool {
         .any(|p| function.starts_with(p))
 }
 
+/// The type's and the trait's paths of a qualified name, `<Type as Trait>::item`; `None` for
+/// other names. The impl behind such a frame is in the type's crate or the trait's.
+fn qualified_paths(function: &str) -> Option<(&str, &str)> {
+    let inner = function.strip_prefix('<')?;
+    // The `as` at the outermost level of the brackets, then the `>` that closes them (a
+    // `->` of a function type is no bracket).
+    let mut depth = 0usize;
+    let mut trait_from = None;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' if inner[..i].ends_with('-') => {}
+            '>' if depth == 0 => {
+                return trait_from.map(|from| (&inner[..from - 4], &inner[from..i]));
+            }
+            '>' => depth -= 1,
+            ' ' if depth == 0 && trait_from.is_none() && inner[i..].starts_with(" as ") => {
+                trait_from = Some(i + 4);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether a function's name may be the application's: for a qualified name, when its type
+/// or its trait may be (an application's extension trait on `Result` is its own code).
 fn is_in_app(function: &str) -> bool {
+    match qualified_paths(function) {
+        Some((ty, tr)) => path_in_app(ty) || path_in_app(tr),
+        None => path_in_app(function),
+    }
+}
+
+fn path_in_app(function: &str) -> bool {
     const NOT_APP: &[&str] = &[
         "std::",
         "core::",
@@ -271,8 +305,7 @@ pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclud
     if include.is_empty() && exclude.is_empty() {
         return;
     }
-    let named = |function: &str, prefixes: &[String]| {
-        // `<my_app::Order as core::fmt::Debug>::fmt` is `my_app`'s.
+    let starts = |function: &str, prefixes: &[String]| {
         let function = function.trim_start_matches('<');
         prefixes.iter().any(|prefix| {
             function.strip_prefix(prefix.as_str()).is_some_and(|rest| {
@@ -283,6 +316,12 @@ pub(crate) fn apply_in_app_options(event: &mut Event, include: &[String], exclud
                     || prefix.ends_with("::")
             })
         })
+    };
+    // `<my_app::Order as core::fmt::Debug>::fmt` and `<core::result::Result<T, E> as
+    // my_app::ResultExt>::report` are both `my_app`'s.
+    let named = |function: &str, prefixes: &[String]| match qualified_paths(function) {
+        Some((ty, tr)) => starts(ty, prefixes) || starts(tr, prefixes),
+        None => starts(function, prefixes),
     };
     let frames = (event.exceptions.iter_mut())
         .filter_map(|e| e.stacktrace.as_mut())
@@ -671,6 +710,47 @@ mod tests {
                 Some(true),  // the module itself
             ]
         );
+    }
+
+    #[test]
+    fn an_applications_trait_on_a_foreign_type_is_the_application() {
+        assert_eq!(
+            qualified_paths("<core::result::Result<T,E> as my_app::ResultExt>::report"),
+            Some(("core::result::Result<T,E>", "my_app::ResultExt"))
+        );
+        assert_eq!(
+            qualified_paths("<fn() -> u8 as my_app::Job<A>>::run"),
+            Some(("fn() -> u8", "my_app::Job<A>"))
+        );
+        assert_eq!(qualified_paths("<T>::f"), None);
+        assert_eq!(qualified_paths("my_app::main"), None);
+        let text = "   0: <core::result::Result<T,E> as my_app::ResultExt>::report
+             at /srv/my_app/src/ext.rs:12:9
+   1: <alloc::boxed::Box<F,A> as core::ops::function::FnOnce<Args>>::call_once
+             at /rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/alloc/src/boxed.rs:2000:9
+   2: <my_app::Order as core::fmt::Debug>::fmt
+             at /srv/my_app/src/order.rs:3:10
+";
+        let in_app: Vec<_> = parse(text, Trim::Machinery)
+            .into_iter()
+            .map(|f| f.in_app)
+            .collect();
+        assert_eq!(in_app, [Some(true), Some(false), Some(true)]);
+
+        let mut event = Event::new();
+        event.exceptions = vec![crate::protocol::Exception {
+            stacktrace: Some(Stacktrace {
+                frames: vec![Frame {
+                    function: Some("<core::option::Option<T> as my_app::OptionExt>::or_log".into()),
+                    in_app: Some(false),
+                    ..Frame::default()
+                }],
+            }),
+            ..Default::default()
+        }];
+        apply_in_app_options(&mut event, &["my_app".to_owned()], &[]);
+        let frame = &event.exceptions[0].stacktrace.as_ref().unwrap().frames[0];
+        assert_eq!(frame.in_app, Some(true));
     }
 
     #[test]

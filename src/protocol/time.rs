@@ -103,12 +103,55 @@ pub(crate) mod timestamp_float {
         }
     }
 
+    /// Reads float seconds, or RFC 3339 text as other writers put it (see [`read_time`]).
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
-        let secs = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(secs)
+        super::read_time(d)
+    }
+}
+
+/// Reads a time in either form every server accepts for every field: float seconds since
+/// the epoch, or RFC 3339 text, in UTC (`Z`) or with an offset (`+02:00`).
+fn read_time<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Secs(f64),
+        Text(String),
+    }
+    match Either::deserialize(d)? {
+        Either::Secs(secs) => Duration::try_from_secs_f64(secs)
             .ok()
             .and_then(|d| UNIX_EPOCH.checked_add(d))
-            .ok_or_else(|| serde::de::Error::custom("timestamp out of range"))
+            .ok_or_else(|| serde::de::Error::custom("timestamp out of range")),
+        Either::Text(text) => parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("timestamp {text:?}: not RFC 3339"))),
+    }
+}
+
+/// RFC 3339 text as a time. humantime reads `Z` (or no zone, taken as UTC); an offset is
+/// taken off here.
+fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let offset = text
+        .len()
+        .checked_sub(6)
+        .filter(|&at| text.is_char_boundary(at))
+        .map(|at| (&text[..at], &text.as_bytes()[at..]))
+        .filter(|(_, zone)| {
+            matches!(zone[0], b'+' | b'-')
+                && zone[3] == b':'
+                && [1, 2, 4, 5].iter().all(|&i| zone[i].is_ascii_digit())
+        });
+    let Some((local, zone)) = offset else {
+        return humantime::parse_rfc3339_weak(text).ok();
+    };
+    let digits = |i: usize| u64::from(zone[i] - b'0') * 10 + u64::from(zone[i + 1] - b'0');
+    let shift = Duration::from_secs(digits(1) * 3600 + digits(4) * 60);
+    let local = humantime::parse_rfc3339_weak(local).ok()?;
+    // Local time ahead of UTC (`+`) is later than the UTC time it names.
+    if zone[0] == b'+' {
+        local.checked_sub(shift)
+    } else {
+        local.checked_add(shift)
     }
 }
 
@@ -150,19 +193,7 @@ pub(crate) mod timestamp_rfc3339 {
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            Secs(f64),
-            Text(String),
-        }
-        match Either::deserialize(d)? {
-            Either::Secs(secs) => {
-                super::timestamp_float::deserialize(serde::de::value::F64Deserializer::new(secs))
-            }
-            Either::Text(text) => humantime::parse_rfc3339_weak(&text)
-                .map_err(|e| serde::de::Error::custom(format!("timestamp {text:?}: {e}"))),
-        }
+        super::read_time(d)
     }
 }
 
@@ -201,6 +232,34 @@ mod tests {
             rfc3339_display(before_epoch).to_string(),
             "1970-01-01T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn either_field_reads_either_form_with_any_offset() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_768_471_200_050); // 2026-01-15T10:00:00.050Z
+        for text in [
+            "2026-01-15T10:00:00.050Z",
+            "2026-01-15T12:00:00.050+02:00",
+            "2026-01-15T06:30:00.050-03:30",
+        ] {
+            let json = format!(r#"{{"float":"{text}","text":"{text}"}}"#);
+            let times: Times = serde_json::from_str(&json).unwrap();
+            assert_eq!((times.float, times.text), (at, at), "{text}");
+        }
+        let json = r#"{"float":1768471200.05,"text":1768471200.05}"#;
+        let times: Times = serde_json::from_str(json).unwrap();
+        let off = |t: SystemTime| t.duration_since(at).unwrap_or_else(|e| e.duration());
+        assert!(off(times.float) < Duration::from_micros(1));
+        assert!(off(times.text) < Duration::from_micros(1));
+        for bad in [
+            "2026-01-15T10:00:00.050+2:00",
+            "yesterday",
+            "+02:00",
+            "é2026-01-15",
+        ] {
+            let json = format!(r#"{{"float":"{bad}","text":"{bad}"}}"#);
+            assert!(serde_json::from_str::<Times>(&json).is_err(), "{bad}");
+        }
     }
 
     /// What `timestamp_float::serialize` writes through `serde_json` for `micros`.
