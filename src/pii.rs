@@ -30,6 +30,10 @@ const SECRET_HEADER_PARTS: &[&str] = &[
     // The draft data-collection spec's additions; its `sid` is matched as a whole name
     // (`pii::denied`), since as a part it would hit `side` and `inside`.
     "identity",
+    // Relay's default rule for secrets names one-time passwords and two-factor codes too.
+    "otp",
+    "two_factor",
+    "two-factor",
 ];
 
 /// Writes `key` lowercased, with `-` read as `_`, into `buf`; `None` when it is too long
@@ -62,6 +66,8 @@ fn denied(key: &[u8]) -> bool {
             | b"privatekey"
             | b"private_key"
             | b"token"
+            | b"otp"
+            | b"two_factor"
             | b"sid"
             | b"session"
             | b"csrftoken"

@@ -10,6 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
 
 use bytes::Buf;
 use http::header::COOKIE;
@@ -56,7 +57,8 @@ type NameFn = dyn Fn(&http::request::Parts) -> Option<String> + Send + Sync;
 ///   that fails before its first message puts it), else the HTTP status;
 ///   `internal_error` when the body fails or panics; `aborted` when the request is
 ///   dropped before it answers or its body is dropped part-way (the client went away),
-///   except a stream of server-sent events, which ends that way;
+///   except a stream of server-sent events, which ends that way; `deadline_exceeded` when
+///   a gRPC call is dropped unanswered after its `grpc-timeout` ran out;
 /// - the **response's body** polled in the request's scopes: what a streamed body
 ///   (server-sent events, a download, a gRPC stream) captures carries the request's
 ///   context. A websocket after its upgrade runs outside them (as with sentry-tower).
@@ -182,13 +184,16 @@ impl ScopeLayer {
             None if grpc => (Arc::from(parts.uri.path()), "route"),
             None => match route(parts) {
                 Some(route) => (joined(parts.method.as_str(), route), "route"),
-                None => (joined(parts.method.as_str(), parts.uri.path()), "url"),
+                None => (
+                    joined(parts.method.as_str(), original_uri(parts).path()),
+                    "url",
+                ),
             },
         };
 
         let request: Arc<dyn RequestSource> = Arc::new(LazyRequest {
             method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            uri: original_uri(parts).clone(),
             // One vector, not a `HeaderMap` with its index: values are shared, not copied.
             headers: parts
                 .headers
@@ -297,6 +302,9 @@ where
             client.as_deref(),
         );
         let grpc = is_grpc(&parts.headers, parts.uri.path());
+        let deadline = (parts.headers.get("grpc-timeout"))
+            .and_then(|v| grpc_timeout(v.as_bytes()))
+            .and_then(|timeout| Instant::now().checked_add(timeout));
         let head_request = parts.method == Method::HEAD;
         let pair = Arc::new(ScopePair::emptied(continued));
         // A span entered around the request (here, or at the first poll) is not its trace.
@@ -315,7 +323,7 @@ where
         });
         ScopeFuture {
             inner: scoped_isolated(pair.clone(), CatchPanic { inner, grpc }),
-            tx: Transaction(tx),
+            tx: Transaction(tx, deadline),
             pair: Some(pair),
             head_request,
         }
@@ -700,15 +708,40 @@ fn grpc_status(headers: &http::HeaderMap) -> Option<SpanStatus> {
     Some(SpanStatus::from_grpc_code(code))
 }
 
-/// A request's transaction until it answers; dropped unanswered, it finishes as aborted.
-struct Transaction(Option<Span>);
+/// A request's transaction until it answers; dropped unanswered, it finishes as aborted, or
+/// as past its deadline when the call's `grpc-timeout` has run out (tonic drops a call whose
+/// deadline passed, outside every layer of the user's).
+struct Transaction(Option<Span>, Option<Instant>);
 
 impl Drop for Transaction {
     fn drop(&mut self) {
         if let Some(tx) = self.0.take() {
-            tx.finish_with_status(SpanStatus::Aborted);
+            let late = self.1.is_some_and(|deadline| Instant::now() >= deadline);
+            tx.finish_with_status(if late {
+                SpanStatus::DeadlineExceeded
+            } else {
+                SpanStatus::Aborted
+            });
         }
     }
+}
+
+/// A `grpc-timeout` value: at most eight digits and a unit (`H`, `M`, `S`, `m`, `u`, `n`).
+fn grpc_timeout(value: &[u8]) -> Option<Duration> {
+    let (&unit, digits) = value.split_last()?;
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(match unit {
+        b'H' => Duration::from_secs(n * 3600),
+        b'M' => Duration::from_secs(n * 60),
+        b'S' => Duration::from_secs(n),
+        b'm' => Duration::from_millis(n),
+        b'u' => Duration::from_micros(n),
+        b'n' => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 pin_project! {
@@ -842,6 +875,18 @@ fn route(_parts: &http::request::Parts) -> Option<&str> {
     None
 }
 
+/// The URI the client asked for. A router nested in axum's (`Router::nest`) sees its path
+/// without the prefix it is nested at; axum keeps the whole one in `OriginalUri`.
+#[cfg(feature = "axum")]
+fn original_uri(parts: &http::request::Parts) -> &Uri {
+    (parts.extensions.get::<axum::extract::OriginalUri>()).map_or(&parts.uri, |o| &o.0)
+}
+
+#[cfg(not(feature = "axum"))]
+fn original_uri(parts: &http::request::Parts) -> &Uri {
+    &parts.uri
+}
+
 /// The address of the connection's other end, as the server put it in the request.
 fn peer(parts: &http::request::Parts) -> Option<SocketAddr> {
     let extensions = &parts.extensions;
@@ -892,7 +937,13 @@ fn scheme<'a>(uri: &'a Uri, headers: &'a [(HeaderName, HeaderValue)]) -> &'a str
         .and_then(|(_, v)| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(str::trim);
-    match forwarded {
+    // RFC 7239's `Forwarded`: the `proto=` of its first element.
+    let standard = || {
+        let (_, value) = headers.iter().find(|(n, _)| n.as_str() == "forwarded")?;
+        let first = split_unquoted(value.as_bytes(), b',').next()?;
+        forwarded_param(std::str::from_utf8(first).ok()?, "proto")
+    };
+    match forwarded.or_else(standard) {
         Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
         _ => uri.scheme_str().unwrap_or("http"),
     }
@@ -906,18 +957,28 @@ fn request_data(
     peer: Option<SocketAddr>,
     pii: bool,
 ) -> Request {
-    let host = uri
-        .authority()
-        .map(|a| a.host().to_owned() + &a.port().map(|p| format!(":{p}")).unwrap_or_default())
-        .or_else(|| {
-            let (_, host) = headers.iter().find(|(n, _)| n == http::header::HOST)?;
-            let host = host.to_str().ok()?;
-            // A Host header carries no credentials, but be safe.
-            Some(host.rsplit('@').next().unwrap_or(host).to_owned())
-        });
+    let scheme = scheme(uri, headers);
+    // The URI's authority, else the `Host` header if it is one (a forged one that is not
+    // leaves the URL without a host), written as a URL parser would: no credentials, and no
+    // port where it is the scheme's default.
+    let authority = uri.authority().cloned().or_else(|| {
+        let (_, host) = headers.iter().find(|(n, _)| n == http::header::HOST)?;
+        http::uri::Authority::try_from(host.as_bytes()).ok()
+    });
+    let host = authority.map(|a| match a.port_u16() {
+        Some(port) if (scheme, port) != ("https", 443) && (scheme, port) != ("http", 80) => {
+            format!("{}:{port}", a.host())
+        }
+        _ => a.host().to_owned(),
+    });
+    // `OPTIONS *` asks about the server, not a path.
+    let path = match uri.path() {
+        "*" => "",
+        path => path,
+    };
     let url = match host {
-        Some(host) => format!("{}://{host}{}", scheme(uri, headers), uri.path()),
-        None => uri.path().to_owned(),
+        Some(host) => format!("{scheme}://{host}{path}"),
+        None => path.to_owned(),
     };
 
     let mut collected: BTreeMap<String, String> = BTreeMap::new();
@@ -957,7 +1018,8 @@ fn request_data(
         // Behind a proxy the peer is the proxy: the address it names comes first.
         let address = forwarded_address(headers).or_else(|| peer.map(|p| p.ip()));
         if let Some(address) = address {
-            env.insert("REMOTE_ADDR".into(), address.to_string());
+            // A server bound to `[::]` sees IPv4 clients as `::ffff:203.0.113.7`.
+            env.insert("REMOTE_ADDR".into(), address.to_canonical().to_string());
         }
     }
     Request {
@@ -1014,21 +1076,29 @@ fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::
 /// The `for=` address of one RFC 7239 `Forwarded` element (`for=192.0.2.60;proto=https`,
 /// `For="[2001:db8::17]:4711"`, `for="192.0.2.43:_p1"` with an obfuscated port).
 fn forwarded_for(element: &str) -> Option<std::net::IpAddr> {
+    let value = forwarded_param(element, "for")?;
+    let without_port = value
+        .rsplit_once(':')
+        .filter(|(_, port)| port.starts_with('_'))
+        .map_or(value, |(host, _)| host);
+    address(without_port)
+}
+
+/// The value of the parameter `key` (`for`, `proto`) of one RFC 7239 `Forwarded` element,
+/// unquoted.
+fn forwarded_param<'a>(element: &'a str, key: &str) -> Option<&'a str> {
     split_unquoted(element.as_bytes(), b';').find_map(|pair| {
         let pair = std::str::from_utf8(pair).ok()?;
-        let (key, value) = pair.split_once('=')?;
-        if !key.trim().eq_ignore_ascii_case("for") {
+        let (name, value) = pair.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case(key) {
             return None;
         }
         let value = value.trim();
-        let value = (value.strip_prefix('"'))
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value);
-        let without_port = value
-            .rsplit_once(':')
-            .filter(|(_, port)| port.starts_with('_'))
-            .map_or(value, |(host, _)| host);
-        address(without_port)
+        Some(
+            (value.strip_prefix('"'))
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value),
+        )
     })
 }
 
@@ -1066,8 +1136,17 @@ fn address(text: &str) -> Option<std::net::IpAddr> {
 }
 
 /// Request headers whose value is a URL, which may carry credentials or a token in its query
-/// (a password-reset link in `Referer`).
-const URL_HEADERS: [&str; 3] = ["referer", "x-original-url", "x-rewrite-url"];
+/// (a password-reset link in `Referer`): the request's own target as a proxy in front saw it
+/// (nginx's `auth_request` set-ups, Traefik's and oauth2-proxy's forward auth, Envoy's path
+/// rewrites) among them.
+const URL_HEADERS: [&str; 6] = [
+    "referer",
+    "x-original-url",
+    "x-rewrite-url",
+    "x-original-uri",
+    "x-forwarded-uri",
+    "x-envoy-original-path",
+];
 
 /// A URL from a header as the request's own URL is reported: without credentials or
 /// fragment, its query filtered like the request's; filtered whole when it does not parse.
@@ -1273,6 +1352,117 @@ mod tests {
             let request = request_data(&Method::GET, &uri, &pairs(&forwarded), None, false);
             let url = format!("{scheme}://shop.example/v1/items");
             assert_eq!(request.url.as_deref(), Some(url.as_str()), "{proto}");
+        }
+    }
+
+    #[test]
+    fn urls_are_written_as_a_url_parser_would() {
+        let uri: Uri = "/v1/items".parse().unwrap();
+        let url = |pairs: &[(&'static str, &str)]| {
+            let map = headers(pairs);
+            request_data(&Method::GET, &uri, &self::pairs(&map), None, false).url
+        };
+        // RFC 7239 names the scheme too.
+        let forwarded = [("host", "x"), ("forwarded", "for=1.2.3.4;proto=https")];
+        assert_eq!(url(&forwarded).as_deref(), Some("https://x/v1/items"));
+        let quoted = [
+            ("host", "x"),
+            (
+                "forwarded",
+                "For=\"[2001:db8::1]\";Proto=\"HTTPS\", proto=http",
+            ),
+        ];
+        assert_eq!(url(&quoted).as_deref(), Some("https://x/v1/items"));
+        // A scheme's default port is left out; another is kept.
+        let https = [("host", "shop.example:443"), ("x-forwarded-proto", "https")];
+        assert_eq!(
+            url(&https).as_deref(),
+            Some("https://shop.example/v1/items")
+        );
+        let http = [("host", "shop.example:80")];
+        assert_eq!(url(&http).as_deref(), Some("http://shop.example/v1/items"));
+        let other = [("host", "shop.example:443")];
+        assert_eq!(
+            url(&other).as_deref(),
+            Some("http://shop.example:443/v1/items")
+        );
+        // A `Host` that is no authority names no host.
+        assert_eq!(url(&[("host", "a/b?c")]).as_deref(), Some("/v1/items"));
+        assert_eq!(
+            url(&[("host", "u:p@h")]).as_deref(),
+            Some("http://h/v1/items")
+        );
+        // `OPTIONS *` asks about the server.
+        let star: Uri = "*".parse().unwrap();
+        let map = headers(&[("host", "h.example")]);
+        let data = request_data(&Method::OPTIONS, &star, &pairs(&map), None, false);
+        assert_eq!(data.url.as_deref(), Some("http://h.example"));
+    }
+
+    #[test]
+    fn urls_a_proxy_passes_on_are_filtered_like_the_requests_own() {
+        let uri: Uri = "/check".parse().unwrap();
+        for name in ["x-original-uri", "x-forwarded-uri", "x-envoy-original-path"] {
+            let map = headers(&[(name, "/reset?token=abc&step=2")]);
+            let data = request_data(&Method::GET, &uri, &pairs(&map), None, false);
+            assert_eq!(
+                data.headers[name], "/reset?token=%5BFiltered%5D&step=2",
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_time_passwords_and_two_factor_codes_are_secrets() {
+        assert_eq!(
+            crate::pii::filter_query("otp=123456&two_factor_code=9&two-factor=1&page=2", true),
+            "otp=%5BFiltered%5D&two_factor_code=%5BFiltered%5D&two-factor=%5BFiltered%5D&page=2"
+        );
+        let map = headers(&[("x-otp", "123456")]);
+        let data = request_data(
+            &Method::GET,
+            &"/".parse().unwrap(),
+            &pairs(&map),
+            None,
+            true,
+        );
+        assert_eq!(data.headers["x-otp"], FILTERED);
+    }
+
+    #[test]
+    fn an_ipv4_client_of_an_ipv6_socket_is_reported_as_ipv4() {
+        let peer: SocketAddr = "[::ffff:203.0.113.7]:4711".parse().unwrap();
+        let data = request_data(&Method::GET, &"/".parse().unwrap(), &[], Some(peer), true);
+        assert_eq!(data.env["REMOTE_ADDR"], "203.0.113.7");
+        let map = headers(&[("x-forwarded-for", "::ffff:198.51.100.2")]);
+        let data = request_data(
+            &Method::GET,
+            &"/".parse().unwrap(),
+            &pairs(&map),
+            Some(peer),
+            true,
+        );
+        assert_eq!(data.env["REMOTE_ADDR"], "198.51.100.2");
+    }
+
+    #[test]
+    fn grpc_timeouts_are_read_in_every_unit() {
+        assert_eq!(grpc_timeout(b"50m"), Some(Duration::from_millis(50)));
+        assert_eq!(grpc_timeout(b"2S"), Some(Duration::from_secs(2)));
+        assert_eq!(grpc_timeout(b"1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(grpc_timeout(b"3M"), Some(Duration::from_secs(180)));
+        assert_eq!(grpc_timeout(b"7u"), Some(Duration::from_micros(7)));
+        assert_eq!(
+            grpc_timeout(b"99999999n"),
+            Some(Duration::from_nanos(99_999_999))
+        );
+        for bad in [&b""[..], b"m", b"123456789S", b"5x", b"-5S", b"5 S"] {
+            assert_eq!(
+                grpc_timeout(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

@@ -120,6 +120,9 @@ impl SpanStatus {
     /// // Other client errors are bad input; other server errors are internal errors.
     /// assert_eq!(SpanStatus::from_http_status(418), SpanStatus::InvalidArgument);
     /// assert_eq!(SpanStatus::from_http_status(502), SpanStatus::InternalError);
+    /// // As the Python and JavaScript SDKs map them.
+    /// assert_eq!(SpanStatus::from_http_status(413), SpanStatus::FailedPrecondition);
+    /// assert_eq!(SpanStatus::from_http_status(600), SpanStatus::Unknown);
     /// ```
     pub fn from_http_status(code: u16) -> SpanStatus {
         match code {
@@ -128,6 +131,7 @@ impl SpanStatus {
             403 => SpanStatus::PermissionDenied,
             404 => SpanStatus::NotFound,
             409 => SpanStatus::AlreadyExists,
+            413 => SpanStatus::FailedPrecondition,
             429 => SpanStatus::ResourceExhausted,
             499 => SpanStatus::Cancelled,
             501 => SpanStatus::Unimplemented,
@@ -135,7 +139,8 @@ impl SpanStatus {
             504 => SpanStatus::DeadlineExceeded,
             // 400 and the other client errors.
             400..=499 => SpanStatus::InvalidArgument,
-            _ => SpanStatus::InternalError,
+            500..=599 => SpanStatus::InternalError,
+            _ => SpanStatus::Unknown,
         }
     }
 }
