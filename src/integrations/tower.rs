@@ -938,11 +938,7 @@ fn scheme<'a>(uri: &'a Uri, headers: &'a [(HeaderName, HeaderValue)]) -> &'a str
         .and_then(|v| v.split(',').next())
         .map(str::trim);
     // RFC 7239's `Forwarded`: the `proto=` of its first element.
-    let standard = || {
-        let (_, value) = headers.iter().find(|(n, _)| n.as_str() == "forwarded")?;
-        let first = split_unquoted(value.as_bytes(), b',').next()?;
-        forwarded_param(std::str::from_utf8(first).ok()?, "proto")
-    };
+    let standard = || forwarded_param(first_element(headers, "forwarded")?, "proto");
     match forwarded.or_else(standard) {
         Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
         _ => uri.scheme_str().unwrap_or("http"),
@@ -1062,15 +1058,19 @@ const ADDRESS_HEADERS: [&str; 14] = [
 /// client behind `unknown` or an obfuscated name.
 fn forwarded_address(headers: &[(HeaderName, HeaderValue)]) -> Option<std::net::IpAddr> {
     ADDRESS_HEADERS.iter().find_map(|&name| {
-        // The first entry of the header's first line: where a proxy repeats the header
-        // rather than append to it, the first line is the one nearest the client. Read as
-        // text on its own, so that a later proxy's bytes cannot spoil it.
-        let (_, value) = headers.iter().find(|(n, _)| n.as_str() == name)?;
-        let first = split_unquoted(value.as_bytes(), b',').next()?;
-        let first = std::str::from_utf8(first).ok()?;
+        let first = first_element(headers, name)?;
         // `Forwarded` (and some proxies' `X-Forwarded`) name it as `for=`.
         address(first).or_else(|| forwarded_for(first))
     })
+}
+
+/// The first entry of the header `name`'s first line, the one nearest the client (where a
+/// proxy repeats the header rather than append to it, its line comes later). Read as text
+/// on its own, so that a later proxy's bytes cannot spoil it.
+fn first_element<'a>(headers: &'a [(HeaderName, HeaderValue)], name: &str) -> Option<&'a str> {
+    let (_, value) = headers.iter().find(|(n, _)| n.as_str() == name)?;
+    let first = split_unquoted(value.as_bytes(), b',').next()?;
+    std::str::from_utf8(first).ok()
 }
 
 /// The `for=` address of one RFC 7239 `Forwarded` element (`for=192.0.2.60;proto=https`,

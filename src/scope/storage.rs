@@ -34,25 +34,6 @@ enum Installer {
     Closure(Option<tokio::task::Id>),
 }
 
-impl ScopePair {
-    pub(crate) fn new(isolation: Scope, current: Scope) -> ScopePair {
-        ScopePair {
-            isolation,
-            current,
-            installer: Installer::Future,
-        }
-    }
-
-    /// Whether the running code sees this pair (see [`Installer`]).
-    #[inline]
-    fn seen_here(&self) -> bool {
-        match self.installer {
-            Installer::Future => true,
-            Installer::Closure(task) => task == tokio::task::try_id(),
-        }
-    }
-}
-
 tokio::task_local! {
     // One `Arc`, so that entering and leaving the scope on every poll moves one pointer.
     static SCOPES: Arc<ScopePair>;
@@ -159,6 +140,23 @@ pub(crate) fn sync_scoped<R>(pair: impl Into<Arc<ScopePair>>, f: impl FnOnce() -
 }
 
 impl ScopePair {
+    pub(crate) fn new(isolation: Scope, current: Scope) -> ScopePair {
+        ScopePair {
+            isolation,
+            current,
+            installer: Installer::Future,
+        }
+    }
+
+    /// Whether the running code sees this pair (see [`Installer`]).
+    #[inline]
+    fn seen_here(&self) -> bool {
+        match self.installer {
+            Installer::Future => true,
+            Installer::Closure(task) => task == tokio::task::try_id(),
+        }
+    }
+
     /// The pair a spawned task starts with: the same isolation scope, a fork of current.
     ///
     /// With the tracing layer installed, the Sentry span of the spawning code's tracing span
